@@ -1,0 +1,45 @@
+# cusdoc — make help lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help convention check test lint golden bench reference geographie clean
+
+help: ## Affiche cette aide
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+convention: $(STAMP) ## Vérifie le contenu puis produit build/convention.docx et build/convention.pdf
+	$(BIN)/cusdoc build
+
+check: $(STAMP) ## Vérifie le contenu (content/) sans rien produire
+	$(BIN)/cusdoc check
+
+test: $(STAMP) ## Lance les tests
+	$(BIN)/pytest -q
+
+lint: $(STAMP) ## Vérifie le style du code (ruff)
+	$(BIN)/ruff check cusdoc tests bench scripts
+	$(BIN)/ruff format --check cusdoc tests bench scripts
+
+golden: $(STAMP) ## Régénère le Markdown de référence des tests (tests/golden/)
+	$(BIN)/python -m tests.golden
+
+bench: $(STAMP) ## Mesure les temps de vérification et de production
+	$(BIN)/python bench/run.py
+
+reference: $(STAMP) ## Régénère le document Word de référence (templates/reference.docx)
+	$(BIN)/python scripts/make_reference_docx.py templates/reference.docx
+
+geographie: $(STAMP) ## Régénère la géographie officielle (cusdoc/data/) depuis @etalab/decoupage-administratif
+	$(BIN)/python scripts/make_geographie.py cusdoc/data
+
+clean: ## Supprime build/ et l'environnement .venv
+	rm -rf build $(VENV)

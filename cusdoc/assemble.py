@@ -1,0 +1,250 @@
+"""Assemble stage: turn validated content into the document model the templates print.
+
+Numbers every chapter and section (the one numbering authority for DOCX, PDF and Markdown),
+names territories from the official geography and resolves §[id] cross-references.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from cusdoc.geographie import Geographie
+from cusdoc.load import Content
+from cusdoc.validate import REF, chapter_id, parse_calendrier
+
+FORMES = {
+    "OPH": "office public de l'habitat",
+    "ESH": "entreprise sociale pour l'habitat",
+    "coopérative": "société coopérative d'habitations à loyer modéré",
+    "SEM": "société d'économie mixte",
+}
+
+
+@dataclass
+class Section:
+    """A heading with its prose; chapters are sections of level 1."""
+
+    id: str
+    numero: str
+    titre: str
+    niveau: int
+    blocs: list = field(default_factory=list)
+    sections: list["Section"] = field(default_factory=list)
+    actions: list[dict] = field(default_factory=list)
+    gabarit: str = "generique"  # the template of a chapter: templates/chapitres/<gabarit>.md.j2
+
+
+@dataclass
+class Partie:
+    """One party to the convention, as named in the preamble and the signature page."""
+
+    partie: str
+    designation: str  # "l'État", "le Département d'Indre-et-Loire", …
+    fonction: str
+    nom: str
+
+
+@dataclass
+class Convention:
+    organisme: dict
+    forme: str
+    siege_commune: str
+    periode: tuple[int, int]
+    date_effet: object
+    annee_reference: int
+    psp: dict
+    region: str
+    territoires: list[dict]
+    perimetre: dict
+    parties: list[Partie]
+    lieu_signature: str
+    visas: list[str]
+    chapitres: list[Section]
+
+
+def assemble(content: Content, geo: Geographie) -> Convention:
+    """Build the document model from content that passed validation."""
+    data = content.sources["convention"].data
+    organisme, generation = data["organisme"], data["generation"]
+    periode = (generation["premiere_annee"], generation["derniere_annee"])
+    chapitres = [
+        _chapter(name, content.sources[name].data, str(number), periode)
+        for number, name in enumerate(data["chapitres"], start=2)
+    ]
+    chapitres.insert(
+        0, Section("objet", "1", "Objet, durée et périmètre de la convention", 1, gabarit="objet")
+    )
+    _resolve_refs(chapitres)
+    territoires = [_territoire(t, geo) for t in data["territoires"]]
+    siege = geo.communes[organisme["siege"]["commune"]]
+    region = geo.regions[geo.departements[siege[1]].region]
+    return Convention(
+        organisme=organisme,
+        forme=FORMES[organisme["forme"]],
+        siege_commune=siege[0],
+        periode=periode,
+        date_effet=generation["date_effet"],
+        annee_reference=generation["annee_reference"],
+        psp=data["plan_strategique_patrimoine"],
+        region=region,
+        territoires=territoires,
+        perimetre=_perimetre_table(territoires),
+        parties=[_partie(s, organisme, geo) for s in data["signataires"]],
+        lieu_signature=data["lieu_signature"],
+        visas=data.get("visas", []),
+        chapitres=chapitres,
+    )
+
+
+def _chapter(name: str, data: dict, numero: str, periode) -> Section:
+    chapitre = Section(
+        chapter_id(name), numero, data["titre"], 1, _normalize_blocks(data.get("introduction", []))
+    )
+    if "orientations" in data:
+        chapitre.gabarit = "orientations"
+        chapitre.sections = [
+            _orientation(o, f"{numero}.{i}") for i, o in enumerate(data["orientations"], start=1)
+        ]
+    else:
+        chapitre.sections = _sections(data["sections"], numero, 2)
+    return chapitre
+
+
+def _sections(items: list[dict], parent: str, niveau: int) -> list[Section]:
+    out = []
+    for index, item in enumerate(items, start=1):
+        numero = f"{parent}.{index}"
+        section = Section(
+            item.get("id", "s-" + numero.replace(".", "-")),
+            numero,
+            item["titre"],
+            niveau,
+            _normalize_blocks(item.get("contenu", [])),
+        )
+        section.sections = _sections(item.get("sections", []), numero, niveau + 1)
+        out.append(section)
+    return out
+
+
+def _orientation(item: dict, numero: str) -> Section:
+    orientation = Section(
+        item.get("id", "s-" + numero.replace(".", "-")),
+        numero,
+        item["titre"],
+        2,
+        _normalize_blocks(item["contenu"]),
+    )
+    for index, action in enumerate(item["actions"], start=1):
+        debut, fin = parse_calendrier(action["calendrier"])
+        orientation.actions.append(
+            {
+                **action,
+                "id": action.get("id", f"s-{numero.replace('.', '-')}-{index}"),
+                "numero": f"{numero}.{index}",
+                "calendrier": str(debut) if debut == fin else f"{debut}-{fin}",
+                "partenaires": action.get("partenaires", []),
+            }
+        )
+    return orientation
+
+
+def _perimetre_table(territoires: list[dict]) -> dict:
+    lignes = [
+        [t["nom"], t["nature"], t["code"], t["departements"], t["statut"]] for t in territoires
+    ]
+    return normalize_table(
+        {
+            "titre": "Territoires couverts par la convention",
+            "colonnes": ["Territoire", "Nature", "Code", "Département", "Statut"],
+            "largeurs": [5, 2, 2, 3, 2],
+            "lignes": lignes,
+            "source": "code officiel géographique (Insee), découpage administratif Etalab",
+        }
+    )
+
+
+NUMERIC_CELL = re.compile(r"[-+−]?[\d\s\u00a0\u202f]+([,.]\d+)?\s*(%|€|k€|M€)?")
+
+
+def normalize_table(table: dict) -> dict:
+    """Fill in default widths and right-align the columns whose cells are all numbers."""
+    width = len(table["colonnes"])
+    rows = [[str(cell) for cell in row] for row in table["lignes"]]
+    alignements = [
+        "d" if all(NUMERIC_CELL.fullmatch(row[i]) for row in rows if row[i]) else "g"
+        for i in range(width)
+    ]
+    return {**table, "lignes": rows, "largeurs": table.get("largeurs") or [1] * width,
+            "alignements": alignements}
+
+
+def _normalize_blocks(blocks: list) -> list:
+    return [
+        {"tableau": normalize_table(b["tableau"])} if isinstance(b, dict) and "tableau" in b else b
+        for b in blocks
+    ]
+
+
+def _territoire(item: dict, geo: Geographie) -> dict:
+    territoire = geo.territoire(item["code"])
+    return {
+        "code": item["code"],
+        "nature": territoire.nature,
+        "nom": territoire.nom,
+        "departements": ", ".join(geo.departements[d].nom for d in territoire.departements),
+        "statut": item["statut"],
+    }
+
+
+def _partie(item: dict, organisme: dict, geo: Geographie) -> Partie:
+    partie = item["partie"]
+    if partie == "État":
+        designation = "l'État"
+    elif partie == "organisme":
+        designation = organisme["raison_sociale"]
+    elif partie == "département":
+        designation = "le Département " + geo.departements[item["territoire"]].de_nom
+    else:
+        designation = geo.epci[item["territoire"]].nom
+    return Partie(partie, designation, item["fonction"], item["nom"])
+
+
+def _resolve_refs(chapitres: list[Section]) -> None:
+    """Replace §[id] by a link showing the number and title of the target."""
+    targets: dict[str, Section | dict] = {}
+
+    def collect(section: Section) -> None:
+        targets[section.id] = section
+        for action in section.actions:
+            targets[action["id"]] = action
+        for child in section.sections:
+            collect(child)
+
+    for chapitre in chapitres:
+        collect(chapitre)
+
+    def link(match: re.Match) -> str:
+        target = targets[match[1]]
+        numero, titre = (
+            (target.numero, target.titre)
+            if isinstance(target, Section)
+            else (target["numero"], target["intitule"])
+        )
+        return f"[{numero} « {titre} »](#{match[1]})"
+
+    def resolve(value):
+        if isinstance(value, str):
+            return REF.sub(link, value)
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        if isinstance(value, dict):
+            return {k: resolve(v) for k, v in value.items()}
+        return value
+
+    def walk(section: Section) -> None:
+        section.blocs = resolve(section.blocs)
+        section.actions = [resolve(a) for a in section.actions]
+        for child in section.sections:
+            walk(child)
+
+    for chapitre in chapitres:
+        walk(chapitre)

@@ -1,0 +1,66 @@
+"""The pipeline: load → validate → assemble → render → export, one function per command."""
+
+import os
+import subprocess
+from pathlib import Path
+
+from cusdoc.assemble import Convention, assemble
+from cusdoc.errors import ContentError
+from cusdoc.export import Templates, to_docx, to_pdf
+from cusdoc.geographie import load_geographie
+from cusdoc.load import load_content
+from cusdoc.render import render_markdown
+from cusdoc.validate import validate_content
+from cusdoc.write import write_atomically
+
+FORMATS = ("docx", "pdf", "md")
+
+
+def check(root: Path) -> Convention:
+    """Load and validate the content; raise one error listing every problem."""
+    geo = load_geographie()
+    content, problems = load_content(root)
+    problems += validate_content(content, geo, complete=not problems)
+    if problems:
+        raise ContentError(problems)
+    return assemble(content, geo)
+
+
+def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf")) -> list[Path]:
+    """Produce the deliverables in build/; on failure the previous ones stay as they were."""
+    convention = check(root)
+    templates = Templates(root / "templates")
+    markdown = render_markdown(convention, templates.root)
+    epoch = source_date_epoch(root)
+    meta = {
+        "organisme": convention.organisme["raison_sociale"],
+        "forme": convention.forme[0].upper() + convention.forme[1:],
+        "periode": f"{convention.periode[0]}-{convention.periode[1]}",
+    }
+    # Every deliverable is produced in memory before any file is replaced.
+    outputs: dict[Path, bytes] = {}
+    target = root / "build"
+    if "md" in formats:
+        outputs[target / "convention.md"] = markdown.encode("utf-8")
+    if "docx" in formats:
+        outputs[target / "convention.docx"] = to_docx(markdown, templates, meta, epoch)
+    if "pdf" in formats:
+        outputs[target / "convention.pdf"] = to_pdf(markdown, templates, epoch)
+    write_atomically(outputs)
+    return list(outputs)
+
+
+def source_date_epoch(root: Path) -> int:
+    """The date stamped in the deliverables: SOURCE_DATE_EPOCH, else the last commit's date."""
+    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    result = subprocess.run(
+        ["git", "-C", str(root), "log", "-1", "--format=%ct"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode == 0 and result.stdout.strip().isdigit():
+        return int(result.stdout.strip())
+    # Outside git: the newest content file, so the date still follows the content.
+    return int(max(p.stat().st_mtime for p in (root / "content").glob("*.yml")))

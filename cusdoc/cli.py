@@ -1,0 +1,77 @@
+"""The command line: a thin layer over cusdoc.build."""
+
+from pathlib import Path
+
+import click
+
+from cusdoc import __version__
+from cusdoc.build import FORMATS, build, check
+
+CONTEXT = {"help_option_names": ["-h", "--aide", "--help"]}
+
+
+def _formats(ctx, param, value: str) -> tuple[str, ...]:
+    chosen = tuple(f.strip() for f in value.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"formats possibles : {', '.join(FORMATS)} (séparés par des virgules) ; "
+            f"trouvé « {value} »"
+        )
+    return chosen
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "--version", message="cusdoc %(version)s")
+@click.option(
+    "-C",
+    "--projet",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Dossier du projet (celui qui contient content/ et templates/).",
+)
+@click.pass_context
+def main(ctx, projet: Path) -> None:
+    """cusdoc : la convention d'utilité sociale d'un organisme HLM, tenue comme du code.
+
+    Le contenu (content/*.yml) est vérifié puis mis en forme en DOCX et en PDF dans build/.
+    """
+    ctx.obj = projet
+
+
+@main.command("check")
+@click.pass_obj
+def check_command(projet: Path) -> None:
+    """Vérifie le contenu sans rien produire.
+
+    Chaque problème est signalé sur une ligne « fichier:ligne:colonne: chemin : message » ;
+    le code de sortie est 1 s'il y en a au moins un.
+
+    Exemple : cusdoc check
+    """
+    convention = check(projet)
+    count = sum(1 for _ in convention.chapitres)
+    click.echo(f"Contenu valide : {count} chapitres, période {convention.periode[0]}-{convention.periode[1]}.")
+
+
+@main.command("build")
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    default="docx,pdf",
+    show_default=True,
+    callback=_formats,
+    help="Formats à produire, séparés par des virgules : docx, pdf, md.",
+)
+@click.pass_obj
+def build_command(projet: Path, formats: tuple[str, ...]) -> None:
+    """Vérifie le contenu puis produit la convention dans build/.
+
+    Si une étape échoue, les fichiers déjà présents dans build/ restent inchangés.
+
+    Exemple : cusdoc build --format docx,pdf
+    """
+    for path in build(projet, formats):
+        click.echo(f"Produit : {path}")

@@ -1,0 +1,89 @@
+"""Export stage: pandoc Markdown → DOCX (pandoc + python-docx) and PDF (pandoc → Typst)."""
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypandoc
+import typst
+
+from cusdoc.docx_finish import finish_docx
+from cusdoc.errors import ToolError
+
+
+@dataclass(frozen=True)
+class Templates:
+    """Where the export stage finds its templates, fonts and filter."""
+
+    root: Path
+
+    @property
+    def reference_docx(self) -> Path:
+        return self.root / "reference.docx"
+
+    @property
+    def typst_template(self) -> Path:
+        return self.root / "typst" / "convention.typ"
+
+    @property
+    def lua_filter(self) -> Path:
+        return self.root / "pandoc" / "cusdoc.lua"
+
+    @property
+    def fonts(self) -> Path:
+        return self.root / "fonts"
+
+
+def pandoc(markdown: str, to: str, args: list[str], epoch: int) -> bytes:
+    """Run the pandoc bundled with pypandoc-binary; its output is bytes on stdout."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
+    command = [pypandoc.get_pandoc_path(), "--from=markdown", f"--to={to}", "--output=-", *args]
+    result = subprocess.run(
+        command, input=markdown.encode("utf-8"), capture_output=True, env=env, check=False
+    )
+    if result.returncode != 0:
+        raise ToolError(f"pandoc a échoué ({to}) : {result.stderr.decode(errors='replace').strip()}")
+    return result.stdout
+
+
+def to_docx(markdown: str, templates: Templates, meta: dict, epoch: int) -> bytes:
+    raw = pandoc(
+        markdown,
+        "docx",
+        [
+            f"--reference-doc={templates.reference_docx}",
+            f"--lua-filter={templates.lua_filter}",
+            "--toc",
+            "--toc-depth=2",
+        ],
+        epoch,
+    )
+    return finish_docx(raw, meta["organisme"], meta["forme"], meta["periode"], epoch)
+
+
+def to_typst(markdown: str, templates: Templates, epoch: int) -> str:
+    return pandoc(
+        markdown,
+        "typst",
+        [f"--template={templates.typst_template}", f"--lua-filter={templates.lua_filter}"],
+        epoch,
+    ).decode("utf-8")
+
+
+def to_pdf(markdown: str, templates: Templates, epoch: int) -> bytes:
+    """Typst compiles in-process with the vendored fonts only; any warning fails the build."""
+    source = to_typst(markdown, templates, epoch)
+    try:
+        pdf, warnings = typst.compile_with_warnings(
+            source.encode("utf-8"),
+            font_paths=[str(templates.fonts)],
+            ignore_system_fonts=True,
+            timestamp=epoch,
+        )
+    except typst.TypstError as e:
+        raise ToolError(f"Typst a échoué : {e.message}\n{e.diagnostic}") from e
+    if warnings:
+        details = "\n".join(f"- {w.message}" for w in warnings)
+        raise ToolError(f"Typst a émis des avertissements, la production est arrêtée :\n{details}")
+    return pdf

@@ -1,0 +1,89 @@
+"""The official geography shipped with cusdoc (Etalab découpage administratif, see scripts/)."""
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+
+# The Etalab names abbreviate the EPCI's legal form; a convention spells it out.
+EPCI_FORMS = {
+    "CA ": "Communauté d'agglomération ",
+    "CC ": "Communauté de communes ",
+    "CU ": "Communauté urbaine ",
+}
+
+
+# INSEE "type de nom en clair" → the preposition before the name: département « d'Indre-et-Loire ».
+CHARNIERES = {"0": "de ", "1": "d'", "2": "du ", "3": "de la ", "4": "des ", "5": "de l'", "6": "des "}
+
+
+def with_charniere(nom: str, liaison: str) -> str:
+    """Prefix a name with its INSEE preposition: ("Cher", "2") → "du Cher"."""
+    return CHARNIERES.get(liaison, "de ") + nom
+
+
+@dataclass(frozen=True)
+class Territoire:
+    """A département or an EPCI, named as in the official geography."""
+
+    code: str
+    nature: str  # "département" or "EPCI"
+    nom: str
+    departements: tuple[str, ...]  # the départements it lies in
+    region: str  # code of the (main) région
+    de_nom: str  # the name after "de": "d'Indre-et-Loire", "de la Communauté de communes …"
+
+
+@dataclass(frozen=True)
+class Geographie:
+    regions: dict[str, str]  # code → name
+    departements: dict[str, Territoire]
+    epci: dict[str, Territoire]
+    communes: dict[str, tuple[str, str]]  # code → (nom, département)
+
+    def territoire(self, code: str) -> Territoire | None:
+        return self.departements.get(code) or self.epci.get(code)
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with files("cusdoc.data").joinpath(name).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def epci_name(name: str) -> str:
+    """« CC du Grand Chambord » → « Communauté de communes du Grand Chambord »."""
+    for short, long in EPCI_FORMS.items():
+        if name.startswith(short):
+            return long + name[len(short) :]
+    return name
+
+
+@cache
+def load_geographie() -> Geographie:
+    """Read the packaged CSV files once."""
+    regions = {r["code"]: r["nom"] for r in _rows("regions.csv")}
+    departements = {
+        r["code"]: Territoire(
+            r["code"],
+            "département",
+            r["nom"],
+            (r["code"],),
+            r["region"],
+            with_charniere(r["nom"], r["liaison"]),
+        )
+        for r in _rows("departements.csv")
+    }
+    communes_rows = _rows("communes.csv")
+    deps_of_epci: dict[str, set[str]] = {}
+    for r in communes_rows:
+        if r["epci"]:
+            deps_of_epci.setdefault(r["epci"], set()).add(r["departement"])
+    epci = {}
+    for r in _rows("epci.csv"):
+        deps = tuple(sorted(deps_of_epci.get(r["siren"], ())))
+        region = departements[deps[0]].region if deps else ""
+        nom = epci_name(r["nom"])
+        de_nom = f"de la {nom[0].lower()}{nom[1:]}" if nom.startswith("Communauté") else f"de {nom}"
+        epci[r["siren"]] = Territoire(r["siren"], "EPCI", nom, deps, region, de_nom)
+    communes = {r["code"]: (r["nom"], r["departement"]) for r in communes_rows}
+    return Geographie(regions, departements, epci, communes)

@@ -1,0 +1,57 @@
+"""Render stage: the document model through the Jinja templates into pandoc Markdown."""
+
+import re
+from pathlib import Path
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+
+from cusdoc.assemble import Convention
+from cusdoc.errors import ToolError
+from cusdoc.formats import FILTERS
+from cusdoc.typographie import typographie
+
+# A cell that starts like a Markdown list item or heading would be read as one.
+CELL_MARKER = re.compile(r"^(\d+)([.)]\s)|^([-+*#>])(\s|$)")
+
+
+def cellule(value) -> str:
+    """A table cell on one line, with a leading list or heading marker escaped."""
+    text = " ".join(str(value).split())
+    return CELL_MARKER.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}{m[4]}", text)
+
+
+def siren(value: str) -> str:
+    """273700005 → « 273 700 005 »."""
+    return "\u00a0".join(value[i : i + 3] for i in range(0, 9, 3))
+
+
+def _finalize(value):
+    return typographie(value) if isinstance(value, str) else value
+
+
+def environment(templates: Path) -> SandboxedEnvironment:
+    """Strict and sandboxed: a missing variable is an error; templates cannot reach Python."""
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader(templates),
+        undefined=StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters.update(FILTERS, cellule=cellule, siren=siren)
+    return env
+
+
+def render_markdown(convention: Convention, templates: Path) -> str:
+    """The whole convention as pandoc Markdown."""
+    try:
+        text = environment(templates).get_template("convention.md.j2").render(c=convention)
+    except TemplateSyntaxError as e:
+        raise ToolError(f"templates/{e.name}:{e.lineno}: gabarit invalide : {e.message}") from e
+    except TemplateError as e:
+        raise ToolError(f"erreur dans un gabarit de templates/ : {e.message}") from e
+    text = "\n".join(line.rstrip() for line in text.splitlines())
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

@@ -1,0 +1,44 @@
+"""French typography pass on prose: no-break spaces where the Imprimerie nationale puts them.
+
+Idempotent, so applying it to text that already went through it changes nothing. URLs, code
+spans and link targets are left alone.
+"""
+
+import re
+
+NBSP = "\u00a0"  # espace insécable, before « : » and inside guillemets
+NNBSP = "\u202f"  # espace fine insécable, before « ; ! ? » and between thousands
+
+PROTECTED = re.compile(r"(`[^`]*`|<?https?://[^\s>)]+>?|\]\([^)]*\)|\{[#.][^}]*\})")
+SPACES = f"[ {NBSP}{NNBSP}]"
+AFTER = rf"(?=\s|$|[)»\]*_”\"'’.,!?{NBSP}{NNBSP}])"
+HOLE = "\ue000"  # stands for a protected part while the rules run
+
+RULES = [
+    # thin no-break space before ; ! ? (not in "?!" pairs beyond the first, not before "[")
+    (re.compile(rf"(?<=[^\s{NBSP}{NNBSP}!?;]){SPACES}?([;!?]){AFTER}"), NNBSP + r"\1"),
+    # no-break space before a colon used as punctuation (not in 10:30 or https:)
+    (re.compile(rf"(?<=[^\s{NBSP}{NNBSP}:]){SPACES}?:{AFTER}"), NBSP + ":"),
+    # inside guillemets
+    (re.compile(rf"«{SPACES}*"), "«" + NBSP),
+    (re.compile(rf"{SPACES}*»"), NBSP + "»"),
+    # number and its unit or sign
+    (re.compile(rf"(\d){SPACES}?(%|€|m²|k€|M€)"), r"\1" + NBSP + r"\2"),
+    # n° 12, art. 5
+    (re.compile(rf"\b(n°|N°|art\.){SPACES}+(?=\w)"), r"\1" + NBSP),
+    # thousands typed with a plain space: 12 050 → 12 050 (never years: the first group is 1-3 digits)
+    (
+        re.compile(rf"(?<![\d,.])(\d{{1,3}})((?:{SPACES}\d{{3}})+)(?!\d)"),
+        lambda m: m[1] + re.sub(SPACES, NNBSP, m[2]),
+    ),
+]
+
+
+def typographie(text: str) -> str:
+    """Apply the French spacing rules outside URLs, code and link targets."""
+    kept = PROTECTED.findall(text)
+    text = PROTECTED.sub(HOLE, text)
+    for pattern, replacement in RULES:
+        text = pattern.sub(replacement, text)
+    pieces = text.split(HOLE)
+    return "".join(piece + kept[i] if i < len(kept) else piece for i, piece in enumerate(pieces))
