@@ -30,7 +30,7 @@ lint: $(STAMP) ## Vérifie le style du code (ruff)
 	$(BIN)/ruff format --check cusdoc tests bench scripts
 
 golden: $(STAMP) ## Régénère le Markdown de référence des tests (tests/golden/)
-	$(BIN)/python -m tests.golden
+	$(BIN)/python -m tests.regenerate_golden
 
 bench: $(STAMP) ## Mesure les temps de vérification et de production
 	$(BIN)/python bench/run.py

@@ -84,7 +84,7 @@ def assemble(content: Content, geo: Geographie) -> Convention:
         periode=periode,
         date_effet=generation["date_effet"],
         annee_reference=generation["annee_reference"],
-        psp=data["plan_strategique_patrimoine"],
+        psp={"periode": None, **data["plan_strategique_patrimoine"]},
         region=region,
         territoires=territoires,
         perimetre=_perimetre_table(territoires),
@@ -173,8 +173,12 @@ def normalize_table(table: dict) -> dict:
         "d" if all(NUMERIC_CELL.fullmatch(row[i]) for row in rows if row[i]) else "g"
         for i in range(width)
     ]
-    return {**table, "lignes": rows, "largeurs": table.get("largeurs") or [1] * width,
-            "alignements": alignements}
+    return {
+        **table,
+        "lignes": rows,
+        "largeurs": table.get("largeurs") or [1] * width,
+        "alignements": alignements,
+    }
 
 
 def _normalize_blocks(blocks: list) -> list:
@@ -195,6 +199,11 @@ def _territoire(item: dict, geo: Geographie) -> dict:
     }
 
 
+def with_article(nom: str) -> str:
+    """An EPCI named by its legal form takes an article: « la Communauté de communes … »."""
+    return f"la {nom}" if nom.startswith(("Communauté", "Métropole", "Établissement")) else nom
+
+
 def _partie(item: dict, organisme: dict, geo: Geographie) -> Partie:
     partie = item["partie"]
     if partie == "État":
@@ -204,7 +213,7 @@ def _partie(item: dict, organisme: dict, geo: Geographie) -> Partie:
     elif partie == "département":
         designation = "le Département " + geo.departements[item["territoire"]].de_nom
     else:
-        designation = geo.epci[item["territoire"]].nom
+        designation = with_article(geo.epci[item["territoire"]].nom)
     return Partie(partie, designation, item["fonction"], item["nom"])
 
 

@@ -6,14 +6,17 @@ from pathlib import Path
 
 from cusdoc.assemble import Convention, assemble
 from cusdoc.errors import ContentError
-from cusdoc.export import Templates, to_docx, to_pdf
 from cusdoc.geographie import load_geographie
 from cusdoc.load import load_content
 from cusdoc.render import render_markdown
+from cusdoc.typographie import typographie
 from cusdoc.validate import validate_content
 from cusdoc.write import write_atomically
 
 FORMATS = ("docx", "pdf", "md")
+
+# The templates of this checkout; a project without its own templates/ folder uses them.
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def check(root: Path) -> Convention:
@@ -28,13 +31,17 @@ def check(root: Path) -> Convention:
 
 def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf")) -> list[Path]:
     """Produce the deliverables in build/; on failure the previous ones stay as they were."""
+    from cusdoc.export import Templates, to_docx, to_pdf  # heavy: pandoc, Typst, python-docx
+
     convention = check(root)
-    templates = Templates(root / "templates")
+    templates = Templates(
+        root / "templates" if (root / "templates").is_dir() else DEFAULT_TEMPLATES
+    )
     markdown = render_markdown(convention, templates.root)
     epoch = source_date_epoch(root)
     meta = {
-        "organisme": convention.organisme["raison_sociale"],
-        "forme": convention.forme[0].upper() + convention.forme[1:],
+        "organisme": typographie(convention.organisme["raison_sociale"]),
+        "forme": typographie(convention.forme[0].upper() + convention.forme[1:]),
         "periode": f"{convention.periode[0]}-{convention.periode[1]}",
     }
     # Every deliverable is produced in memory before any file is replaced.

@@ -4,8 +4,10 @@ from pathlib import Path
 
 import click
 
-from cusdoc import __version__
+from cusdoc import __version__, cli_fr
 from cusdoc.build import FORMATS, build, check
+
+cli_fr.install()
 
 CONTEXT = {"help_option_names": ["-h", "--aide", "--help"]}
 
@@ -21,12 +23,12 @@ def _formats(ctx, param, value: str) -> tuple[str, ...]:
     return chosen
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(context_settings=CONTEXT, subcommand_metavar="COMMANDE [ARGUMENTS]...")
 @click.version_option(__version__, "--version", message="cusdoc %(version)s")
 @click.option(
     "-C",
     "--projet",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=".",
     show_default=True,
     help="Dossier du projet (celui qui contient content/ et templates/).",
@@ -52,7 +54,7 @@ def check_command(projet: Path) -> None:
     """
     convention = check(projet)
     count = sum(1 for _ in convention.chapitres)
-    click.echo(f"Contenu valide : {count} chapitres, période {convention.periode[0]}-{convention.periode[1]}.")
+    click.echo("Contenu valide : {} chapitres, période {}-{}.".format(count, *convention.periode))
 
 
 @main.command("build")
@@ -62,6 +64,7 @@ def check_command(projet: Path) -> None:
     "formats",
     default="docx,pdf",
     show_default=True,
+    metavar="FORMATS",
     callback=_formats,
     help="Formats à produire, séparés par des virgules : docx, pdf, md.",
 )

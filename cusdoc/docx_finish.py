@@ -22,11 +22,14 @@ def finish_docx(data: bytes, organisme: str, forme: str, periode: str, epoch: in
     _header_footer(document, organisme, periode)
     for table in document.tables:
         _fit_table(table)
+        if table.style.name == "Table":
+            for paragraph in table._tbl.iter(qn("w:p")):
+                _set_style(paragraph, "TableText")
     _ask_to_update_fields(document)
     moment = datetime.datetime.fromtimestamp(epoch, datetime.UTC).replace(tzinfo=None)
     core = document.core_properties
-    core.title = f"Convention d'utilité sociale {periode}"
-    core.subject = f"Convention d'utilité sociale de {organisme}"
+    core.title = f"Convention d’utilité sociale {periode}"
+    core.subject = f"Convention d’utilité sociale de {organisme}"
     core.author = core.last_modified_by = organisme
     core.language = "fr-FR"
     core.created = core.modified = moment
@@ -49,6 +52,16 @@ def _title_page(document, organisme: str, forme: str) -> None:
         breaker = document.add_paragraph()
         breaker.add_run().add_break(WD_BREAK.PAGE)
         toc.addprevious(breaker._p)
+
+
+def _set_style(paragraph, style_id: str) -> None:
+    """Give a paragraph element the style whose id is style_id (pandoc sets "Compact")."""
+    p_pr = paragraph.get_or_add_pPr()
+    style = p_pr.find(qn("w:pStyle"))
+    if style is None:
+        style = OxmlElement("w:pStyle")
+        p_pr.insert(0, style)
+    style.set(qn("w:val"), style_id)
 
 
 def _field(paragraph, instruction: str) -> None:
@@ -76,7 +89,7 @@ def _header_footer(document, organisme: str, periode: str) -> None:
     for section in document.sections:
         section.different_first_page_header_footer = True
         header = section.header.paragraphs[0]
-        header.text = f"{organisme}\tConvention d'utilité sociale {periode}"
+        header.text = f"{organisme}\tConvention d’utilité sociale {periode}"
         tab_stops = header.paragraph_format.tab_stops
         tab_stops.add_tab_stop(section.page_width - section.left_margin - section.right_margin, 2)
         for run in header.runs:

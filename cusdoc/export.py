@@ -43,7 +43,9 @@ def pandoc(markdown: str, to: str, args: list[str], epoch: int) -> bytes:
         command, input=markdown.encode("utf-8"), capture_output=True, env=env, check=False
     )
     if result.returncode != 0:
-        raise ToolError(f"pandoc a échoué ({to}) : {result.stderr.decode(errors='replace').strip()}")
+        raise ToolError(
+            f"pandoc a échoué ({to}) : {result.stderr.decode(errors='replace').strip()}"
+        )
     return result.stdout
 
 

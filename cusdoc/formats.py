@@ -1,6 +1,7 @@
 """French formatting of numbers, percentages, amounts and dates (Babel, CLDR fr_FR)."""
 
 import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
@@ -12,8 +13,13 @@ LOCALE = "fr_FR"
 
 def nombre(value: float, decimales: int | None = None) -> str:
     """1234.5 → « 1 234,5 » (espace fine insécable entre milliers)."""
-    pattern = None if decimales is None else "#,##0" + ("." + "0" * decimales if decimales else "")
-    text = format_decimal(value, format=pattern, locale=LOCALE)
+    number = Decimal(str(value))
+    pattern = None
+    if decimales is not None:
+        # Administrative figures round half up (12,345 → 12,35), not to even.
+        number = number.quantize(Decimal(1).scaleb(-decimales), rounding=ROUND_HALF_UP)
+        pattern = "#,##0" + ("." + "0" * decimales if decimales else "")
+    text = format_decimal(number, format=pattern, locale=LOCALE)
     return text.replace(NBSP, NNBSP).replace(" ", NNBSP)
 
 

@@ -14,7 +14,15 @@ EPCI_FORMS = {
 
 
 # INSEE "type de nom en clair" → the preposition before the name: département « d'Indre-et-Loire ».
-CHARNIERES = {"0": "de ", "1": "d'", "2": "du ", "3": "de la ", "4": "des ", "5": "de l'", "6": "des "}
+CHARNIERES = {
+    "0": "de ",
+    "1": "d'",
+    "2": "du ",
+    "3": "de la ",
+    "4": "des ",
+    "5": "de l'",
+    "6": "des ",
+}
 
 
 def with_charniere(nom: str, liaison: str) -> str:
@@ -45,9 +53,10 @@ class Geographie:
         return self.departements.get(code) or self.epci.get(code)
 
 
-def _rows(name: str) -> list[dict[str, str]]:
+def _rows(name: str) -> list[list[str]]:
+    """The rows of a packaged CSV file, header skipped."""
     with files("cusdoc.data").joinpath(name).open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+        return list(csv.reader(f))[1:]
 
 
 def epci_name(name: str) -> str:
@@ -61,29 +70,21 @@ def epci_name(name: str) -> str:
 @cache
 def load_geographie() -> Geographie:
     """Read the packaged CSV files once."""
-    regions = {r["code"]: r["nom"] for r in _rows("regions.csv")}
+    regions = {code: nom for code, nom, _ in _rows("regions.csv")}
     departements = {
-        r["code"]: Territoire(
-            r["code"],
-            "département",
-            r["nom"],
-            (r["code"],),
-            r["region"],
-            with_charniere(r["nom"], r["liaison"]),
-        )
-        for r in _rows("departements.csv")
+        code: Territoire(code, "département", nom, (code,), region, with_charniere(nom, liaison))
+        for code, nom, region, liaison in _rows("departements.csv")
     }
-    communes_rows = _rows("communes.csv")
+    communes: dict[str, tuple[str, str]] = {}
     deps_of_epci: dict[str, set[str]] = {}
-    for r in communes_rows:
-        if r["epci"]:
-            deps_of_epci.setdefault(r["epci"], set()).add(r["departement"])
+    for code, nom, departement, epci_siren in _rows("communes.csv"):
+        communes[code] = (nom, departement)
+        deps_of_epci.setdefault(epci_siren, set()).add(departement)
     epci = {}
-    for r in _rows("epci.csv"):
-        deps = tuple(sorted(deps_of_epci.get(r["siren"], ())))
+    for siren, raw_name, _ in _rows("epci.csv"):
+        deps = tuple(sorted(deps_of_epci.get(siren, ())))
         region = departements[deps[0]].region if deps else ""
-        nom = epci_name(r["nom"])
+        nom = epci_name(raw_name)
         de_nom = f"de la {nom[0].lower()}{nom[1:]}" if nom.startswith("Communauté") else f"de {nom}"
-        epci[r["siren"]] = Territoire(r["siren"], "EPCI", nom, deps, region, de_nom)
-    communes = {r["code"]: (r["nom"], r["departement"]) for r in communes_rows}
+        epci[siren] = Territoire(siren, "EPCI", nom, deps, region, de_nom)
     return Geographie(regions, departements, epci, communes)

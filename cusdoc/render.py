@@ -45,6 +45,18 @@ def environment(templates: Path) -> SandboxedEnvironment:
     return env
 
 
+def _template_position(error: Exception, templates: Path) -> str:
+    """templates/x.md.j2:12, the innermost template line the error went through."""
+    position = str(templates)
+    tb = error.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            position = f"{Path(filename).relative_to(templates.parent)}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return position
+
+
 def render_markdown(convention: Convention, templates: Path) -> str:
     """The whole convention as pandoc Markdown."""
     try:
@@ -52,6 +64,8 @@ def render_markdown(convention: Convention, templates: Path) -> str:
     except TemplateSyntaxError as e:
         raise ToolError(f"templates/{e.name}:{e.lineno}: gabarit invalide : {e.message}") from e
     except TemplateError as e:
-        raise ToolError(f"erreur dans un gabarit de templates/ : {e.message}") from e
+        raise ToolError(
+            f"{_template_position(e, templates)}: erreur de gabarit : {e.message}"
+        ) from e
     text = "\n".join(line.rstrip() for line in text.splitlines())
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

@@ -49,7 +49,12 @@ def blocs(description: str, tableau: bool = True) -> dict:
         "type": "list",
         "minlength": 1,
         "meta": {"description": description},
-        "schema": {"type": ["string", "dict"], "empty": False, "check_with": "bloc", "schema": kinds},
+        "schema": {
+            "type": ["string", "dict"],
+            "empty": False,
+            "check_with": "bloc",
+            "schema": kinds,
+        },
     }
 
 
@@ -222,7 +227,11 @@ CONVENTION = {
                 "required": True,
                 "meta": {"description": "Date d'approbation (AAAA-MM-JJ)"},
             },
-            "instance": {**TEXT, "required": True, "meta": {"description": "Instance qui l'a approuvé"}},
+            "instance": {
+                **TEXT,
+                "required": True,
+                "meta": {"description": "Instance qui l'a approuvé"},
+            },
             "periode": {
                 "type": "string",
                 "regex": r"[0-9]{4}-[0-9]{4}",
@@ -234,7 +243,9 @@ CONVENTION = {
         "type": "list",
         "required": True,
         "minlength": 1,
-        "meta": {"description": "Départements (code) et EPCI (SIREN) où l'organisme a du patrimoine"},
+        "meta": {
+            "description": "Départements (code) et EPCI (SIREN) où l'organisme a du patrimoine"
+        },
         "schema": {
             "type": "dict",
             "schema": {
@@ -275,7 +286,9 @@ CONVENTION = {
     "lieu_signature": {**TEXT, "required": True, "meta": {"description": "Ville de signature"}},
     "visas": {
         **INLINE_LIST,
-        "meta": {"description": "Visas ajoutés à ceux du code de la construction et de l'habitation"},
+        "meta": {
+            "description": "Visas ajoutés à ceux du code de la construction et de l'habitation"
+        },
     },
     "chapitres": {
         "type": "list",

@@ -15,6 +15,8 @@ AFTER = rf"(?=\s|$|[)»\]*_”\"'’.,!?{NBSP}{NNBSP}])"
 HOLE = "\ue000"  # stands for a protected part while the rules run
 
 RULES = [
+    # typographic apostrophe: l'État → l’État
+    (re.compile(r"(?<=\w)'(?=\w)"), "’"),
     # thin no-break space before ; ! ? (not in "?!" pairs beyond the first, not before "[")
     (re.compile(rf"(?<=[^\s{NBSP}{NNBSP}!?;]){SPACES}?([;!?]){AFTER}"), NNBSP + r"\1"),
     # no-break space before a colon used as punctuation (not in 10:30 or https:)
@@ -26,7 +28,7 @@ RULES = [
     (re.compile(rf"(\d){SPACES}?(%|€|m²|k€|M€)"), r"\1" + NBSP + r"\2"),
     # n° 12, art. 5
     (re.compile(rf"\b(n°|N°|art\.){SPACES}+(?=\w)"), r"\1" + NBSP),
-    # thousands typed with a plain space: 12 050 → 12 050 (never years: the first group is 1-3 digits)
+    # thousands typed with a plain space: 12 050 → 12 050 (not years: first group of 1-3 digits)
     (
         re.compile(rf"(?<![\d,.])(\d{{1,3}})((?:{SPACES}\d{{3}})+)(?!\d)"),
         lambda m: m[1] + re.sub(SPACES, NNBSP, m[2]),

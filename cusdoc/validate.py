@@ -88,7 +88,9 @@ class ContentValidator(cerberus.Validator):
         years = parse_calendrier(value)
         if years is None:
             self._error(
-                field, f"une année (2026) ou une période (2025-2027) est attendue, trouvé {describe(value)}"
+                field,
+                "une année (2026) ou une période (2025-2027) est attendue, "
+                f"trouvé {describe(value)}",
             )
             return
         first, last = self._config.get("periode") or years
@@ -172,6 +174,7 @@ def _problem(source: Source, schema: dict, error) -> Problem:
     message = _french(error, schema, path)
     if error.code == cerrors.UNKNOWN_FIELD.code:
         line, column = source.position(path, key=True)
+        path = path[:-1]  # the message names the key
     elif error.code == cerrors.REQUIRED_FIELD.code:
         line, column = source.position(path[:-1])
     else:
@@ -187,8 +190,10 @@ def _french(error, schema: dict, path: Path_) -> str:
         allowed = sorted((_schema_at(schema, path[:-1]) or {}).keys())
         close = difflib.get_close_matches(str(path[-1]), allowed, n=1, cutoff=0.6)
         hint = f" ; vouliez-vous dire « {close[0]} » ?" if close else ""
+        if set(allowed) >= {"liste", "liste_numerotee"}:
+            hint += " ; un paragraphe qui contient « : » doit être placé entre guillemets"
         known = ", ".join(allowed)
-        return f"clé inconnue « {path[-1]} »{hint} (clés possibles : {known})"
+        return f"clé inconnue {describe(str(path[-1]))}{hint} (clés possibles : {known})"
     if rule == "required":
         return f"la clé « {path[-1]} » est obligatoire"
     if rule == "type":
@@ -201,7 +206,8 @@ def _french(error, schema: dict, path: Path_) -> str:
     if rule in ("empty", "nullable"):
         return "une valeur non vide est attendue"
     if rule == "minlength":
-        return f"au moins {constraint} élément{'s' if constraint > 1 else ''} attendu{'s' if constraint > 1 else ''}"
+        plural = "s" if constraint > 1 else ""
+        return f"au moins {constraint} élément{plural} attendu{plural}"
     if rule == "allowed":
         choices = ", ".join(f"« {c} »" for c in constraint)
         return f"valeur possible : {choices} ; trouvé {describe(value)}"
@@ -244,16 +250,16 @@ def _check_convention(source: Source, geo: Geographie, periode) -> list[Problem]
                 )
             )
         problems += _check_psp(source, generation)
-    siege = data.get("organisme", {}).get("siege") if isinstance(data.get("organisme"), dict) else None
-    if isinstance(siege, dict) and isinstance(siege.get("commune"), str):
-        if siege["commune"] not in geo.communes:
-            problems.append(
-                _problem_at(
-                    source,
-                    ("organisme", "siege", "commune"),
-                    f"la commune {siege['commune']} n'existe pas dans le code officiel géographique",
-                )
+    organisme = data.get("organisme") if isinstance(data.get("organisme"), dict) else {}
+    siege = organisme.get("siege") if isinstance(organisme.get("siege"), dict) else {}
+    if isinstance(siege.get("commune"), str) and siege["commune"] not in geo.communes:
+        problems.append(
+            _problem_at(
+                source,
+                ("organisme", "siege", "commune"),
+                f"la commune {siege['commune']} n'existe pas dans le code officiel géographique",
             )
+        )
     problems += _check_territories(source, geo)
     return problems
 
@@ -293,7 +299,9 @@ def _check_territories(source: Source, geo: Geographie) -> list[Problem]:
         elif geo.territoire(code) is None:
             nature = "l'EPCI de SIREN" if len(code) == 9 else "le département"
             problems.append(
-                _problem_at(source, path, f"{nature} {code} n'existe pas dans la géographie officielle")
+                _problem_at(
+                    source, path, f"{nature} {code} n'existe pas dans la géographie officielle"
+                )
             )
         statut_of[code] = item.get("statut")
     departements = {c for c in statut_of if c in geo.departements}
@@ -429,23 +437,21 @@ def section_ids(content: Content):
 
 def _check_ids_and_refs(content: Content, complete: bool) -> list[Problem]:
     problems = []
-    declared: dict[str, Source] = {
-        chapter_id(name): source for name, source in content.sources.items()
+    # id → where it is declared, as the duplicate message names it
+    declared: dict[str, str] = {
+        chapter_id(name): f"chapitre {source.file}" for name, source in content.sources.items()
     }
-    declared["objet"] = declared["preambule"] = declared["signatures"] = content.sources.get("convention")
+    for generated in ("objet", "preambule", "signatures"):
+        declared[generated] = "partie produite par cusdoc"
     for source, path, ident in section_ids(content):
         if ident in declared:
-            other = declared[ident]
-            line = other.position(path if other is source else ())[0]
             problems.append(
                 _problem_at(
-                    source,
-                    path,
-                    f"l'identifiant « {ident} » est déjà utilisé ({other.file}"
-                    f"{f', ligne {line}' if other is source else ''})",
+                    source, path, f"l'identifiant « {ident} » est déjà pris ({declared[ident]})"
                 )
             )
-        declared.setdefault(ident, source)
+            continue
+        declared[ident] = f"{source.file}, ligne {source.position(path)[0]}"
     for source in content.sources.values() if complete else ():
         for path, value in walk(source.data):
             if not isinstance(value, str) or "§[" not in value:
@@ -493,7 +499,8 @@ def _check_tables(content: Content) -> list[Problem]:
                         _problem_at(
                             source,
                             (*path, "lignes", index),
-                            f"{width} cellules attendues (une par colonne), trouvé {len(row)}{hint}",
+                            f"{width} cellules attendues (une par colonne), "
+                            f"trouvé {len(row)}{hint}",
                         )
                     )
     return problems

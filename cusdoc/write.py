@@ -19,6 +19,7 @@ def write_atomically(outputs: dict[Path, bytes]) -> None:
         for path, data in outputs.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            os.chmod(tmp, 0o644)  # mkstemp creates 0600; deliverables are for sharing
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()

@@ -19,7 +19,11 @@ PACKAGE = "@etalab/decoupage-administratif@6.0.0"
 def fetch(workdir: Path) -> Path:
     """Download and unpack the npm package; return its data folder."""
     out = subprocess.run(
-        ["npm", "pack", PACKAGE, "--silent"], cwd=workdir, check=True, capture_output=True, text=True
+        ["npm", "pack", PACKAGE, "--silent"],
+        cwd=workdir,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     with tarfile.open(workdir / out.stdout.strip().splitlines()[-1]) as archive:
         archive.extractall(workdir, filter="data")

@@ -55,8 +55,10 @@ def set_font(style, size: float | None = None, bold=None, italic=None, color=Non
 def table_style(document, name: str, borders: bool):
     """A table style: thin grey grid and a shaded header row, or no borders at all."""
     styles = document.styles
-    style = styles[name] if name in [s.name for s in styles] else styles.add_style(
-        name, WD_STYLE_TYPE.TABLE
+    style = (
+        styles[name]
+        if name in [s.name for s in styles]
+        else styles.add_style(name, WD_STYLE_TYPE.TABLE)
     )
     element = style.element
     for old in element.findall(qn("w:tblPr")) + element.findall(qn("w:tblStylePr")):
@@ -106,7 +108,9 @@ def main(target: Path) -> None:
     for name in ("Body Text", "First Paragraph"):
         styles[name].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
         styles[name].paragraph_format.space_after = Pt(6)
-    set_font(styles["Compact"], 9)
+    cell_text = styles.add_style("Table Text", WD_STYLE_TYPE.PARAGRAPH)
+    cell_text.base_style = styles["Compact"]
+    set_font(cell_text, 9)
     for level, size in ((1, 17), (2, 13), (3, 11.5), (4, 10.5)):
         style = styles[f"Heading {level}"]
         set_font(style, size, bold=True, italic=level == 4, color=BLUE)

@@ -1,0 +1,64 @@
+"""Building: reproducible bytes, and a failed build never touches the last good deliverables."""
+
+from pathlib import Path
+
+import pytest
+
+from cusdoc.build import build, source_date_epoch
+from cusdoc.errors import ContentError, ToolError
+from tests.conftest import EPOCH, PROJETS, REPO, copy_project
+
+
+@pytest.fixture
+def minimal(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    return copy_project(PROJETS / "minimal", tmp_path / "projet")
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+def test_two_builds_give_identical_bytes(minimal):
+    first = {p.name: p.read_bytes() for p in build(minimal, ("docx", "pdf", "md"))}
+    second = {p.name: p.read_bytes() for p in build(minimal, ("docx", "pdf", "md"))}
+    assert first == second
+    assert set(first) == {"convention.docx", "convention.pdf", "convention.md"}
+
+
+def test_source_date_epoch_changes_the_stamp(minimal, monkeypatch):
+    docx_2026 = build(minimal, ("docx",))[0].read_bytes()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01
+    assert build(minimal, ("docx",))[0].read_bytes() != docx_2026
+
+
+def test_broken_content_leaves_previous_deliverables_untouched(minimal):
+    build(minimal, ("docx", "pdf"))
+    before = _snapshot(minimal / "build")
+    (minimal / "content" / "orientations.yml").write_text("titre: [", encoding="utf-8")
+    with pytest.raises(ContentError):
+        build(minimal, ("docx", "pdf"))
+    assert _snapshot(minimal / "build") == before
+
+
+def test_failure_in_the_last_export_writes_nothing(minimal):
+    build(minimal, ("docx", "pdf"))
+    before = _snapshot(minimal / "build")
+    (minimal / "content" / "qualite_service.yml").write_text(
+        "titre: Qualité de service\nsections:\n  - titre: Nouveau\n    contenu: [Texte neuf.]\n",
+        encoding="utf-8",
+    )
+    templates = minimal / "templates"
+    copy_project(REPO, minimal / "src")  # the repository's templates, to break the Typst one
+    (minimal / "src" / "templates").rename(templates)
+    typst = templates / "typst" / "convention.typ"
+    typst.write_text(typst.read_text(encoding="utf-8") + "\n#nimporte-quoi(\n", encoding="utf-8")
+    with pytest.raises(ToolError, match="Typst a échoué"):
+        build(minimal, ("docx", "pdf"))
+    assert _snapshot(minimal / "build") == before  # the DOCX made before the PDF failed too
+    assert not [p for p in (minimal / "build").iterdir() if p.name.startswith(".")]
+
+
+def test_source_date_epoch_falls_back_to_the_last_commit(monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert source_date_epoch(REPO) > 1_700_000_000

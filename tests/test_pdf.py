@@ -1,0 +1,70 @@
+"""The PDF deliverable, read back with pypdf."""
+
+import re
+
+import pytest
+from pypdf import PdfReader
+
+
+@pytest.fixture(scope="module")
+def pdf(example_build):
+    return PdfReader(example_build / "convention.pdf")
+
+
+@pytest.fixture(scope="module")
+def pages(pdf):
+    return [page.extract_text() for page in pdf.pages]
+
+
+def test_at_least_thirty_pages(pdf):
+    assert len(pdf.pages) >= 30
+
+
+def test_title_page(pages):
+    text = " ".join(pages[0].split())
+    assert "Habitat Loire et Sologne" in text
+    assert "Convention d’utilité sociale" in text
+    assert "Engagements 2025-2030" in text
+    assert "Page" not in text  # no footer on the title page
+
+
+def test_table_of_contents_lists_chapters_with_page_numbers(pages):
+    toc = pages[1]
+    assert "Sommaire" in toc
+    entries = re.findall(r"^(\d+(?:\.\d+)?) (.+?)[ .]*(\d+)$", toc, re.M)
+    titles = [t for _, t, _ in entries]
+    assert any(t.startswith("État des lieux") for t in titles)
+    numbers = [int(p) for _, _, p in entries]
+    assert numbers == sorted(numbers) and numbers[-1] > 20
+
+
+def test_every_page_after_the_title_has_page_x_of_y(pages):
+    total = len(pages)
+    for number, text in enumerate(pages[1:], start=2):
+        assert f"Page {number} sur {total}" in text
+
+
+def test_french_characters_are_rendered(pages):
+    text = "\n".join(pages)
+    for expected in ("État", "é", "è", "à", "ç", "œ", "«", "»", "€", "\u202f"):
+        assert expected in text, expected
+
+
+def test_fonts_are_embedded(pdf):
+    fonts = {}
+    for page in pdf.pages:
+        resources = page.get("/Resources") or {}
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            descendant = font.get("/DescendantFonts")
+            descriptor = (descendant[0].get_object() if descendant else font).get("/FontDescriptor")
+            fonts[str(font.get("/BaseFont"))] = descriptor.get_object()
+    assert fonts
+    assert all("LiberationSans" in name for name in fonts)
+    assert all(any(k in d for k in ("/FontFile2", "/FontFile3")) for d in fonts.values())
+
+
+def test_signature_page_is_last(pages):
+    last = pages[-1]
+    assert "Signatures" in last
+    assert "Pour l’État," in last
