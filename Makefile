@@ -22,7 +22,7 @@ convention: $(STAMP) ## Vérifie le contenu puis produit build/convention.docx e
 check: $(STAMP) ## Vérifie le contenu (content/) sans rien produire
 	$(BIN)/cusdoc check
 
-test: $(STAMP) ## Lance les tests
+test: lint ## Lance les vérifications de style puis les tests
 	$(BIN)/pytest -q
 
 lint: $(STAMP) ## Vérifie le style du code (ruff)
