@@ -68,7 +68,12 @@ def to_typst(markdown: str, templates: Templates, epoch: int) -> str:
     return pandoc(
         markdown,
         "typst",
-        [f"--template={templates.typst_template}", f"--lua-filter={templates.lua_filter}"],
+        [
+            f"--template={templates.typst_template}",
+            f"--lua-filter={templates.lua_filter}",
+            # Unwrapped: pandoc indents a wrapped list item in a table cell too little for Typst.
+            "--wrap=none",
+        ],
         epoch,
     ).decode("utf-8")
 

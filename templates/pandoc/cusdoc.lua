@@ -30,7 +30,7 @@ local function tableau(div)
   for i = 1, ncols do total = total + tonumber(widths[i] or 1) end
   local specs = {}
   for i = 1, ncols do
-    specs[i] = { ALIGN[aligns[i]] or pandoc.AlignDefault, tonumber(widths[i] or 1) / total }
+    specs[i] = { ALIGN[aligns[i]] or pandoc.AlignLeft, tonumber(widths[i] or 1) / total }
   end
   local body = {}
   for i = 2, #rows.content do table.insert(body, row(rows.content[i])) end
@@ -38,12 +38,25 @@ local function tableau(div)
     { { attr = pandoc.Attr(), body = body, head = {}, row_head_columns = 0 } }, pandoc.TableFoot())
 end
 
+-- Room to sign, between the signatory's title and name.
+local function with_room(item)
+  local room = FORMAT == 'typst' and pandoc.RawBlock('typst', '#v(2.2cm)')
+    or pandoc.RawBlock('openxml', string.rep('<w:p/>', 4))
+  local out = {}
+  for i, b in ipairs(item) do
+    if i == #item then table.insert(out, room) end
+    table.insert(out, b)
+  end
+  return out
+end
+
 local function signatures(div)
   local blocks = div.content[1].content
+  for i, item in ipairs(blocks) do blocks[i] = with_room(item) end
   if FORMAT == 'typst' then
     local out = { pandoc.RawBlock('typst', '#grid(columns: (1fr, 1fr), column-gutter: 1.5cm, row-gutter: 1.2cm,') }
     for _, item in ipairs(blocks) do
-      table.insert(out, pandoc.RawBlock('typst', 'block(breakable: false, height: 4.8cm)['))
+      table.insert(out, pandoc.RawBlock('typst', 'block(breakable: false)['))
       for _, b in ipairs(item) do table.insert(out, b) end
       table.insert(out, pandoc.RawBlock('typst', '],'))
     end
