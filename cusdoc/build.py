@@ -8,8 +8,6 @@ from cusdoc.assemble import Convention, assemble
 from cusdoc.errors import ContentError
 from cusdoc.geographie import load_geographie
 from cusdoc.load import load_content
-from cusdoc.render import render_markdown
-from cusdoc.typographie import typographie
 from cusdoc.validate import validate_content
 from cusdoc.write import write_atomically
 
@@ -31,7 +29,10 @@ def check(root: Path) -> Convention:
 
 def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf")) -> list[Path]:
     """Produce the deliverables in build/; on failure the previous ones stay as they were."""
-    from cusdoc.export import Templates, to_docx, to_pdf  # heavy: pandoc, Typst, python-docx
+    # Imported here so that `cusdoc check` does not pay for Jinja, Babel, pandoc and Typst.
+    from cusdoc.export import Templates, to_docx, to_pdf
+    from cusdoc.render import render_markdown
+    from cusdoc.typographie import typographie
 
     convention = check(root)
     templates = Templates(

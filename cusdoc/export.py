@@ -39,9 +39,14 @@ def pandoc(markdown: str, to: str, args: list[str], epoch: int) -> bytes:
     """Run the pandoc bundled with pypandoc-binary; its output is bytes on stdout."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
     command = [pypandoc.get_pandoc_path(), "--from=markdown", f"--to={to}", "--output=-", *args]
-    result = subprocess.run(
-        command, input=markdown.encode("utf-8"), capture_output=True, env=env, check=False
-    )
+    try:
+        result = subprocess.run(
+            command, input=markdown.encode("utf-8"), capture_output=True, env=env, check=False
+        )
+    except OSError as e:
+        raise ToolError(
+            f"pandoc n'a pas pu être lancé ({e.strerror}) : relancez make convention"
+        ) from e
     if result.returncode != 0:
         raise ToolError(
             f"pandoc a échoué ({to}) : {result.stderr.decode(errors='replace').strip()}"

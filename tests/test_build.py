@@ -62,3 +62,9 @@ def test_failure_in_the_last_export_writes_nothing(minimal):
 def test_source_date_epoch_falls_back_to_the_last_commit(monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     assert source_date_epoch(REPO) > 1_700_000_000
+
+
+def test_unwritable_build_folder_is_a_french_error(minimal):
+    (minimal / "build").write_text("un fichier là où build/ devrait être", encoding="utf-8")
+    with pytest.raises(ToolError, match="écriture impossible de .*build"):
+        build(minimal, ("md",))
