@@ -1,143 +1,116 @@
 """The content schema, declared once as cerberus rules with a French description per field.
 
-Writers type the keys: they are French. `meta` carries the description used in messages and docs.
+Writers type the keys: they are French. `meta.description` documents each field.
 """
 
 YEAR = {"type": "integer", "min": 1900, "max": 2100}
 TEXT = {"type": "string", "empty": False}
+DATE = {"type": "date"}
 ID = {"type": "string", "regex": r"[a-z0-9]+(-[a-z0-9]+)*"}
 CODE = {"type": "string", "regex": r"[0-9][0-9AB][0-9]{0,3}|[0-9]{9}"}
+TEXTS = {"type": "list", "minlength": 1, "schema": TEXT}
 
-INLINE_LIST = {"type": "list", "minlength": 1, "schema": TEXT}
 
-TABLEAU = {
-    "type": "dict",
-    "meta": {"description": "Tableau simple : titre, colonnes, lignes"},
-    "schema": {
-        "titre": {**TEXT, "required": True, "meta": {"description": "Titre du tableau"}},
-        "colonnes": {
-            **INLINE_LIST,
-            "required": True,
-            "meta": {"description": "Intitulés des colonnes"},
-        },
-        "largeurs": {
-            "type": "list",
-            "schema": {"type": "number", "min": 0.1},
-            "meta": {"description": "Largeurs relatives des colonnes, une par colonne"},
-        },
-        "lignes": {
-            "type": "list",
-            "required": True,
-            "minlength": 1,
-            "schema": {"type": "list", "schema": {"type": ["string", "integer", "float"]}},
-            "meta": {"description": "Lignes du tableau, autant de cellules que de colonnes"},
-        },
-        "source": {**TEXT, "meta": {"description": "Source des données, imprimée sous le tableau"}},
+def field(rules: dict, description: str, required: bool = False, **more) -> dict:
+    """One field: its rules, its description and whether it must be there."""
+    return {**rules, **more, "required": required, "meta": {"description": description}}
+
+
+def mapping(fields: dict, description: str, required: bool = False, **more) -> dict:
+    return field({"type": "dict", "schema": fields}, description, required, **more)
+
+
+def sequence(item: dict, description: str, required: bool = False, minlength: int = 1) -> dict:
+    return field({"type": "list", "schema": item, "minlength": minlength}, description, required)
+
+
+TABLEAU = mapping(
+    {
+        "titre": field(TEXT, "Titre du tableau", required=True),
+        "colonnes": field(TEXTS, "Intitulés des colonnes", required=True),
+        "largeurs": sequence(
+            {"type": "number", "min": 0.1}, "Largeurs relatives des colonnes, une par colonne"
+        ),
+        "lignes": sequence(
+            {"type": "list", "schema": {"type": ["string", "integer", "float"]}},
+            "Lignes du tableau, autant de cellules que de colonnes",
+            required=True,
+        ),
+        "source": field(TEXT, "Source des données, imprimée sous le tableau"),
     },
-}
+    "Tableau simple : titre, colonnes, lignes",
+)
 
 
-def blocs(description: str, tableau: bool = True) -> dict:
+def blocs(description: str, tableau: bool = True, required: bool = False) -> dict:
     """A list of prose blocks: paragraphs (strings), lists and, where allowed, tables."""
     kinds = {
-        "liste": {**INLINE_LIST, "meta": {"description": "Liste à puces"}},
-        "liste_numerotee": {**INLINE_LIST, "meta": {"description": "Liste numérotée"}},
+        "liste": field(TEXTS, "Liste à puces"),
+        "liste_numerotee": field(TEXTS, "Liste numérotée"),
     }
     if tableau:
         kinds["tableau"] = TABLEAU
-    return {
-        "type": "list",
-        "minlength": 1,
-        "meta": {"description": description},
-        "schema": {
-            "type": ["string", "dict"],
-            "empty": False,
-            "check_with": "bloc",
-            "schema": kinds,
-        },
-    }
+    block = {"type": ["string", "dict"], "empty": False, "check_with": "bloc", "schema": kinds}
+    return sequence(block, description, required)
 
 
-def _section(depth: int) -> dict:
+IDENTIFIANT = field(ID, "Identifiant pour les renvois §[id], unique")
+TERRITOIRES = sequence(CODE, "Territoires concernés (codes), pour les zooms territoriaux")
+
+
+def section(depth: int) -> dict:
     fields = {
-        "id": {**ID, "meta": {"description": "Identifiant pour les renvois §[id], unique"}},
-        "titre": {**TEXT, "required": True, "meta": {"description": "Titre de la section"}},
+        "id": IDENTIFIANT,
+        "titre": field(TEXT, "Titre de la section", required=True),
         "contenu": blocs("Texte de la section"),
-        "territoires": {
-            "type": "list",
-            "schema": CODE,
-            "meta": {"description": "Territoires concernés (codes), pour les zooms territoriaux"},
-        },
+        "territoires": TERRITOIRES,
     }
     if depth > 1:
-        fields["sections"] = {
-            "type": "list",
-            "minlength": 1,
-            "schema": _section(depth - 1),
-            "meta": {"description": "Sous-sections"},
-        }
+        fields["sections"] = sequence(section(depth - 1), "Sous-sections")
     return {"type": "dict", "check_with": "section", "schema": fields}
 
 
 CHAPITRE = {
-    "titre": {**TEXT, "required": True, "meta": {"description": "Titre du chapitre"}},
+    "titre": field(TEXT, "Titre du chapitre", required=True),
     "introduction": blocs("Texte d'introduction du chapitre"),
-    "sections": {
-        "type": "list",
-        "required": True,
-        "minlength": 1,
-        "schema": _section(3),
-        "meta": {"description": "Sections du chapitre (trois niveaux au plus)"},
-    },
+    "sections": sequence(section(3), "Sections du chapitre (trois niveaux au plus)", required=True),
 }
 
-ACTION = {
-    "type": "dict",
-    "schema": {
-        "id": {**ID, "meta": {"description": "Identifiant pour les renvois §[id], unique"}},
-        "intitule": {**TEXT, "required": True, "meta": {"description": "Intitulé de l'action"}},
-        "aujourd_hui": {
-            **blocs("Situation actuelle", tableau=False),
-            "required": True,
-        },
-        "objectifs": {**blocs("Objectifs", tableau=False), "required": True},
-        "moyens_et_etapes": {**blocs("Moyens et étapes", tableau=False), "required": True},
-        "pilote": {**TEXT, "required": True, "meta": {"description": "Service pilote"}},
-        "partenaires": {**INLINE_LIST, "meta": {"description": "Partenaires associés"}},
-        "calendrier": {
-            "type": ["integer", "string"],
-            "required": True,
-            "check_with": "calendrier",
-            "meta": {"description": "Année (2026) ou période (2025-2027) de réalisation"},
-        },
-        "territoires": _section(1)["schema"]["territoires"],
+ACTION = mapping(
+    {
+        "id": IDENTIFIANT,
+        "intitule": field(TEXT, "Intitulé de l'action", required=True),
+        "aujourd_hui": blocs("Situation actuelle", tableau=False, required=True),
+        "objectifs": blocs("Objectifs", tableau=False, required=True),
+        "moyens_et_etapes": blocs("Moyens et étapes", tableau=False, required=True),
+        "pilote": field(TEXT, "Service pilote", required=True),
+        "partenaires": field(TEXTS, "Partenaires associés"),
+        "calendrier": field(
+            {"type": ["integer", "string"], "check_with": "calendrier"},
+            "Année (2026) ou période (2025-2027) de réalisation",
+            required=True,
+        ),
+        "territoires": TERRITOIRES,
     },
-}
+    "Une action du programme",
+)
 
 ORIENTATIONS = {
-    "titre": {**TEXT, "required": True, "meta": {"description": "Titre du chapitre"}},
+    "titre": field(TEXT, "Titre du chapitre", required=True),
     "introduction": blocs("Texte d'introduction du chapitre"),
-    "orientations": {
-        "type": "list",
-        "required": True,
-        "minlength": 1,
-        "meta": {"description": "Orientations stratégiques, chacune avec son programme d'actions"},
-        "schema": {
-            "type": "dict",
-            "schema": {
-                "id": {**ID, "meta": {"description": "Identifiant pour les renvois §[id], unique"}},
-                "titre": {**TEXT, "required": True, "meta": {"description": "Intitulé"}},
-                "contenu": {**blocs("Enjeux et ambitions de l'orientation"), "required": True},
-                "actions": {
-                    "type": "list",
-                    "required": True,
-                    "minlength": 1,
-                    "schema": ACTION,
-                    "meta": {"description": "Programme d'actions de l'orientation"},
-                },
+    "orientations": sequence(
+        mapping(
+            {
+                "id": IDENTIFIANT,
+                "titre": field(TEXT, "Intitulé de l'orientation", required=True),
+                "contenu": blocs("Enjeux et ambitions de l'orientation", required=True),
+                "actions": sequence(ACTION, "Programme d'actions de l'orientation", required=True),
             },
-        },
-    },
+            "Une orientation stratégique",
+        ),
+        "Orientations stratégiques, chacune avec son programme d'actions",
+        required=True,
+    ),
 }
 
 FORMES = ["OPH", "ESH", "coopérative", "SEM"]
@@ -145,158 +118,95 @@ PARTIES = ["État", "organisme", "département", "EPCI"]
 STATUTS = ["signataire", "associé"]
 
 CONVENTION = {
-    "organisme": {
-        "type": "dict",
-        "required": True,
-        "meta": {"description": "L'organisme HLM qui conclut la convention"},
-        "schema": {
-            "raison_sociale": {**TEXT, "required": True, "meta": {"description": "Raison sociale"}},
-            "sigle": {**TEXT, "meta": {"description": "Sigle usuel"}},
-            "forme": {
-                "type": "string",
-                "required": True,
-                "allowed": FORMES,
-                "meta": {"description": "Catégorie d'organisme"},
-            },
-            "siren": {
-                "type": "string",
-                "required": True,
-                "check_with": "siren",
-                "meta": {"description": "Numéro SIREN (9 chiffres)"},
-            },
-            "siege": {
-                "type": "dict",
-                "required": True,
-                "meta": {"description": "Adresse du siège"},
-                "schema": {
-                    "adresse": {**TEXT, "required": True, "meta": {"description": "Voie"}},
-                    "code_postal": {
-                        "type": "string",
-                        "required": True,
-                        "regex": r"[0-9]{5}",
-                        "meta": {"description": "Code postal"},
-                    },
-                    "commune": {
-                        "type": "string",
-                        "required": True,
-                        "regex": r"[0-9][0-9AB][0-9]{3}",
-                        "meta": {"description": "Code INSEE de la commune"},
-                    },
+    "organisme": mapping(
+        {
+            "raison_sociale": field(TEXT, "Raison sociale", required=True),
+            "sigle": field(TEXT, "Sigle usuel"),
+            "forme": field(
+                {"type": "string", "allowed": FORMES}, "Catégorie d'organisme", required=True
+            ),
+            "siren": field(
+                {"type": "string", "check_with": "siren"}, "Numéro SIREN (9 chiffres)", True
+            ),
+            "siege": mapping(
+                {
+                    "adresse": field(TEXT, "Voie", required=True),
+                    "code_postal": field(
+                        {"type": "string", "regex": r"[0-9]{5}"}, "Code postal", required=True
+                    ),
+                    "commune": field(
+                        {"type": "string", "regex": r"[0-9][0-9AB][0-9]{3}"},
+                        "Code Insee de la commune",
+                        required=True,
+                    ),
                 },
-            },
-            "rattachement": {
-                **CODE,
-                "meta": {"description": "Collectivité de rattachement d'un OPH (code)"},
-            },
+                "Adresse du siège",
+                required=True,
+            ),
+            "rattachement": field(CODE, "Collectivité de rattachement d'un OPH (code)"),
         },
-    },
-    "generation": {
-        "type": "dict",
-        "required": True,
-        "meta": {"description": "La génération de la convention et sa période"},
-        "schema": {
-            "date_effet": {
-                "type": "date",
-                "required": True,
-                "meta": {"description": "Date d'effet (AAAA-MM-JJ)"},
-            },
-            "premiere_annee": {
-                **YEAR,
-                "required": True,
-                "meta": {"description": "Première année d'engagement"},
-            },
-            "derniere_annee": {
-                **YEAR,
-                "required": True,
-                "meta": {"description": "Dernière année d'engagement"},
-            },
-            "annee_reference": {
-                **YEAR,
-                "required": True,
-                "meta": {"description": "Année des valeurs de référence"},
-            },
+        "L'organisme HLM qui conclut la convention",
+        required=True,
+    ),
+    "generation": mapping(
+        {
+            "date_effet": field(DATE, "Date d'effet (AAAA-MM-JJ)", required=True),
+            "premiere_annee": field(YEAR, "Première année d'engagement", required=True),
+            "derniere_annee": field(YEAR, "Dernière année d'engagement", required=True),
+            "annee_reference": field(YEAR, "Année des valeurs de référence", required=True),
         },
-    },
-    "plan_strategique_patrimoine": {
-        "type": "dict",
-        "required": True,
-        "meta": {"description": "Le plan stratégique de patrimoine (CCH L. 411-9)"},
-        "schema": {
-            "date_approbation": {
-                "type": "date",
-                "required": True,
-                "meta": {"description": "Date d'approbation (AAAA-MM-JJ)"},
-            },
-            "instance": {
-                **TEXT,
-                "required": True,
-                "meta": {"description": "Instance qui l'a approuvé"},
-            },
-            "periode": {
-                "type": "string",
-                "regex": r"[0-9]{4}-[0-9]{4}",
-                "meta": {"description": "Période couverte (AAAA-AAAA)"},
-            },
+        "La génération de la convention et sa période",
+        required=True,
+    ),
+    "plan_strategique_patrimoine": mapping(
+        {
+            "date_approbation": field(DATE, "Date d'approbation (AAAA-MM-JJ)", required=True),
+            "instance": field(TEXT, "Instance qui l'a approuvé", required=True),
+            "periode": field(
+                {"type": "string", "regex": r"[0-9]{4}-[0-9]{4}"}, "Période couverte (AAAA-AAAA)"
+            ),
         },
-    },
-    "territoires": {
-        "type": "list",
-        "required": True,
-        "minlength": 1,
-        "meta": {
-            "description": "Départements (code) et EPCI (SIREN) où l'organisme a du patrimoine"
-        },
-        "schema": {
-            "type": "dict",
-            "schema": {
-                "code": {**CODE, "required": True, "meta": {"description": "Code du territoire"}},
-                "statut": {
-                    "type": "string",
-                    "required": True,
-                    "allowed": STATUTS,
-                    "meta": {"description": "Signataire ou associé"},
-                },
+        "Le plan stratégique de patrimoine (CCH L. 411-9)",
+        required=True,
+    ),
+    "territoires": sequence(
+        mapping(
+            {
+                "code": field(CODE, "Code du département ou SIREN de l'EPCI", required=True),
+                "statut": field(
+                    {"type": "string", "allowed": STATUTS}, "Signataire ou associé", required=True
+                ),
             },
-        },
-    },
-    "signataires": {
-        "type": "list",
-        "required": True,
-        "minlength": 2,
-        "meta": {"description": "Les signataires, dans l'ordre des blocs de signature"},
-        "schema": {
-            "type": "dict",
-            "schema": {
-                "partie": {
-                    "type": "string",
-                    "required": True,
-                    "allowed": PARTIES,
-                    "meta": {"description": "Partie représentée"},
-                },
-                "territoire": {**CODE, "meta": {"description": "Code du département ou de l'EPCI"}},
-                "fonction": {
-                    **TEXT,
-                    "required": True,
-                    "meta": {"description": "Qualité du signataire (« Le préfet de la région … »)"},
-                },
-                "nom": {**TEXT, "required": True, "meta": {"description": "Prénom et nom"}},
+            "Un territoire",
+        ),
+        "Départements (code) et EPCI (SIREN) où l'organisme a du patrimoine",
+        required=True,
+    ),
+    "signataires": sequence(
+        mapping(
+            {
+                "partie": field(
+                    {"type": "string", "allowed": PARTIES}, "Partie représentée", required=True
+                ),
+                "territoire": field(CODE, "Code du département ou de l'EPCI"),
+                "fonction": field(
+                    TEXT, "Qualité du signataire (« Le préfet de la région … »)", required=True
+                ),
+                "nom": field(TEXT, "Prénom et nom", required=True),
             },
-        },
-    },
-    "lieu_signature": {**TEXT, "required": True, "meta": {"description": "Ville de signature"}},
-    "visas": {
-        **INLINE_LIST,
-        "meta": {
-            "description": "Visas ajoutés à ceux du code de la construction et de l'habitation"
-        },
-    },
-    "chapitres": {
-        "type": "list",
-        "required": True,
-        "minlength": 1,
-        "schema": {"type": "string", "regex": r"[a-z0-9_]+"},
-        "meta": {"description": "Les chapitres, dans l'ordre : noms des fichiers de content/"},
-    },
+            "Un bloc de signature",
+        ),
+        "Les signataires, dans l'ordre des blocs de signature",
+        required=True,
+        minlength=2,
+    ),
+    "lieu_signature": field(TEXT, "Ville de signature", required=True),
+    "visas": field(TEXTS, "Visas ajoutés à ceux du code de la construction et de l'habitation"),
+    "chapitres": sequence(
+        {"type": "string", "regex": r"[a-z0-9_]+"},
+        "Les chapitres, dans l'ordre : noms des fichiers de content/",
+        required=True,
+    ),
 }
 
 REQUIRED_CHAPTERS = {
