@@ -7,7 +7,11 @@ names territories from the official geography and resolves §[id] cross-referenc
 import re
 from dataclasses import dataclass, field
 
+from cusdoc.calcul import Calculs
+from cusdoc.engagements import Context, Ligne, build_lignes, cumulative, cumulative_periods
+from cusdoc.formats import euros, nombre, pourcent
 from cusdoc.geographie import Geographie
+from cusdoc.indicateurs import TOTAL, load_catalogue
 from cusdoc.load import Content
 from cusdoc.validate import REF, chapter_id, parse_calendrier
 
@@ -31,6 +35,7 @@ class Section:
     sections: list["Section"] = field(default_factory=list)
     actions: list[dict] = field(default_factory=list)
     gabarit: str = "generique"  # the template of a chapter: templates/chapitres/<gabarit>.md.j2
+    tableaux: list[dict] = field(default_factory=list)  # computed tables printed after blocs
 
 
 @dataclass
@@ -59,17 +64,56 @@ class Convention:
     lieu_signature: str
     visas: list[str]
     chapitres: list[Section]
+    engagements: list[Ligne] = field(default_factory=list)
 
 
-def assemble(content: Content, geo: Geographie) -> Convention:
+def territory_names(geo: Geographie) -> dict[str, str]:
+    """Code → name of every département and EPCI, for computed tables."""
+    return {
+        **{c: t.nom for c, t in geo.departements.items()},
+        **{c: t.nom for c, t in geo.epci.items()},
+    }
+
+
+def engagement_context(content: Content, geo: Geographie, calculs: Calculs) -> Context:
+    """What the commitments are checked against and laid out with."""
+    data = content.sources["convention"].data
+    generation = data["generation"]
+    territoires = {
+        t["code"]: "epci" if t["code"] in geo.epci else "departement" for t in data["territoires"]
+    }
+    regions = sorted(
+        {geo.departements[c].region for c, n in territoires.items() if n == "departement"}
+    )
+    return Context(
+        periode=(generation["premiere_annee"], generation["derniere_annee"]),
+        annee_reference=generation["annee_reference"],
+        territoires=territoires,
+        regions=tuple(regions),
+        volets=tuple(data.get("volets", [])),
+        references=calculs.references,
+        stock=calculs.stock,
+        departements_of={c: geo.epci[c].departements for c in territoires if c in geo.epci},
+    )
+
+
+def assemble(content: Content, geo: Geographie, calculs: Calculs | None = None) -> Convention:
     """Build the document model from content that passed validation."""
+    calculs = calculs or Calculs()
     data = content.sources["convention"].data
     organisme, generation = data["organisme"], data["generation"]
     periode = (generation["premiere_annee"], generation["derniere_annee"])
-    chapitres = [
-        _chapter(name, content.sources[name].data, str(number), periode)
-        for number, name in enumerate(data["chapitres"], start=2)
-    ]
+    context = engagement_context(content, geo, calculs)
+    chapitres = []
+    lignes: list[Ligne] = []
+    for number, name in enumerate(data["chapitres"], start=2):
+        chapitre = _chapter(name, content.sources[name].data, str(number), calculs.tables)
+        if name == "engagements":
+            lignes = build_lignes(
+                content.sources[name].data["engagements"], load_catalogue(), context, geo
+            )
+            chapitre.sections = _indicator_sections(lignes, chapitre.numero, context)
+        chapitres.append(chapitre)
     chapitres.insert(
         0, Section("objet", "1", "Objet, durée et périmètre de la convention", 1, gabarit="objet")
     )
@@ -92,24 +136,101 @@ def assemble(content: Content, geo: Geographie) -> Convention:
         lieu_signature=data["lieu_signature"],
         visas=data.get("visas", []),
         chapitres=chapitres,
+        engagements=lignes,
     )
 
 
-def _chapter(name: str, data: dict, numero: str, periode) -> Section:
+def _chapter(name: str, data: dict, numero: str, tables: dict) -> Section:
     chapitre = Section(
-        chapter_id(name), numero, data["titre"], 1, _normalize_blocks(data.get("introduction", []))
+        chapter_id(name),
+        numero,
+        data["titre"],
+        1,
+        _normalize_blocks(data.get("introduction", []), tables),
     )
     if "orientations" in data:
         chapitre.gabarit = "orientations"
         chapitre.sections = [
-            _orientation(o, f"{numero}.{i}") for i, o in enumerate(data["orientations"], start=1)
+            _orientation(o, f"{numero}.{i}", tables)
+            for i, o in enumerate(data["orientations"], start=1)
         ]
-    else:
-        chapitre.sections = _sections(data["sections"], numero, 2)
+    elif "sections" in data:
+        chapitre.sections = _sections(data["sections"], numero, 2, tables)
     return chapitre
 
 
-def _sections(items: list[dict], parent: str, niveau: int) -> list[Section]:
+def _indicator_sections(lignes: list[Ligne], numero: str, context: Context) -> list[Section]:
+    """One section per indicator, with one table per territory."""
+    sections: list[Section] = []
+    for ligne in lignes:
+        indicateur = ligne.indicateur
+        if not sections or sections[-1].id != f"indicateur-{indicateur.id.lower()}":
+            blocs = [f"*{indicateur.intitule}*"]
+            if indicateur.a_verifier:
+                blocs[0] += "^[Formulation à confirmer sur Légifrance avant signature.]"
+            blocs.append(f"**Engagement :** {indicateur.engagement}")
+            sections.append(
+                Section(
+                    f"indicateur-{indicateur.id.lower()}",
+                    f"{numero}.{len(sections) + 1}",
+                    f"{indicateur.id} — {indicateur.titre}",
+                    2,
+                    blocs,
+                )
+            )
+        sections[-1].tableaux.append(engagement_table(ligne, context))
+    return sections
+
+
+FORMATTERS = {
+    "nombre": lambda v: nombre(v),
+    "pourcent": lambda v: pourcent(v, 1),
+    "euros": lambda v: euros(v),
+}
+
+
+def engagement_table(ligne: Ligne, context: Context) -> dict:
+    """Référence | each year | cumul 3 ans | cumul 6 ans, one row per breakdown."""
+    indicateur = ligne.indicateur
+    show = FORMATTERS[indicateur.unite]
+    years = list(range(context.periode[0], context.periode[1] + 1))
+    periods = cumulative_periods(context.periode)
+    lignes = []
+    for name, values in ligne.valeurs.items():
+        reference = ligne.reference.get(name)
+        cells = [show(reference) if reference is not None else "–"]
+        cells += [show(values[y]) for y in years]
+        for _, span in periods:
+            total = cumulative(values, span) if indicateur.additif else None
+            cells.append(show(total) if total is not None else "–")
+        lignes.append(
+            [
+                "Total" if name == TOTAL else f"dont {name}" if name.startswith("hors") else name,
+                *cells,
+            ]
+        )
+    source = (
+        f"référence calculée à partir des données de l'organisme ({context.annee_reference})"
+        if indicateur.reference == "calculee"
+        else ligne.source_reference or "référence déclarée par l'organisme"
+    )
+    return normalize_table(
+        {
+            "titre": f"{indicateur.id} — {ligne.nom}",
+            "colonnes": [
+                "",
+                f"Réf. {context.annee_reference}",
+                *map(str, years),
+                *(label for label, _ in periods),
+            ],
+            "largeurs": [2.2, 1.2, *[1] * len(years), 1.2, 1.2],
+            "lignes": lignes,
+            "source": source,
+        }
+    )
+
+
+def _sections(items: list[dict], parent: str, niveau: int, tables: dict) -> list[Section]:
     out = []
     for index, item in enumerate(items, start=1):
         numero = f"{parent}.{index}"
@@ -118,20 +239,20 @@ def _sections(items: list[dict], parent: str, niveau: int) -> list[Section]:
             numero,
             item["titre"],
             niveau,
-            _normalize_blocks(item.get("contenu", [])),
+            _normalize_blocks(item.get("contenu", []), tables),
         )
-        section.sections = _sections(item.get("sections", []), numero, niveau + 1)
+        section.sections = _sections(item.get("sections", []), numero, niveau + 1, tables)
         out.append(section)
     return out
 
 
-def _orientation(item: dict, numero: str) -> Section:
+def _orientation(item: dict, numero: str, tables: dict) -> Section:
     orientation = Section(
         item.get("id", "s-" + numero.replace(".", "-")),
         numero,
         item["titre"],
         2,
-        _normalize_blocks(item["contenu"]),
+        _normalize_blocks(item["contenu"], tables),
     )
     for index, action in enumerate(item["actions"], start=1):
         debut, fin = parse_calendrier(action["calendrier"])
@@ -170,7 +291,9 @@ def normalize_table(table: dict) -> dict:
     width = len(table["colonnes"])
     rows = [[str(cell) for cell in row] for row in table["lignes"]]
     alignements = [
-        "d" if all(NUMERIC_CELL.fullmatch(row[i]) for row in rows if row[i]) else "g"
+        "d"
+        if all(NUMERIC_CELL.fullmatch(row[i]) for row in rows if row[i] not in ("", "–"))
+        else "g"
         for i in range(width)
     ]
     return {
@@ -181,11 +304,16 @@ def normalize_table(table: dict) -> dict:
     }
 
 
-def _normalize_blocks(blocks: list) -> list:
-    return [
-        {"tableau": normalize_table(b["tableau"])} if isinstance(b, dict) and "tableau" in b else b
-        for b in blocks
-    ]
+def _normalize_blocks(blocks: list, tables: dict) -> list:
+    """Tables get their defaults; a computed table is replaced by its content."""
+    out = []
+    for block in blocks:
+        if isinstance(block, dict) and "tableau" in block:
+            block = {"tableau": normalize_table(block["tableau"])}
+        elif isinstance(block, dict) and "tableau_calcule" in block:
+            block = {"tableau": normalize_table(tables[block["tableau_calcule"]])}
+        out.append(block)
+    return out
 
 
 def _territoire(item: dict, geo: Geographie) -> dict:

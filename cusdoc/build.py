@@ -4,34 +4,55 @@ import os
 import subprocess
 from pathlib import Path
 
-from cusdoc.assemble import Convention, assemble
+from cusdoc.assemble import Convention, assemble, engagement_context, territory_names
+from cusdoc.calcul import Calculs, compute
+from cusdoc.donnees import data_present, load_data
+from cusdoc.engagements import check_engagements
 from cusdoc.errors import ContentError
 from cusdoc.geographie import load_geographie
+from cusdoc.indicateurs import load_catalogue
 from cusdoc.load import load_content
-from cusdoc.validate import validate_content
+from cusdoc.validate import data_needed, validate_content
 from cusdoc.write import write_atomically
 
-FORMATS = ("docx", "pdf", "md")
+FORMATS = ("docx", "pdf", "xlsx", "md")
 
 # The templates of this checkout; a project without its own templates/ folder uses them.
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def check(root: Path) -> Convention:
-    """Load and validate the content; raise one error listing every problem."""
+    """Load and validate the content and the data; raise one error listing every problem."""
     geo = load_geographie()
     content, problems = load_content(root)
     problems += validate_content(content, geo, complete=not problems)
+    calculs = Calculs()
+    if data_present(root):
+        db, data_problems = load_data(root)
+        problems += data_problems
+        if not problems:
+            annee = content.sources["convention"].data["generation"]["annee_reference"]
+            calculs, compute_problems = compute(db, annee, territory_names(geo))
+            problems += compute_problems
+    else:
+        problems += data_needed(content)
+    if not problems and "engagements" in content.sources:
+        problems += check_engagements(
+            content.sources["engagements"],
+            load_catalogue(),
+            engagement_context(content, geo, calculs),
+        )
     if problems:
         raise ContentError(problems)
-    return assemble(content, geo)
+    return assemble(content, geo, calculs)
 
 
-def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf")) -> list[Path]:
+def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf", "xlsx")) -> list[Path]:
     """Produce the deliverables in build/; on failure the previous ones stay as they were."""
     # Imported here so that `cusdoc check` does not pay for Jinja, Babel, pandoc and Typst.
     from cusdoc.export import Templates, to_docx, to_pdf
     from cusdoc.render import render_markdown
+    from cusdoc.tableur import to_xlsx
     from cusdoc.typographie import typographie
 
     convention = check(root)
@@ -54,6 +75,8 @@ def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf")) -> list[Path]:
         outputs[target / "convention.docx"] = to_docx(markdown, templates, meta, epoch)
     if "pdf" in formats:
         outputs[target / "convention.pdf"] = to_pdf(markdown, templates, epoch)
+    if "xlsx" in formats and convention.engagements:
+        outputs[target / "indicateurs.xlsx"] = to_xlsx(convention, epoch)
     write_atomically(outputs)
     return list(outputs)
 

@@ -62,11 +62,11 @@ def check_command(projet: Path) -> None:
     "-f",
     "--format",
     "formats",
-    default="docx,pdf",
+    default="docx,pdf,xlsx",
     show_default=True,
     metavar="FORMATS",
     callback=_formats,
-    help="Formats à produire, séparés par des virgules : docx, pdf, md.",
+    help="Formats à produire, séparés par des virgules : docx, pdf, xlsx (indicateurs), md.",
 )
 @click.pass_obj
 def build_command(projet: Path, formats: tuple[str, ...]) -> None:
@@ -78,3 +78,29 @@ def build_command(projet: Path, formats: tuple[str, ...]) -> None:
     """
     for path in build(projet, formats):
         click.echo(f"Produit : {path}")
+
+
+@main.command("indicateurs")
+@click.option(
+    "-f",
+    "--format",
+    "format_",
+    type=click.Choice(["csv", "json"]),
+    default="csv",
+    show_default=True,
+    help="Format de sortie.",
+)
+@click.pass_obj
+def indicateurs_command(projet: Path, format_: str) -> None:
+    """Affiche les indicateurs, une ligne par indicateur, territoire, ventilation et année.
+
+    Colonnes : indicateur, niveau, territoire, ventilation, annee, nature (reference ou
+    engagement), valeur, unite. Les cumuls à trois et six ans portent sur une période
+    (« 2025-2027 »).
+
+    Exemple : cusdoc indicateurs --format csv > indicateurs.csv
+    """
+    from cusdoc.tableur import tidy_rows, to_csv, to_json
+
+    rows = tidy_rows(check(projet))
+    click.echo(to_csv(rows) if format_ == "csv" else to_json(rows), nl=format_ == "json")

@@ -3,6 +3,9 @@
 Writers type the keys: they are French. `meta.description` documents each field.
 """
 
+from cusdoc.indicateurs import load_catalogue
+from cusdoc.tableaux import COMPUTED_TABLES
+
 YEAR = {"type": "integer", "min": 1900, "max": 2100}
 TEXT = {"type": "string", "empty": False}
 DATE = {"type": "date"}
@@ -50,6 +53,10 @@ def blocs(description: str, tableau: bool = True, required: bool = False) -> dic
     }
     if tableau:
         kinds["tableau"] = TABLEAU
+        kinds["tableau_calcule"] = field(
+            {"type": "string", "allowed": sorted(COMPUTED_TABLES)},
+            "Tableau calculé à partir des données de content/donnees/",
+        )
     block = {"type": ["string", "dict"], "empty": False, "check_with": "bloc", "schema": kinds}
     return sequence(block, description, required)
 
@@ -113,7 +120,53 @@ ORIENTATIONS = {
     ),
 }
 
+YEAR_VALUES = {
+    "type": "dict",
+    "keysrules": {"type": "string", "regex": r"[0-9]{4}"},
+    "valuesrules": {"type": "number", "min": 0},
+}
+
+ENGAGEMENT = mapping(
+    {
+        "territoire": field(
+            {"type": "string"},
+            "Code du département, SIREN de l'EPCI, code de la région, ou « organisme »",
+            required=True,
+        ),
+        "reference": field(
+            {"type": "number", "min": 0},
+            "Valeur de référence, pour un indicateur dont la référence est déclarée",
+        ),
+        "source_reference": field(TEXT, "Source de la valeur de référence déclarée"),
+        "valeurs": field(YEAR_VALUES, "L'engagement de chaque année (« 2025: 150 »)", True),
+        "ventilations": field(
+            {"type": "dict", "valuesrules": YEAR_VALUES},
+            "Les déclinaisons (PLAI, PLUS, PLS, hors QPV…), année par année",
+        ),
+        "taux_cia": field(
+            {"type": "number", "min": 0, "max": 100},
+            "PS-1 : taux fixé par la convention intercommunale d'attribution, en %",
+        ),
+    },
+    "Les engagements d'un territoire",
+)
+
+ENGAGEMENTS = {
+    "titre": field(TEXT, "Titre du chapitre", required=True),
+    "introduction": blocs("Texte d'introduction du chapitre"),
+    "engagements": field(
+        {
+            "type": "dict",
+            "keysrules": {"type": "string", "allowed": list(load_catalogue())},
+            "valuesrules": {"type": "list", "minlength": 1, "schema": ENGAGEMENT},
+        },
+        "Par indicateur (PP-1, PS-1…), la liste des territoires et de leurs engagements",
+        required=True,
+    ),
+}
+
 FORMES = ["OPH", "ESH", "coopérative", "SEM"]
+VOLETS = ["logements_foyers", "accession"]
 PARTIES = ["État", "organisme", "département", "EPCI"]
 STATUTS = ["signataire", "associé"]
 
@@ -201,6 +254,10 @@ CONVENTION = {
         minlength=2,
     ),
     "lieu_signature": field(TEXT, "Ville de signature", required=True),
+    "volets": sequence(
+        {"type": "string", "allowed": VOLETS},
+        "Les volets facultatifs de la convention : logements_foyers, accession",
+    ),
     "visas": field(TEXTS, "Visas ajoutés à ceux du code de la construction et de l'habitation"),
     "chapitres": sequence(
         {"type": "string", "regex": r"[a-z0-9_]+"},
@@ -218,7 +275,7 @@ REQUIRED_CHAPTERS = {
 }
 
 # The chapters whose shape is not the generic one (titre, introduction, sections).
-SPECIAL_CHAPTERS = {"orientations": ORIENTATIONS}
+SPECIAL_CHAPTERS = {"orientations": ORIENTATIONS, "engagements": ENGAGEMENTS}
 
 
 def schema_for(name: str) -> dict:

@@ -209,6 +209,9 @@ def _french(error, schema: dict, path: Path_) -> str:
         plural = "s" if constraint > 1 else ""
         return f"au moins {constraint} élément{plural} attendu{plural}"
     if rule == "allowed":
+        close = difflib.get_close_matches(str(value), [str(c) for c in constraint], n=1)
+        if close:
+            return f"valeur inconnue {describe(value)} ; vouliez-vous dire « {close[0]} » ?"
         choices = ", ".join(f"« {c} »" for c in constraint)
         return f"valeur possible : {choices} ; trouvé {describe(value)}"
     if rule == "min":
@@ -503,4 +506,31 @@ def _check_tables(content: Content) -> list[Problem]:
                             f"trouvé {len(row)}{hint}",
                         )
                     )
+    return problems
+
+
+def data_needed(content: Content) -> list[Problem]:
+    """Without content/donnees/, nothing can be computed: say where the data was needed."""
+    problems = []
+    for name, source in content.sources.items():
+        if name == "engagements":
+            problems.append(
+                _problem_at(
+                    source,
+                    (),
+                    "les engagements chiffrés demandent les données de l'organisme : "
+                    "le dossier content/donnees/ est introuvable",
+                )
+            )
+            continue
+        for path, value in walk(source.data):
+            if path and path[-1] == "tableau_calcule":
+                problems.append(
+                    _problem_at(
+                        source,
+                        path,
+                        f"le tableau calculé « {value} » demande les données de l'organisme : "
+                        "le dossier content/donnees/ est introuvable",
+                    )
+                )
     return problems

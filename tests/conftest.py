@@ -23,8 +23,7 @@ def copy_project(source: Path, target: Path) -> Path:
 def project_with(case: str, target: Path) -> Path:
     """The minimal project with the files of tests/projets/<case>/content laid over it."""
     copy_project(PROJETS / "minimal", target)
-    for path in (PROJETS / case / "content").iterdir():
-        shutil.copy(path, target / "content" / path.name)
+    shutil.copytree(PROJETS / case / "content", target / "content", dirs_exist_ok=True)
     return target
 
 

@@ -1,0 +1,38 @@
+"""Compute stage: everything the document needs from the organisation's data, as plain values."""
+
+from dataclasses import dataclass, field
+
+from cusdoc.donnees import DATA_DIR
+from cusdoc.errors import Problem
+from cusdoc.indicateurs import compute_references, missing_thresholds, stock
+from cusdoc.tableaux import COMPUTED_TABLES
+
+
+@dataclass
+class Calculs:
+    """References per (indicateur, niveau, territoire, ventilation), stock counts, tables."""
+
+    references: dict = field(default_factory=dict)
+    stock: dict = field(default_factory=dict)
+    tables: dict[str, dict] = field(default_factory=dict)
+
+
+def compute(db, annee_reference: int, names: dict[str, str]) -> tuple[Calculs, list[Problem]]:
+    """Run every computation once; the data is then no longer needed."""
+    problems = [
+        Problem(
+            f"{DATA_DIR}/seuils_premier_quartile.csv",
+            1,
+            1,
+            "",
+            f"seuil du premier quartile manquant pour l'EPCI {epci} en {annee_reference}, "
+            "année de référence (PS-1)",
+        )
+        for epci in missing_thresholds(db, annee_reference)
+    ]
+    calculs = Calculs(
+        references=compute_references(db, annee_reference),
+        stock=stock(db),
+        tables={name: make(db, names) for name, make in COMPUTED_TABLES.items()},
+    )
+    return calculs, problems

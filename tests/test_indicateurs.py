@@ -1,0 +1,176 @@
+"""Indicators computed on the minimal project's data, against values worked out by hand.
+
+The data (tests/projets/minimal/content/donnees/) holds 8 logements in Loir-et-Cher: 7 in
+Agglopolys (Blois 41018, Averdon 41009) and 1 in Grand Chambord (Bracieux 41025), and six
+attributions in 2023 (one more in 2022, which the 2023 reference ignores).
+"""
+
+import json
+import shutil
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from cusdoc.build import build, check
+from cusdoc.cli import main
+from cusdoc.donnees import load_data
+from cusdoc.indicateurs import compute_references, stock
+from tests.conftest import EPOCH, PROJETS, copy_project
+
+AGGLOPOLYS, CHAMBORD = "200030385", "244100798"
+
+
+@pytest.fixture(scope="module")
+def db():
+    database, problems = load_data(PROJETS / "minimal")
+    assert problems == []
+    return database
+
+
+def test_stock_counts(db):
+    assert stock(db)[("departement", "41")] == {"logements": 8, "fg": 4, "qpv": 3, "pmr": 3}
+    assert stock(db)[("epci", AGGLOPOLYS)] == {"logements": 7, "fg": 3, "qpv": 3, "pmr": 3}
+    assert stock(db)[("epci", CHAMBORD)] == {"logements": 1, "fg": 1, "qpv": 0, "pmr": 0}
+
+
+def test_references_by_hand(db):
+    ref = compute_references(db, 2023)
+    # PP-2: F or G logements; SR-1: accessible logements
+    assert ref[("PP-2", "departement", "41", "total")] == 4
+    assert ref[("SR-1", "departement", "41", "total")] == 3
+    # PS-1 Agglopolys: signed leases hors QPV in 2023 are lines 3, 4, 5 of the file; line 3 is
+    # under the 8 000 € threshold, line 4 is an ANRU rehousing, line 5 is above: 2 / 3.
+    assert ref[("PS-1", "epci", AGGLOPOLYS, "total")] == pytest.approx(200 / 3)
+    # Grand Chambord: one signed lease hors QPV, 3 000 € under its 7 500 € threshold.
+    assert ref[("PS-1", "epci", CHAMBORD, "total")] == 100
+    # PS-2 (prioritaire or DALO) among the six 2023 attributions: lines 2, 3 and 6 → 3 / 6;
+    # hors QPV: lines 3 and 6 → 2 / 6
+    assert ref[("PS-2", "departement", "41", "total")] == 50
+    assert ref[("PS-2", "departement", "41", "hors QPV")] == pytest.approx(100 / 3)
+    # PS-3 (DALO): line 3 only; PP-5 (mutations): lines 4 and 5
+    assert ref[("PS-3", "departement", "41", "total")] == pytest.approx(100 / 6)
+    assert ref[("PP-5", "departement", "41", "total")] == pytest.approx(100 / 3)
+    assert ref[("PP-5", "epci", AGGLOPOLYS, "total")] == 40
+
+
+def test_computed_table_by_financing(db):
+    from cusdoc.tableaux import parc_par_financement
+
+    table = parc_par_financement(db, {"41": "Loir-et-Cher"})
+    assert table["colonnes"] == ["Financement", "Loir-et-Cher", "Ensemble", "Part du parc"]
+    assert [row[1] for row in table["lignes"]] == ["2", "4", "1", "0", "1", "8"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
+def test_encoding_and_separator_variants_give_the_same_references(tmp_path, encoding, db):
+    root = copy_project(PROJETS / "minimal", tmp_path)
+    for name in ("patrimoine", "attributions", "seuils_premier_quartile", "ensembles"):
+        path = root / "content" / "donnees" / f"{name}.csv"
+        text = path.read_text(encoding="utf-8")
+        separator = "," if ";" in text.splitlines()[0] else ";"
+        if separator == ",":  # a comma-separated file writes decimals with a point
+            text = text.replace(",", ".").replace(";", ",")
+        else:
+            text = text.replace(",", ";")
+        path.write_bytes(text.encode(encoding))
+    variant, problems = load_data(root)
+    assert problems == []
+    assert compute_references(variant, 2023) == compute_references(db, 2023)
+
+
+def test_indicateurs_csv_rows(tmp_path):
+    root = copy_project(PROJETS / "minimal", tmp_path)
+    result = CliRunner().invoke(main, ["-C", str(root), "indicateurs", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "indicateur,niveau,territoire,ventilation,annee,nature,valeur,unite"
+    assert "PP-1,departement,41,total,2025-2027,engagement,32,nombre" in lines
+    assert "PP-2,departement,41,total,2023,reference,4,nombre" in lines
+    assert f"PS-1,epci,{AGGLOPOLYS},total,2023,reference,66.666667,pourcent" in lines
+    assert "G-1,organisme,organisme,total,2030,engagement,1200,euros" in lines
+    assert not any(line.startswith("PS-1,epci,200030385,total,2025-2027") for line in lines)
+
+
+def test_indicateurs_json(tmp_path):
+    root = copy_project(PROJETS / "minimal", tmp_path)
+    result = CliRunner().invoke(main, ["-C", str(root), "indicateurs", "--format", "json"])
+    rows = json.loads(result.stdout)
+    assert rows[0] == {
+        "indicateur": "PP-1",
+        "niveau": "departement",
+        "territoire": "41",
+        "ventilation": "total",
+        "annee": "2023",
+        "nature": "reference",
+        "valeur": 10,
+        "unite": "nombre",
+    }
+
+
+def test_xlsx_has_one_sheet_per_indicator(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    root = copy_project(PROJETS / "minimal", tmp_path)
+    build(root, ("xlsx",))
+    workbook = openpyxl.load_workbook(root / "build" / "indicateurs.xlsx")
+    assert workbook.sheetnames == [
+        "Convention",
+        "PP-1",
+        "PP-2",
+        "PP-3",
+        "PP-4",
+        "PS-1",
+        "PS-2",
+        "SR-1",
+        "G-1",
+    ]
+    rows = list(workbook["PP-1"].iter_rows(min_row=3, values_only=True))
+    assert rows[0][:5] == (
+        "Niveau",
+        "Code du territoire",
+        "Territoire",
+        "Ventilation",
+        "Référence 2023",
+    )
+    assert rows[1] == (
+        "departement",
+        "41",
+        "Loir-et-Cher",
+        "total",
+        10,
+        10,
+        10,
+        12,
+        12,
+        12,
+        14,
+        32,
+        70,
+        "nombre",
+    )
+    first = (root / "build" / "indicateurs.xlsx").read_bytes()
+    build(root, ("xlsx",))
+    assert (root / "build" / "indicateurs.xlsx").read_bytes() == first
+
+
+def test_replacing_the_data_changes_the_references(tmp_path):
+    root = copy_project(PROJETS / "minimal", tmp_path)
+    path = root / "content" / "donnees" / "patrimoine.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([*lines, lines[1].replace(";F;", ";G;")]) + "\n", encoding="utf-8")
+    convention = check(root)
+    pp2 = next(l for l in convention.engagements if l.indicateur.id == "PP-2")
+    assert pp2.reference["total"] == 5
+
+
+def test_no_data_folder_is_reported_where_data_was_needed(tmp_path):
+    root = copy_project(PROJETS / "minimal", tmp_path)
+    shutil.rmtree(root / "content" / "donnees")
+    result = CliRunner().invoke(main, ["-C", str(root), "check"])
+    assert result.stderr.splitlines()[:2] == [
+        "content/engagements.yml:1:1: les engagements chiffrés demandent les données de "
+        "l'organisme : le dossier content/donnees/ est introuvable",
+        "content/etat_des_lieux.yml:20:26: sections[0].contenu[3].tableau_calcule : le tableau "
+        "calculé « parc_par_financement » demande les données de l'organisme : le dossier "
+        "content/donnees/ est introuvable",
+    ]
