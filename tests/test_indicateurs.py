@@ -159,7 +159,7 @@ def test_replacing_the_data_changes_the_references(tmp_path):
     lines = path.read_text(encoding="utf-8").splitlines()
     path.write_text("\n".join([*lines, lines[1].replace(";F;", ";G;")]) + "\n", encoding="utf-8")
     convention = check(root)
-    pp2 = next(l for l in convention.engagements if l.indicateur.id == "PP-2")
+    pp2 = next(e for e in convention.engagements if e.indicateur.id == "PP-2")
     assert pp2.reference["total"] == 5
 
 
