@@ -7,6 +7,7 @@ names territories from the official geography and resolves §[id] cross-referenc
 import re
 from dataclasses import dataclass, field
 
+from cusdoc import classement
 from cusdoc.calcul import Calculs
 from cusdoc.engagements import Context, Ligne, build_lignes, cumulative, cumulative_periods
 from cusdoc.formats import euros, nombre, pourcent
@@ -156,6 +157,10 @@ def _chapter(name: str, data: dict, numero: str, tables: dict) -> Section:
         ]
     elif "sections" in data:
         chapitre.sections = _sections(data["sections"], numero, 2, tables)
+    if "service_rendu" in data:
+        chapitre.tableaux = [
+            normalize_table(tables[name]) for name in classement.TABLES if name in tables
+        ]
     return chapitre
 
 

@@ -32,7 +32,10 @@ def check(root: Path) -> Convention:
         problems += data_problems
         if not problems:
             annee = content.sources["convention"].data["generation"]["annee_reference"]
-            calculs, compute_problems = compute(db, annee, territory_names(geo))
+            config = content.sources.get("classement")
+            calculs, compute_problems = compute(
+                db, annee, territory_names(geo), config.data if config else None
+            )
             problems += compute_problems
     else:
         problems += data_needed(content)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from cusdoc import classement
 from cusdoc.donnees import DATA_DIR
 from cusdoc.errors import Problem
 from cusdoc.indicateurs import compute_references, missing_thresholds, stock
@@ -17,9 +18,21 @@ class Calculs:
     tables: dict[str, dict] = field(default_factory=dict)
 
 
-def compute(db, annee_reference: int, names: dict[str, str]) -> tuple[Calculs, list[Problem]]:
+def compute(
+    db, annee_reference: int, names: dict[str, str], config_classement: dict | None
+) -> tuple[Calculs, list[Problem]]:
     """Run every computation once; the data is then no longer needed."""
     problems = [
+        Problem(
+            f"{DATA_DIR}/patrimoine.csv",
+            1,
+            1,
+            "ENSEMBLE",
+            f"l'ensemble immobilier {ensemble} n'est pas décrit dans ensembles.csv",
+        )
+        for ensemble in classement.unknown_ensembles(db)[:10]
+    ]
+    problems += [
         Problem(
             f"{DATA_DIR}/seuils_premier_quartile.csv",
             1,
@@ -35,4 +48,7 @@ def compute(db, annee_reference: int, names: dict[str, str]) -> tuple[Calculs, l
         stock=stock(db),
         tables={name: make(db, names) for name, make in COMPUTED_TABLES.items()},
     )
+    if config_classement:
+        rows = classement.classify(db, config_classement)
+        calculs.tables.update(classement.tables(rows, config_classement))
     return calculs, problems

@@ -3,6 +3,7 @@
 Writers type the keys: they are French. `meta.description` documents each field.
 """
 
+from cusdoc import classement
 from cusdoc.indicateurs import load_catalogue
 from cusdoc.tableaux import COMPUTED_TABLES
 
@@ -54,7 +55,7 @@ def blocs(description: str, tableau: bool = True, required: bool = False) -> dic
     if tableau:
         kinds["tableau"] = TABLEAU
         kinds["tableau_calcule"] = field(
-            {"type": "string", "allowed": sorted(COMPUTED_TABLES)},
+            {"type": "string", "allowed": sorted([*COMPUTED_TABLES, *classement.TABLES])},
             "Tableau calculé à partir des données de content/donnees/",
         )
     block = {"type": ["string", "dict"], "empty": False, "check_with": "bloc", "schema": kinds}
@@ -161,6 +162,75 @@ ENGAGEMENTS = {
             "valuesrules": {"type": "list", "minlength": 1, "schema": ENGAGEMENT},
         },
         "Par indicateur (PP-1, PS-1…), la liste des territoires et de leurs engagements",
+        required=True,
+    ),
+}
+
+BOUND = mapping(
+    {
+        "minimum": field({"type": "number"}, "Valeur minimale (incluse)"),
+        "maximum": field({"type": "number"}, "Valeur maximale (incluse)"),
+    },
+    "Bornes d'un indicateur d'occupation",
+)
+
+CLASSEMENT = {
+    "titre": field(TEXT, "Titre de l'annexe", required=True),
+    "introduction": blocs("Texte de présentation de la méthode"),
+    "service_rendu": mapping(
+        {
+            "ponderations": field(
+                {
+                    "type": "dict",
+                    "keysrules": {"type": "string", "allowed": list(classement.CRITERES)},
+                    "valuesrules": {"type": "number", "min": 0},
+                },
+                "Poids de chaque critère dans la note de service rendu",
+                required=True,
+            ),
+            "classes": sequence(
+                mapping(
+                    {
+                        "classe": field(TEXT, "Nom court de la classe (A, B…)", required=True),
+                        "libelle": field(TEXT, "Libellé de la classe", required=True),
+                        "note_minimale": field(
+                            {"type": "number"}, "Note pondérée minimale de la classe", True
+                        ),
+                    },
+                    "Une classe de service rendu",
+                ),
+                "Les classes, de la meilleure à la moins bonne",
+                required=True,
+            ),
+        },
+        "Le classement selon le service rendu",
+        required=True,
+    ),
+    "occupation": mapping(
+        {
+            "categories": sequence(
+                mapping(
+                    {
+                        "categorie": field(TEXT, "Nom de la catégorie", required=True),
+                        "conditions": field(
+                            {
+                                "type": "dict",
+                                "keysrules": {
+                                    "type": "string",
+                                    "allowed": list(classement.OCCUPATION),
+                                },
+                                "valuesrules": BOUND,
+                            },
+                            "Conditions, toutes requises ; la dernière catégorie n'en a pas",
+                        ),
+                    },
+                    "Une catégorie d'occupation",
+                ),
+                "Les catégories, dans l'ordre où elles sont essayées",
+                required=True,
+            )
+        },
+        "Les catégories d'occupation sociale",
         required=True,
     ),
 }
@@ -275,7 +345,11 @@ REQUIRED_CHAPTERS = {
 }
 
 # The chapters whose shape is not the generic one (titre, introduction, sections).
-SPECIAL_CHAPTERS = {"orientations": ORIENTATIONS, "engagements": ENGAGEMENTS}
+SPECIAL_CHAPTERS = {
+    "orientations": ORIENTATIONS,
+    "engagements": ENGAGEMENTS,
+    "classement": CLASSEMENT,
+}
 
 
 def schema_for(name: str) -> dict:

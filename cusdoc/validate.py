@@ -117,6 +117,8 @@ def validate_content(content: Content, geo: Geographie, complete: bool = True) -
         problems += _check_chapters(convention)
     problems += _check_ids_and_refs(content, complete)
     problems += _check_tables(content)
+    if "classement" in content.sources:
+        problems += _check_classement(content.sources["classement"])
     return problems
 
 
@@ -533,4 +535,44 @@ def data_needed(content: Content) -> list[Problem]:
                         "le dossier content/donnees/ est introuvable",
                     )
                 )
+    return problems
+
+
+def _check_classement(source: Source) -> list[Problem]:
+    """Classes from the best score down; the last occupation category catches every ensemble."""
+    data = source.data if isinstance(source.data, dict) else {}
+    problems = []
+    classes = (data.get("service_rendu") or {}).get("classes") or []
+    minima = [c.get("note_minimale") for c in classes if isinstance(c, dict)]
+    if all(isinstance(m, int | float) for m in minima):
+        for index in range(1, len(minima)):
+            if minima[index] >= minima[index - 1]:
+                problems.append(
+                    _problem_at(
+                        source,
+                        ("service_rendu", "classes", index, "note_minimale"),
+                        f"les classes vont de la meilleure à la moins bonne : {minima[index]:g} "
+                        f"devrait être inférieur à {minima[index - 1]:g}",
+                    )
+                )
+    if minima and isinstance(minima[-1], int | float) and minima[-1] > 1:
+        problems.append(
+            _problem_at(
+                source,
+                ("service_rendu", "classes", len(minima) - 1, "note_minimale"),
+                f"la dernière classe reçoit les notes les plus basses : sa note minimale doit "
+                f"être 1 au plus, trouvé {minima[-1]:g}",
+            )
+        )
+    categories = (data.get("occupation") or {}).get("categories") or []
+    if categories and isinstance(categories[-1], dict) and categories[-1].get("conditions"):
+        problems.append(
+            _problem_at(
+                source,
+                ("occupation", "categories", len(categories) - 1, "conditions"),
+                "la dernière catégorie reçoit les ensembles qu'aucune autre ne retient : "
+                "elle n'a pas de conditions",
+                key=True,
+            )
+        )
     return problems

@@ -174,3 +174,26 @@ def test_no_data_folder_is_reported_where_data_was_needed(tmp_path):
         "calculé « parc_par_financement » demande les données de l'organisme : le dossier "
         "content/donnees/ est introuvable",
     ]
+
+
+def test_classement_by_hand(db):
+    """Weights 20/20/30/30: E1 (2,2,3,2) → 2,3 class C; E2 (4,4,4,3) → 3,7 class A;
+    E3 (3,3,2,4) → 3,0 class B; E4 (2,3,2,4) → 2,8 class B. Occupation: E1 has 8,5 % vacancy
+    (dysfunctional from 8 %); E4 has no household under 60 % of the ceilings (rebalancing
+    up to 40 %); E2 and E3 have half of them: balanced."""
+    import yaml
+
+    from cusdoc.classement import classify
+
+    config = yaml.safe_load((PROJETS / "minimal" / "content" / "classement.yml").read_text())
+    rows = classify(db, config)
+    summary = [
+        (r["ensemble"], round(r["note"], 2), r["classe"], r["categorie"], r["logements"])
+        for r in rows
+    ]
+    assert summary == [
+        ("E1", 2.3, "C", "en dysfonctionnement", 3),
+        ("E2", 3.7, "A", "équilibrée", 2),
+        ("E3", 3.0, "B", "équilibrée", 2),
+        ("E4", 2.8, "B", "en rééquilibrage", 1),
+    ]
