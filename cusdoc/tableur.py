@@ -4,6 +4,7 @@ import csv
 import datetime
 import io
 import json
+import zipfile
 from io import BytesIO
 
 from cusdoc.assemble import Convention
@@ -89,6 +90,7 @@ def to_xlsx(convention: Convention, epoch: int) -> bytes:
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.writer.excel import ExcelWriter
 
     years = list(range(convention.periode[0], convention.periode[1] + 1))
     periods = cumulative_periods(convention.periode)
@@ -153,7 +155,8 @@ def to_xlsx(convention: Convention, epoch: int) -> bytes:
     workbook.properties.creator = organisme
     workbook.properties.created = workbook.properties.modified = moment
     buffer = BytesIO()
-    workbook.save(buffer)
+    # Workbook.save() stamps the current time as modification date: write through ExcelWriter.
+    ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
     return reproducible_zip(
         buffer.getvalue(), max(moment, datetime.datetime(1980, 1, 1)).timetuple()[:6]
     )

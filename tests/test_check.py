@@ -25,7 +25,7 @@ def test_minimal_project_is_valid(tmp_path):
     root = copy_project(PROJETS / "minimal", tmp_path)
     result = CliRunner().invoke(main, ["-C", str(root), "check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "Contenu valide : 7 chapitres, période 2025-2030.\n"
+    assert result.stdout == "Contenu valide : 8 chapitres, période 2025-2030.\n"
 
 
 def test_every_case_changes_only_files_of_the_minimal_project():
