@@ -32,8 +32,9 @@ lint: $(STAMP) ## Vérifie le style du code (ruff)
 golden: $(STAMP) ## Régénère le Markdown de référence des tests (tests/golden/)
 	$(BIN)/python -m tests.regenerate_golden
 
-bench: $(STAMP) ## Mesure les temps de vérification et de production
+bench: $(STAMP) ## Mesure les temps de vérification, de production et de calcul des indicateurs
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/indicateurs.py
 
 reference: $(STAMP) ## Régénère le document Word de référence (templates/reference.docx)
 	$(BIN)/python scripts/make_reference_docx.py templates/reference.docx

@@ -292,7 +292,8 @@ NUMERIC_CELL = re.compile(r"[-+−]?[\d\s\u00a0\u202f]+([,.]\d+)?\s*(%|€|k€|
 
 
 def normalize_table(table: dict) -> dict:
-    """Fill in default widths and right-align the columns whose cells are all numbers."""
+    """Fill in default widths, right-align the columns whose cells are all numbers, and give the
+    separator line of the pipe table: its dashes set the relative widths."""
     width = len(table["colonnes"])
     rows = [[str(cell) for cell in row] for row in table["lignes"]]
     alignements = [
@@ -301,11 +302,23 @@ def normalize_table(table: dict) -> dict:
         else "g"
         for i in range(width)
     ]
+    largeurs = table.get("largeurs") or [1] * width
+    # pandoc reads relative widths from the dashes once a line is wider than 72 characters.
+    dashes = [max(3, round(120 * w / sum(largeurs))) for w in largeurs]
+    separateur = (
+        "|"
+        + "|".join(
+            "-" * (n - 1) + ":" if a == "d" else ":" + "-" * (n - 1)
+            for n, a in zip(dashes, alignements, strict=True)
+        )
+        + "|"
+    )
     return {
         **table,
         "lignes": rows,
-        "largeurs": table.get("largeurs") or [1] * width,
+        "largeurs": largeurs,
         "alignements": alignements,
+        "separateur": separateur,
     }
 
 

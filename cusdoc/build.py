@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from cusdoc.assemble import Convention, assemble, engagement_context, territory_names
@@ -74,10 +75,15 @@ def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf", "xlsx")) -> lis
     target = root / "build"
     if "md" in formats:
         outputs[target / "convention.md"] = markdown.encode("utf-8")
-    if "docx" in formats:
-        outputs[target / "convention.docx"] = to_docx(markdown, templates, meta, epoch)
-    if "pdf" in formats:
-        outputs[target / "convention.pdf"] = to_pdf(markdown, templates, epoch)
+    # pandoc runs as a subprocess: the DOCX and the PDF are made side by side.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        jobs = {}
+        if "docx" in formats:
+            jobs["convention.docx"] = pool.submit(to_docx, markdown, templates, meta, epoch)
+        if "pdf" in formats:
+            jobs["convention.pdf"] = pool.submit(to_pdf, markdown, templates, epoch)
+        for name, job in jobs.items():
+            outputs[target / name] = job.result()
     if "xlsx" in formats and convention.engagements:
         outputs[target / "indicateurs.xlsx"] = to_xlsx(convention, epoch)
     write_atomically(outputs)

@@ -44,10 +44,12 @@ def classe(note: float, classes: list[dict]) -> dict:
 
 
 def categorie(ensemble: dict, categories: list[dict]) -> str:
-    """The first occupation category whose every condition holds; the last one has none."""
+    """The first occupation category whose conditions hold (all of them, or `au_moins` of
+    them); the last category has none and takes the rest."""
     for category in categories:
         conditions = category.get("conditions", {})
-        if all(_holds(ensemble[name], bound) for name, bound in conditions.items()):
+        held = sum(_holds(ensemble[name], bound) for name, bound in conditions.items())
+        if held >= category.get("au_moins", len(conditions)):
             return category["categorie"]
     return categories[-1]["categorie"]
 

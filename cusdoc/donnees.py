@@ -181,15 +181,19 @@ def load_data(root: Path) -> tuple[duckdb.DuckDBPyConnection, list[Problem]]:
     return db, problems
 
 
+GEOGRAPHY = {
+    "communes": ("code", "nom", "departement", "epci"),
+    "epci": ("siren", "nom", "type"),
+    "departements": ("code", "nom", "region", "liaison"),
+}
+
+
 def _load_geography(db, folder: Path) -> None:
-    for table, name in (
-        ("communes", "communes.csv"),
-        ("epci", "epci.csv"),
-        ("departements", "departements.csv"),
-    ):
+    for table, columns in GEOGRAPHY.items():
         db.execute(
-            f"CREATE TABLE {table} AS SELECT * FROM read_csv(?, header=true, all_varchar=true)",
-            [str(folder / name)],
+            f"CREATE TABLE {table} AS SELECT * FROM read_csv(?, header=true, auto_detect=false, "
+            "columns=?)",
+            [str(folder / f"{table}.csv"), {c: "VARCHAR" for c in columns}],
         )
 
 

@@ -3,23 +3,37 @@
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from functools import cache
+
+from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import parse_pattern
 
 from cusdoc.typographie import NBSP, NNBSP
 
 LOCALE = "fr_FR"
 
 
+@cache
+def _pattern(decimales: int | None):
+    """Babel's number pattern, parsed once: formatting thousands of cells stays fast."""
+    if decimales is None:
+        return parse_pattern(Locale.parse(LOCALE).decimal_formats[None].pattern)
+    return parse_pattern("#,##0" + ("." + "0" * decimales if decimales else ""))
+
+
+@cache
+def _locale() -> Locale:
+    return Locale.parse(LOCALE)
+
+
 def nombre(value: float, decimales: int | None = None) -> str:
     """1234.5 → « 1 234,5 » (espace fine insécable entre milliers)."""
     number = Decimal(str(value))
-    pattern = None
     if decimales is not None:
         # Administrative figures round half up (12,345 → 12,35), not to even.
         number = number.quantize(Decimal(1).scaleb(-decimales), rounding=ROUND_HALF_UP)
-        pattern = "#,##0" + ("." + "0" * decimales if decimales else "")
-    text = format_decimal(number, format=pattern, locale=LOCALE)
+    text = _pattern(decimales).apply(number, _locale())
     return text.replace(NBSP, NNBSP).replace(" ", NNBSP)
 
 

@@ -11,14 +11,10 @@ from cusdoc.errors import ToolError
 from cusdoc.formats import FILTERS
 from cusdoc.typographie import typographie
 
-# A cell that starts like a Markdown list item or heading would be read as one.
-CELL_MARKER = re.compile(r"^(\d+)([.)]\s)|^([-+*#>])(\s|$)")
-
 
 def cellule(value) -> str:
-    """A table cell on one line, with a leading list or heading marker escaped."""
-    text = " ".join(str(value).split())
-    return CELL_MARKER.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}{m[4]}", text)
+    """A pipe-table cell: one line, its own pipes escaped."""
+    return " ".join(str(value).split()).replace("|", "\\|")
 
 
 def siren(value: str) -> str:

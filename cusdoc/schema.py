@@ -221,7 +221,12 @@ CLASSEMENT = {
                                 },
                                 "valuesrules": BOUND,
                             },
-                            "Conditions, toutes requises ; la dernière catégorie n'en a pas",
+                            "Conditions sur les indicateurs d'occupation ; la dernière catégorie "
+                            "n'en a pas",
+                        ),
+                        "au_moins": field(
+                            {"type": "integer", "min": 1},
+                            "Nombre de conditions qui doivent être remplies (toutes par défaut)",
                         ),
                     },
                     "Une catégorie d'occupation",

@@ -5,6 +5,7 @@ spans and link targets are left alone.
 """
 
 import re
+from functools import lru_cache
 
 NBSP = "\u00a0"  # espace insécable, before « : » and inside guillemets
 NNBSP = "\u202f"  # espace fine insécable, before « ; ! ? » and between thousands
@@ -36,8 +37,15 @@ RULES = [
 ]
 
 
+# Text with none of these has nothing for the rules to do (most table cells).
+TRIGGERS = re.compile(r"[;:!?«»%€']|n°|N°|art\.|\d[ \u00a0]\d|m²")
+
+
+@lru_cache(maxsize=8192)
 def typographie(text: str) -> str:
     """Apply the French spacing rules outside URLs, code and link targets."""
+    if not TRIGGERS.search(text):
+        return text
     kept = PROTECTED.findall(text)
     text = PROTECTED.sub(HOLE, text)
     for pattern, replacement in RULES:

@@ -16,7 +16,7 @@ def test_build_markdown_only(tmp_path, monkeypatch):
 def test_unknown_format_is_refused_in_french(tmp_path):
     result = CliRunner().invoke(main, ["-C", str(tmp_path), "build", "--format", "odt"])
     assert result.exit_code == 2
-    assert "formats possibles : docx, pdf, md" in result.stderr
+    assert "formats possibles : docx, pdf, xlsx, md" in result.stderr
     assert "trouvé « odt »" in result.stderr
 
 

@@ -28,8 +28,7 @@ def test_siren_is_grouped_by_three():
     assert siren("273700005") == f"273{NBSP}700{NBSP}005"
 
 
-def test_cellule_escapes_what_markdown_would_read_as_a_list():
-    assert cellule("1. Premier") == "1\\. Premier"
-    assert cellule("- tiret") == "\\- tiret"
-    assert cellule("12,5 %") == "12,5 %"
+def test_cellule_is_one_line_with_its_pipes_escaped():
+    assert cellule("a | b") == "a \\| b"
     assert cellule(" a\n b ") == "a b"
+    assert cellule(12) == "12"
