@@ -2,7 +2,6 @@
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
-
 from functools import cache
 
 from babel import Locale
