@@ -16,6 +16,8 @@ from cusdoc.indicateurs import TOTAL, load_catalogue
 from cusdoc.load import Content
 from cusdoc.validate import REF, chapter_id, parse_calendrier
 
+ANNEXES = ("classement",)
+
 FORMES = {
     "OPH": "office public de l'habitat",
     "ESH": "entreprise sociale pour l'habitat",
@@ -107,8 +109,11 @@ def assemble(content: Content, geo: Geographie, calculs: Calculs | None = None) 
     context = engagement_context(content, geo, calculs)
     chapitres = []
     lignes: list[Ligne] = []
-    for number, name in enumerate(data["chapitres"], start=2):
-        chapitre = _chapter(name, content.sources[name].data, str(number), calculs.tables)
+    numbered = [n for n in data["chapitres"] if n not in ANNEXES]
+    for name in data["chapitres"]:
+        # Annexes keep their own title (« Annexe — … ») and take no number.
+        numero = "" if name in ANNEXES else str(numbered.index(name) + 2)
+        chapitre = _chapter(name, content.sources[name].data, numero, calculs.tables)
         if name == "engagements":
             lignes = build_lignes(
                 content.sources[name].data["engagements"], load_catalogue(), context, geo
@@ -384,7 +389,7 @@ def _resolve_refs(chapitres: list[Section]) -> None:
             if isinstance(target, Section)
             else (target["numero"], target["intitule"])
         )
-        return f"[{numero} « {titre} »](#{match[1]})"
+        return f"[{numero} « {titre} »](#{match[1]})" if numero else f"[« {titre} »](#{match[1]})"
 
     def resolve(value):
         if isinstance(value, str):

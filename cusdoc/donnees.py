@@ -26,7 +26,7 @@ FINAN_CODES = (10, 11, 12, 13, 14, 15, 16, 17, 49, 50, 51, 52, 53, 54, 55, 99)
 
 def _number(c: str) -> str:
     """Text to number: spaces (thousands) dropped, decimal comma accepted."""
-    digits = f"regexp_replace(trim({c}), '[ \u00a0\u202f]', '', 'g')"
+    digits = f"replace(replace(replace({c}, ' ', ''), '\u00a0', ''), '\u202f', '')"
     return f"TRY_CAST(replace({digits}, ',', '.') AS DOUBLE)"
 
 
@@ -327,24 +327,42 @@ def _map_columns(file: str, header: list[str], dataset: Dataset, aliases: dict):
     return position, problems
 
 
-def _expression(kind: Kind, raw: str) -> str:
-    return kind.value.format(c=raw, n=_number(raw))
+NUMERIC_KINDS = {"entier", "nombre", "annee", "finan", "note", "pourcent", "positif"}
+
+
+def _type(db, dataset: Dataset, mapping: dict) -> None:
+    """One pass over the raw text: each column's number parsed once, then every value typed.
+
+    The typed table keeps the raw text beside each value, to report what could not be read.
+    """
+    raw = {c.name: f"c{mapping[c.name]}" for c in dataset.columns}
+    numbers = ", ".join(
+        f"{_number(raw[c.name])} AS n_{c.name}" for c in dataset.columns if c.kind in NUMERIC_KINDS
+    )
+    values = ", ".join(
+        f"{KINDS[c.kind].value.format(c=raw[c.name], n=f'n_{c.name}')} AS {c.name}, "
+        f"{raw[c.name]} AS raw_{c.name}"
+        for c in dataset.columns
+    )
+    db.execute(
+        f"CREATE TABLE typed_{dataset.name} AS SELECT rowid AS ligne, {values} FROM "
+        f"(SELECT rowid, *{', ' + numbers if numbers else ''} FROM raw_{dataset.name})"
+    )
+    db.execute(f"DROP TABLE raw_{dataset.name}")
 
 
 def _check_and_type(db, file: str, dataset: Dataset, mapping: dict) -> list[Problem]:
-    raw_table = f"raw_{dataset.name}"
-    values = {c.name: _expression(KINDS[c.kind], f"c{mapping[c.name]}") for c in dataset.columns}
+    _type(db, dataset, mapping)
+    table = f"typed_{dataset.name}"
     invalid = {
-        c.name: (
-            f"({values[c.name]}) IS NULL"
-            + (f" AND nullif(trim(c{mapping[c.name]}), '') IS NOT NULL" if c.optional else "")
-        )
+        c.name: f"{c.name} IS NULL"
+        + (f" AND nullif(trim(raw_{c.name}), '') IS NOT NULL" if c.optional else "")
         for c in dataset.columns
     }
     counts = db.execute(
         "SELECT "
         + ", ".join(f"count(*) FILTER (WHERE {cond})" for cond in invalid.values())
-        + f", count(*) FROM {raw_table}"
+        + f", count(*) FROM {table}"
     ).fetchone()
     if counts[-1] == 0:
         return [Problem(file, 2, 1, "", "aucune ligne de données après l'en-tête")]
@@ -352,10 +370,9 @@ def _check_and_type(db, file: str, dataset: Dataset, mapping: dict) -> list[Prob
     for column, count in zip(dataset.columns, counts, strict=False):
         if not count:
             continue
-        raw = f"c{mapping[column.name]}"
         line, found = db.execute(
-            f"SELECT rowid + 2, {raw} FROM {raw_table} WHERE {invalid[column.name]} "
-            "ORDER BY rowid LIMIT 1"
+            f"SELECT ligne + 2, raw_{column.name} FROM {table} WHERE {invalid[column.name]} "
+            "ORDER BY ligne LIMIT 1"
         ).fetchone()
         more = (
             f" (et {count - 1} autre{'s' if count > 2 else ''} ligne{'s' if count > 2 else ''})"
@@ -374,9 +391,8 @@ def _check_and_type(db, file: str, dataset: Dataset, mapping: dict) -> list[Prob
         )
     if problems:
         return problems[:MAX_REPORTED]
-    columns = ", ".join(f"{expr} AS {name}" for name, expr in values.items())
-    db.execute(f"CREATE TABLE {dataset.name} AS SELECT {columns} FROM {raw_table} ORDER BY rowid")
-    db.execute(f"DROP TABLE {raw_table}")
+    columns = ", ".join(c.name for c in dataset.columns)
+    db.execute(f"CREATE VIEW {dataset.name} AS SELECT {columns} FROM {table}")
     return []
 
 

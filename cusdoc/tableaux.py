@@ -23,8 +23,8 @@ def parc_par_territoire(db, names: dict[str, str]) -> dict:
         """
         SELECT departement, epci, count(*), count(*) FILTER (WHERE en_qpv),
                count(*) FILTER (WHERE classe_fg), count(*) FILTER (WHERE ACCESSIBLE_PMR)
-        FROM logements GROUP BY ROLLUP (departement, epci) ORDER BY departement NULLS LAST,
-             epci NULLS FIRST
+        FROM logements GROUP BY ROLLUP (departement, epci)
+        ORDER BY departement NULLS LAST, epci IS NOT NULL, count(*) DESC, epci
         """
     ).fetchall()
     total = next(r[2] for r in rows if r[0] is None)
