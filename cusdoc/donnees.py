@@ -38,22 +38,20 @@ def _sql_list(values) -> str:
 class Kind:
     """How a column's text becomes a value, and what a writer is told when it cannot."""
 
-    value: str  # SQL on {c}, the raw text; NULL when the text is not a valid value
+    value: str  # SQL on {c}, the raw text, or {n}, its number; NULL when it is not valid
     expected: str
+    lookup: tuple[str, str] | None = None  # (table, key): the value must be found there
 
 
 KINDS = {
     "texte": Kind("nullif(trim({c}), '')", "un texte"),
     # Spreadsheets drop the leading zero of 01001: it is put back.
     "commune": Kind(
-        "CASE WHEN lpad(trim({c}), 5, '0') IN (SELECT code FROM communes) "
-        "THEN lpad(trim({c}), 5, '0') END",
+        "lpad(trim({c}), 5, '0')",
         "un code commune Insee existant (5 caractères)",
+        lookup=("communes", "code"),
     ),
-    "epci": Kind(
-        "CASE WHEN trim({c}) IN (SELECT siren FROM epci) THEN trim({c}) END",
-        "le SIREN d'un EPCI existant",
-    ),
+    "epci": Kind("trim({c})", "le SIREN d'un EPCI existant", lookup=("epci", "siren")),
     "entier": Kind("CASE WHEN {n} = floor({n}) THEN CAST({n} AS BIGINT) END", "un nombre entier"),
     "nombre": Kind("{n}", "un nombre (virgule décimale acceptée)"),
     "annee": Kind(
@@ -171,7 +169,9 @@ def data_present(root: Path) -> bool:
 
 def load_data(root: Path) -> tuple[duckdb.DuckDBPyConnection, list[Problem]]:
     """Every data file of content/donnees/ as a typed DuckDB table; problems for what is wrong."""
-    db = duckdb.connect()
+    # In memory, DuckDB would checkpoint after the raw tables are dropped: a second of work
+    # for nothing at 550 000 logements.
+    db = duckdb.connect(config={"checkpoint_threshold": "100GB"})
     _load_geography(db, PACKAGE_DATA)
     aliases, problems = _aliases(root)
     for dataset in DATASETS:
@@ -331,38 +331,44 @@ NUMERIC_KINDS = {"entier", "nombre", "annee", "finan", "note", "pourcent", "posi
 
 
 def _type(db, dataset: Dataset, mapping: dict) -> None:
-    """One pass over the raw text: each column's number parsed once, then every value typed.
-
-    The typed table keeps the raw text beside each value, to report what could not be read.
-    """
-    raw = {c.name: f"c{mapping[c.name]}" for c in dataset.columns}
-    numbers = ", ".join(
-        f"{_number(raw[c.name])} AS n_{c.name}" for c in dataset.columns if c.kind in NUMERIC_KINDS
-    )
-    values = ", ".join(
-        f"{KINDS[c.kind].value.format(c=raw[c.name], n=f'n_{c.name}')} AS {c.name}, "
-        f"{raw[c.name]} AS raw_{c.name}"
+    """Each column's number parsed once, then every value typed; an optional column also says
+    whether its cell was empty (fine) or unreadable."""
+    raw = {c.name: f"r.c{mapping[c.name]}" for c in dataset.columns}
+    numbers = "".join(
+        f", {_number(f'c{mapping[c.name]}')} AS n_{c.name}"
         for c in dataset.columns
+        if c.kind in NUMERIC_KINDS
     )
+    values, joins = [], []
+    for column in dataset.columns:
+        kind = KINDS[column.kind]
+        value = kind.value.format(c=raw[column.name], n=f"r.n_{column.name}")
+        if kind.lookup:
+            table, key = kind.lookup
+            alias = f"k_{column.name}"
+            joins.append(f"LEFT JOIN {table} {alias} ON {alias}.{key} = {value}")
+            value = f"{alias}.{key}"
+        values.append(f"{value} AS {column.name}")
+        if column.optional:
+            values.append(
+                f"({value} IS NOT NULL OR nullif(trim({raw[column.name]}), '') IS NULL) "
+                f"AS ok_{column.name}"
+            )
     db.execute(
-        f"CREATE TABLE typed_{dataset.name} AS SELECT rowid AS ligne, {values} FROM "
-        f"(SELECT rowid, *{', ' + numbers if numbers else ''} FROM raw_{dataset.name})"
+        f"CREATE TABLE {dataset.name} AS SELECT r.ligne, {', '.join(values)} "
+        f"FROM (SELECT rowid AS ligne, *{numbers} FROM raw_{dataset.name}) r {' '.join(joins)}"
     )
-    db.execute(f"DROP TABLE raw_{dataset.name}")
 
 
 def _check_and_type(db, file: str, dataset: Dataset, mapping: dict) -> list[Problem]:
     _type(db, dataset, mapping)
-    table = f"typed_{dataset.name}"
     invalid = {
-        c.name: f"{c.name} IS NULL"
-        + (f" AND nullif(trim(raw_{c.name}), '') IS NOT NULL" if c.optional else "")
-        for c in dataset.columns
+        c.name: f"NOT ok_{c.name}" if c.optional else f"{c.name} IS NULL" for c in dataset.columns
     }
     counts = db.execute(
         "SELECT "
         + ", ".join(f"count(*) FILTER (WHERE {cond})" for cond in invalid.values())
-        + f", count(*) FROM {table}"
+        + f", count(*) FROM {dataset.name}"
     ).fetchone()
     if counts[-1] == 0:
         return [Problem(file, 2, 1, "", "aucune ligne de données après l'en-tête")]
@@ -371,8 +377,9 @@ def _check_and_type(db, file: str, dataset: Dataset, mapping: dict) -> list[Prob
         if not count:
             continue
         line, found = db.execute(
-            f"SELECT ligne + 2, raw_{column.name} FROM {table} WHERE {invalid[column.name]} "
-            "ORDER BY ligne LIMIT 1"
+            f"SELECT t.ligne + 2, r.c{mapping[column.name]} FROM {dataset.name} t "
+            f"JOIN raw_{dataset.name} r ON r.rowid = t.ligne WHERE {invalid[column.name]} "
+            "ORDER BY t.ligne LIMIT 1"
         ).fetchone()
         more = (
             f" (et {count - 1} autre{'s' if count > 2 else ''} ligne{'s' if count > 2 else ''})"
@@ -389,11 +396,8 @@ def _check_and_type(db, file: str, dataset: Dataset, mapping: dict) -> list[Prob
                 f"valeur attendue : {KINDS[column.kind].expected} ; trouvé {shown}{more}",
             )
         )
-    if problems:
-        return problems[:MAX_REPORTED]
-    columns = ", ".join(c.name for c in dataset.columns)
-    db.execute(f"CREATE VIEW {dataset.name} AS SELECT {columns} FROM {table}")
-    return []
+    db.execute(f"DROP TABLE raw_{dataset.name}")
+    return problems[:MAX_REPORTED]
 
 
 def _derive(db) -> None:

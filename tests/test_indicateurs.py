@@ -197,3 +197,19 @@ def test_classement_by_hand(db):
         ("E3", 3.0, "B", "équilibrée", 2),
         ("E4", 2.8, "B", "en rééquilibrage", 1),
     ]
+
+
+def test_rpls_column_names_of_other_vintages_are_accepted(tmp_path, db):
+    """The 2017 RPLS file suffixes _red; a project can declare its own names too."""
+    root = copy_project(PROJETS / "minimal", tmp_path)
+    path = root / "content" / "donnees" / "patrimoine.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].replace("DEPCOM", "DEPCOM_red").replace("NBPIECE", "nbpiece_red")
+    header = header.replace("ENSEMBLE", "programme")
+    path.write_text("\n".join([header, *lines[1:]]) + "\n", encoding="utf-8")
+    (root / "content" / "donnees" / "colonnes.yml").write_text(
+        "patrimoine:\n  ENSEMBLE: [programme]\n", encoding="utf-8"
+    )
+    variant, problems = load_data(root)
+    assert problems == []
+    assert compute_references(variant, 2023) == compute_references(db, 2023)
