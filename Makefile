@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-convention: $(STAMP) ## Vérifie le contenu puis produit build/convention.docx et build/convention.pdf
+convention: $(STAMP) ## Vérifie le contenu puis produit la convention (DOCX, PDF) et build/indicateurs.xlsx
 	$(BIN)/cusdoc build
 
 check: $(STAMP) ## Vérifie le contenu (content/) sans rien produire

@@ -3,6 +3,7 @@
 import os
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from cusdoc.assemble import Convention, assemble, engagement_context, territory_names
@@ -10,9 +11,9 @@ from cusdoc.calcul import Calculs, compute
 from cusdoc.donnees import data_present, load_data
 from cusdoc.engagements import check_engagements
 from cusdoc.errors import ContentError
-from cusdoc.geographie import load_geographie
+from cusdoc.geographie import Geographie, load_geographie
 from cusdoc.indicateurs import load_catalogue
-from cusdoc.load import load_content
+from cusdoc.load import Content, load_content
 from cusdoc.validate import data_needed, validate_content
 from cusdoc.write import write_atomically
 
@@ -22,24 +23,47 @@ FORMATS = ("docx", "pdf", "xlsx", "md")
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-def check(root: Path) -> Convention:
-    """Load and validate the content and the data; raise one error listing every problem."""
-    geo = load_geographie()
-    content, problems = load_content(root)
-    problems += validate_content(content, geo, complete=not problems)
+@dataclass
+class Checked:
+    """Content and data that passed every check, with what was computed from the data."""
+
+    content: Content
+    geo: Geographie
+    calculs: Calculs
+
+    @property
+    def summary(self) -> str:
+        data = self.content.sources["convention"].data
+        generation = data["generation"]
+        return (
+            f"Contenu valide : {len(data['chapitres']) + 1} chapitres, période "
+            f"{generation['premiere_annee']}-{generation['derniere_annee']}."
+        )
+
+
+def verify(root: Path, tables: bool = False) -> Checked:
+    """Load and check the content and the data; raise one error listing every problem.
+
+    tables=True also computes the tables the document prints (not needed to check).
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # DuckDB releases the GIL: the data loads while the YAML is checked.
+        data = pool.submit(load_data, root) if data_present(root) else None
+        geo = load_geographie()
+        content, problems = load_content(root)
+        problems += validate_content(content, geo, complete=not problems)
+        db, data_problems = data.result() if data else (None, [])
+    problems += data_problems
     calculs = Calculs()
-    if data_present(root):
-        db, data_problems = load_data(root)
-        problems += data_problems
-        if not problems:
-            annee = content.sources["convention"].data["generation"]["annee_reference"]
-            config = content.sources.get("classement")
-            calculs, compute_problems = compute(
-                db, annee, territory_names(geo), config.data if config else None
-            )
-            problems += compute_problems
-    else:
+    if data is None:
         problems += data_needed(content)
+    elif not problems:
+        annee = content.sources["convention"].data["generation"]["annee_reference"]
+        config = content.sources.get("classement")
+        calculs, compute_problems = compute(
+            db, annee, territory_names(geo), config.data if config else None, tables
+        )
+        problems += compute_problems
     if not problems and "engagements" in content.sources:
         problems += check_engagements(
             content.sources["engagements"],
@@ -48,7 +72,13 @@ def check(root: Path) -> Convention:
         )
     if problems:
         raise ContentError(problems)
-    return assemble(content, geo, calculs)
+    return Checked(content, geo, calculs)
+
+
+def check(root: Path) -> Convention:
+    """The document model of checked content, with every computed table."""
+    checked = verify(root, tables=True)
+    return assemble(checked.content, checked.geo, checked.calculs)
 
 
 def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf", "xlsx")) -> list[Path]:

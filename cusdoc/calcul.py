@@ -19,9 +19,12 @@ class Calculs:
 
 
 def compute(
-    db, annee_reference: int, names: dict[str, str], config_classement: dict | None
+    db, annee_reference: int, names: dict[str, str], config_classement: dict | None, tables=True
 ) -> tuple[Calculs, list[Problem]]:
-    """Run every computation once; the data is then no longer needed."""
+    """Run every computation once; the data is then no longer needed.
+
+    tables=False leaves out the tables that only the document prints.
+    """
     problems = [
         Problem(
             f"{DATA_DIR}/patrimoine.csv",
@@ -43,12 +46,10 @@ def compute(
         )
         for epci in missing_thresholds(db, annee_reference)
     ]
-    calculs = Calculs(
-        references=compute_references(db, annee_reference),
-        stock=stock(db),
-        tables={name: make(db, names) for name, make in COMPUTED_TABLES.items()},
-    )
-    if config_classement:
+    calculs = Calculs(references=compute_references(db, annee_reference), stock=stock(db))
+    if tables:
+        calculs.tables = {name: make(db, names) for name, make in COMPUTED_TABLES.items()}
+    if tables and config_classement:
         rows = classement.classify(db, config_classement)
         calculs.tables.update(classement.tables(rows, config_classement))
     return calculs, problems

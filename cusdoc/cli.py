@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 
 from cusdoc import __version__, cli_fr
-from cusdoc.build import FORMATS, build, check
+from cusdoc.build import FORMATS, build, check, verify
 
 cli_fr.install()
 
@@ -52,9 +52,7 @@ def check_command(projet: Path) -> None:
 
     Exemple : cusdoc check
     """
-    convention = check(projet)
-    count = sum(1 for _ in convention.chapitres)
-    click.echo("Contenu valide : {} chapitres, période {}-{}.".format(count, *convention.periode))
+    click.echo(verify(projet).summary)
 
 
 @main.command("build")
