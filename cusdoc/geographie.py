@@ -48,9 +48,13 @@ class Geographie:
     departements: dict[str, Territoire]
     epci: dict[str, Territoire]
     communes: dict[str, tuple[str, str]]  # code → (nom, département)
+    epci_members: dict[str, tuple[str, ...]]  # EPCI → codes of its communes
 
     def territoire(self, code: str) -> Territoire | None:
         return self.departements.get(code) or self.epci.get(code)
+
+    def communes_of_epci(self, siren: str) -> frozenset[str]:
+        return frozenset(self.epci_members.get(siren, ()))
 
 
 def _rows(name: str) -> list[list[str]]:
@@ -77,9 +81,11 @@ def load_geographie() -> Geographie:
     }
     communes: dict[str, tuple[str, str]] = {}
     deps_of_epci: dict[str, set[str]] = {}
+    members: dict[str, list[str]] = {}
     for code, nom, departement, epci_siren in _rows("communes.csv"):
         communes[code] = (nom, departement)
         deps_of_epci.setdefault(epci_siren, set()).add(departement)
+        members.setdefault(epci_siren, []).append(code)
     epci = {}
     for siren, raw_name, _ in _rows("epci.csv"):
         deps = tuple(sorted(deps_of_epci.get(siren, ())))
@@ -87,4 +93,6 @@ def load_geographie() -> Geographie:
         nom = epci_name(raw_name)
         de_nom = f"de la {nom[0].lower()}{nom[1:]}" if nom.startswith("Communauté") else f"de {nom}"
         epci[siren] = Territoire(siren, "EPCI", nom, deps, region, de_nom)
-    return Geographie(regions, departements, epci, communes)
+    return Geographie(
+        regions, departements, epci, communes, {k: tuple(v) for k, v in members.items()}
+    )

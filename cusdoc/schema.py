@@ -112,6 +112,7 @@ ORIENTATIONS = {
                 "id": IDENTIFIANT,
                 "titre": field(TEXT, "Intitulé de l'orientation", required=True),
                 "contenu": blocs("Enjeux et ambitions de l'orientation", required=True),
+                "territoires": TERRITOIRES,
                 "actions": sequence(ACTION, "Programme d'actions de l'orientation", required=True),
             },
             "Une orientation stratégique",

@@ -1,0 +1,92 @@
+"""Partner extracts: each EPCI or département gets the convention limited to its territory.
+
+Content is filtered at the data level, before anything is rendered: a section, an orientation or
+an action tagged with `territoires` goes only to the partners those territories belong to;
+untagged text concerns everyone and goes to every extract.
+"""
+
+import copy
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from cusdoc.geographie import Geographie
+
+# The chapters a partner receives (CCH L. 445-1: the état des lieux and the orientations for its
+# territory), with the commitments that concern it.
+CHAPITRES_EXTRAIT = ("etat_des_lieux", "orientations", "engagements")
+
+
+@dataclass(frozen=True)
+class Partenaire:
+    code: str
+    nature: str  # "département" or "EPCI"
+    nom: str
+    statut: str  # signataire or associé
+    contact: dict | None
+    date_consultation: object  # datetime.date or None
+    communes: frozenset[str]  # INSEE codes of the communes of its territory
+    epci: frozenset[str]  # for a département: the convention's EPCI that lie in it
+
+    @property
+    def slug(self) -> str:
+        text = unicodedata.normalize("NFKD", self.nom).encode("ascii", "ignore").decode()
+        return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+    @property
+    def fichier(self) -> str:
+        """build/extraits/<code>-<nom>, without extension."""
+        return f"{self.code}-{self.slug}"
+
+    def covers(self, code: str) -> bool:
+        """Whether text tagged with this territory code belongs in the partner's extract."""
+        return code == self.code or code in self.epci
+
+
+def partenaires(convention: dict, geo: Geographie) -> list[Partenaire]:
+    """Every département and EPCI declared in content/convention.yml, in its order."""
+    declared = [t["code"] for t in convention["territoires"]]
+    out = []
+    for item in convention["territoires"]:
+        code = item["code"]
+        territoire = geo.territoire(code)
+        if territoire.nature == "département":
+            communes = frozenset(c for c, (_, dep) in geo.communes.items() if dep == code)
+            epci = frozenset(
+                c for c in declared if c in geo.epci and geo.epci[c].departements == (code,)
+            )
+        else:
+            communes = geo.communes_of_epci(code)
+            epci = frozenset()
+        out.append(
+            Partenaire(
+                code=code,
+                nature=territoire.nature,
+                nom=territoire.nom,
+                statut=item["statut"],
+                contact=item.get("contact"),
+                date_consultation=item.get("date_consultation"),
+                communes=communes,
+                epci=epci,
+            )
+        )
+    return out
+
+
+def _kept(item, partenaire: Partenaire) -> bool:
+    tags = item.get("territoires") if isinstance(item, dict) else None
+    return not tags or any(partenaire.covers(code) for code in tags)
+
+
+def _prune(value, partenaire: Partenaire):
+    """A copy of chapter data without the sections, orientations and actions of other
+    territories."""
+    if isinstance(value, dict):
+        return {k: _prune(v, partenaire) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_prune(v, partenaire) for v in value if _kept(v, partenaire)]
+    return value
+
+
+def filter_chapter(data: dict, partenaire: Partenaire) -> dict:
+    return _prune(copy.deepcopy(data), partenaire)
