@@ -14,6 +14,7 @@ from cusdoc.formats import euros, nombre, pourcent
 from cusdoc.geographie import Geographie
 from cusdoc.indicateurs import TOTAL, load_catalogue
 from cusdoc.load import Content
+from cusdoc.secret import MASQUE, NOTE, SEUIL, rate_shown
 from cusdoc.validate import REF, chapter_id, parse_calendrier
 
 ANNEXES = ("classement",)
@@ -97,6 +98,8 @@ def engagement_context(content: Content, geo: Geographie, calculs: Calculs) -> C
         references=calculs.references,
         stock=calculs.stock,
         departements_of={c: geo.epci[c].departements for c in territoires if c in geo.epci},
+        denominateurs=calculs.denominateurs,
+        seuil=data.get("secret_statistique", SEUIL),
     )
 
 
@@ -206,9 +209,17 @@ def engagement_table(ligne: Ligne, context: Context) -> dict:
     years = list(range(context.periode[0], context.periode[1] + 1))
     periods = cumulative_periods(context.periode)
     lignes = []
+    secret = False
     for name, values in ligne.valeurs.items():
         reference = ligne.reference.get(name)
-        cells = [show(reference) if reference is not None else "–"]
+        key = (indicateur.id, ligne.niveau, ligne.territoire, name)
+        if key in context.denominateurs and not rate_shown(
+            context.denominateurs[key], context.seuil
+        ):
+            cells = [MASQUE]
+            secret = True
+        else:
+            cells = [show(reference) if reference is not None else "–"]
         cells += [show(values[y]) for y in years]
         for _, span in periods:
             total = cumulative(values, span) if indicateur.additif else None
@@ -224,6 +235,8 @@ def engagement_table(ligne: Ligne, context: Context) -> dict:
         if indicateur.reference == "calculee"
         else ligne.source_reference or "référence déclarée par l'organisme"
     )
+    if secret:
+        source += " ; " + NOTE.format(seuil=context.seuil)
     return normalize_table(
         {
             "titre": f"{indicateur.id} — {ligne.nom}",
@@ -303,7 +316,7 @@ def normalize_table(table: dict) -> dict:
     rows = [[str(cell) for cell in row] for row in table["lignes"]]
     alignements = [
         "d"
-        if all(NUMERIC_CELL.fullmatch(row[i]) for row in rows if row[i] not in ("", "–"))
+        if all(NUMERIC_CELL.fullmatch(row[i]) for row in rows if row[i] not in ("", "–", "s"))
         else "g"
         for i in range(width)
     ]

@@ -14,6 +14,7 @@ from cusdoc.errors import ContentError
 from cusdoc.geographie import Geographie, load_geographie
 from cusdoc.indicateurs import load_catalogue
 from cusdoc.load import Content, load_content
+from cusdoc.secret import SEUIL
 from cusdoc.validate import data_needed, validate_content
 from cusdoc.write import write_atomically
 
@@ -60,8 +61,9 @@ def verify(root: Path, tables: bool = False) -> Checked:
     elif not problems:
         annee = content.sources["convention"].data["generation"]["annee_reference"]
         config = content.sources.get("classement")
+        seuil = content.sources["convention"].data.get("secret_statistique", SEUIL)
         calculs, compute_problems = compute(
-            db, annee, territory_names(geo), config.data if config else None, tables
+            db, annee, territory_names(geo), config.data if config else None, tables, seuil
         )
         problems += compute_problems
     if not problems and "engagements" in content.sources:

@@ -6,7 +6,8 @@ from cusdoc import classement
 from cusdoc.donnees import DATA_DIR
 from cusdoc.errors import Problem
 from cusdoc.indicateurs import compute_references, missing_thresholds, stock
-from cusdoc.tableaux import COMPUTED_TABLES
+from cusdoc.secret import SEUIL
+from cusdoc.tableaux import COMPUTED_TABLES, TableContext
 
 
 @dataclass
@@ -14,12 +15,18 @@ class Calculs:
     """References per (indicateur, niveau, territoire, ventilation), stock counts, tables."""
 
     references: dict = field(default_factory=dict)
+    denominateurs: dict = field(default_factory=dict)  # of the rates: attributions counted
     stock: dict = field(default_factory=dict)
     tables: dict[str, dict] = field(default_factory=dict)
 
 
 def compute(
-    db, annee_reference: int, names: dict[str, str], config_classement: dict | None, tables=True
+    db,
+    annee_reference: int,
+    names: dict[str, str],
+    config_classement: dict | None,
+    tables: bool = True,
+    seuil: int = SEUIL,
 ) -> tuple[Calculs, list[Problem]]:
     """Run every computation once; the data is then no longer needed.
 
@@ -46,9 +53,11 @@ def compute(
         )
         for epci in missing_thresholds(db, annee_reference)
     ]
-    calculs = Calculs(references=compute_references(db, annee_reference), stock=stock(db))
+    references, denominateurs = compute_references(db, annee_reference)
+    calculs = Calculs(references=references, denominateurs=denominateurs, stock=stock(db))
     if tables:
-        calculs.tables = {name: make(db, names) for name, make in COMPUTED_TABLES.items()}
+        context = TableContext(names, annee_reference, seuil)
+        calculs.tables = {name: make(db, context) for name, make in COMPUTED_TABLES.items()}
     if tables and config_classement:
         rows = classement.classify(db, config_classement)
         calculs.tables.update(classement.tables(rows, config_classement))

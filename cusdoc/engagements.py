@@ -7,6 +7,7 @@ from cusdoc.errors import Problem
 from cusdoc.geographie import Geographie
 from cusdoc.indicateurs import TOTAL, Indicateur
 from cusdoc.load import Source, _dotted
+from cusdoc.secret import SEUIL
 
 ORGANISME = "organisme"
 FINANCEMENTS = ("PLAI", "PLUS", "PLS")
@@ -39,6 +40,8 @@ class Context:
     references: dict  # (indicateur, niveau, territoire, ventilation) → value
     stock: dict  # (niveau, territoire) → counts
     departements_of: dict[str, tuple[str, ...]]  # EPCI → the départements it lies in
+    denominateurs: dict = field(default_factory=dict)  # rates' attribution counts
+    seuil: int = SEUIL  # statistical secrecy
 
 
 def _years(periode) -> list[int]:

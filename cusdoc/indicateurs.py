@@ -58,47 +58,52 @@ def load_catalogue() -> dict[str, Indicateur]:
     }
 
 
-def _rate(numerator: str) -> str:
-    return f"100.0 * count(*) FILTER (WHERE {numerator}) / nullif(count(*), 0)"
-
-
-# Reference values: for each indicator and breakdown, the SQL aggregate and the rows it runs on.
+# Reference values: for each indicator and breakdown, (condition, rows, rate?). A rate is the
+# share of the rows that meet the condition, in %; a count, the number of such rows.
 # {annee} is the reference year. [MEMORY — verify] for PS-2 and PS-3 "dont part hors QPV": read
 # as the share, among all attributions, of those made hors QPV to the households concerned.
+ATTRIBUTIONS = "attribution WHERE annee = {annee}"
 REFERENCES = {
-    ("PP-2", TOTAL): ("count(*) FILTER (WHERE classe_fg)", "logements"),
-    ("SR-1", TOTAL): ("count(*) FILTER (WHERE ACCESSIBLE_PMR)", "logements"),
-    ("PP-5", TOTAL): (_rate("mutation"), "attribution WHERE annee = {annee}"),
-    ("PS-2", TOTAL): (_rate("prioritaire OR dalo"), "attribution WHERE annee = {annee}"),
-    ("PS-2", "hors QPV"): (
-        _rate("(prioritaire OR dalo) AND NOT QPV"),
-        "attribution WHERE annee = {annee}",
-    ),
-    ("PS-3", TOTAL): (_rate("dalo"), "attribution WHERE annee = {annee}"),
-    ("PS-3", "hors QPV"): (_rate("dalo AND NOT QPV"), "attribution WHERE annee = {annee}"),
+    ("PP-2", TOTAL): ("classe_fg", "logements", False),
+    ("SR-1", TOTAL): ("ACCESSIBLE_PMR", "logements", False),
+    ("PP-5", TOTAL): ("mutation", ATTRIBUTIONS, True),
+    ("PS-2", TOTAL): ("prioritaire OR dalo", ATTRIBUTIONS, True),
+    ("PS-2", "hors QPV"): ("(prioritaire OR dalo) AND NOT QPV", ATTRIBUTIONS, True),
+    ("PS-3", TOTAL): ("dalo", ATTRIBUTIONS, True),
+    ("PS-3", "hors QPV"): ("dalo AND NOT QPV", ATTRIBUTIONS, True),
     # PS-1: attributions with a signed lease outside QPV, to households under the EPCI's
     # first-quartile threshold of the year or rehoused by an urban-renewal operation.
     ("PS-1", TOTAL): (
-        _rate("ressources_uc < s.seuil OR relogement_anru"),
+        "ressources_uc < s.seuil OR relogement_anru",
         "attribution a JOIN (SELECT annee AS seuil_annee, EPCI AS seuil_epci, seuil "
         "FROM seuils_premier_quartile) s ON s.seuil_epci = a.epci AND s.seuil_annee = a.annee "
         "WHERE a.annee = {annee} AND bail_signe AND NOT QPV",
+        True,
     ),
 }
 
 
-def compute_references(db, annee: int) -> dict[tuple[str, str, str, str], float | None]:
-    """(indicateur, niveau, territoire, ventilation) → reference value, for every territory."""
-    values = {}
-    for (indicateur, ventilation), (aggregate, source) in REFERENCES.items():
+def compute_references(db, annee: int) -> tuple[dict, dict]:
+    """(indicateur, niveau, territoire, ventilation) → reference value, for every territory;
+    and, for rates, → the number of attributions it is computed on (for statistical secrecy)."""
+    values, denominators = {}, {}
+    for (indicateur, ventilation), (condition, source, rate) in REFERENCES.items():
+        aggregate = (
+            f"100.0 * count(*) FILTER (WHERE {condition}) / nullif(count(*), 0)"
+            if rate
+            else f"count(*) FILTER (WHERE {condition})"
+        )
         for niveau in NIVEAUX:
             rows = db.execute(
-                f"SELECT {niveau}, {aggregate} FROM {source.format(annee=annee)} "
+                f"SELECT {niveau}, {aggregate}, count(*) FROM {source.format(annee=annee)} "
                 f"GROUP BY {niveau} HAVING {niveau} IS NOT NULL"
             ).fetchall()
-            for territoire, value in rows:
-                values[(indicateur, niveau, territoire, ventilation)] = value
-    return values
+            for territoire, value, count in rows:
+                key = (indicateur, niveau, territoire, ventilation)
+                values[key] = value
+                if rate:
+                    denominators[key] = count
+    return values, denominators
 
 
 def missing_thresholds(db, annee: int) -> list[str]:

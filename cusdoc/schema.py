@@ -330,6 +330,10 @@ CONVENTION = {
         minlength=2,
     ),
     "lieu_signature": field(TEXT, "Ville de signature", required=True),
+    "secret_statistique": field(
+        {"type": "integer", "min": 1},
+        "Seuil du secret statistique : un effectif de ménages inférieur est masqué (5 par défaut)",
+    ),
     "volets": sequence(
         {"type": "string", "allowed": VOLETS},
         "Les volets facultatifs de la convention : logements_foyers, accession",

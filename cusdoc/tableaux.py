@@ -1,8 +1,20 @@
 """Tables computed from the organisation's data, placed in the text by `tableau_calcule: nom`."""
 
+from dataclasses import dataclass
+
 from cusdoc.formats import nombre, pourcent
+from cusdoc.secret import MASQUE, NOTE, suppress
 
 SOURCE = "données de l'organisme (content/donnees/patrimoine.csv), traitement cusdoc"
+
+
+@dataclass(frozen=True)
+class TableContext:
+    names: dict[str, str]  # territory code → name
+    annee: int  # reference year
+    seuil: int  # statistical secrecy threshold
+
+
 FAMILLES = ("PLAI", "PLUS", "PLS", "PLI", "autres")
 FAMILLE_LIBELLES = {
     "PLAI": "PLAI et assimilés (PLA d'intégration, PLA très social)",
@@ -18,7 +30,8 @@ def _share(part: int, whole: int) -> str:
     return pourcent(100 * part / whole) if whole else "–"
 
 
-def parc_par_territoire(db, names: dict[str, str]) -> dict:
+def parc_par_territoire(db, context: TableContext) -> dict:
+    names = context.names
     rows = db.execute(
         """
         SELECT departement, epci, count(*), count(*) FILTER (WHERE en_qpv),
@@ -80,8 +93,8 @@ def _by_departement(db, column: str, keys: tuple[str, ...], names: dict[str, str
     return colonnes, lignes
 
 
-def parc_par_financement(db, names: dict[str, str]) -> dict:
-    colonnes, lignes = _by_departement(db, "famille", FAMILLES, names)
+def parc_par_financement(db, context: TableContext) -> dict:
+    colonnes, lignes = _by_departement(db, "famille", FAMILLES, context.names)
     for ligne in lignes[:-1]:
         ligne[0] = FAMILLE_LIBELLES[ligne[0]]
     return {
@@ -93,9 +106,9 @@ def parc_par_financement(db, names: dict[str, str]) -> dict:
     }
 
 
-def parc_par_dpe(db, names: dict[str, str]) -> dict:
+def parc_par_dpe(db, context: TableContext) -> dict:
     colonnes, lignes = _by_departement(
-        db, "coalesce(DPEENERGIE, 'sans DPE')", (*CLASSES, "sans DPE"), names
+        db, "coalesce(DPEENERGIE, 'sans DPE')", (*CLASSES, "sans DPE"), context.names
     )
     for ligne in lignes[:-1]:
         ligne[0] = f"Classe {ligne[0]}" if len(ligne[0]) == 1 else "Sans DPE"
@@ -108,8 +121,72 @@ def parc_par_dpe(db, names: dict[str, str]) -> dict:
     }
 
 
+ATTRIBUTION_COUNTS = {
+    "Attributions": "true",
+    "dont hors QPV": "NOT QPV",
+    "dont 1er quartile ou relogés, hors QPV": (
+        "NOT QPV AND (ressources_uc < s.seuil OR relogement_anru)"
+    ),
+    "dont ménages prioritaires": "prioritaire OR dalo",
+    "dont DALO": "dalo",
+    "dont mutations": "mutation",
+}
+
+
+def attributions_par_territoire(db, context: TableContext) -> dict:
+    """Attributions followed by a signed lease in the reference year, by territory, under
+    statistical secrecy: EPCI add up to their département, départements to the whole."""
+    counts = ", ".join(f"count(*) FILTER (WHERE {c})" for c in ATTRIBUTION_COUNTS.values())
+    rows = db.execute(
+        f"""
+        SELECT a.departement, a.epci, {counts}
+        FROM attribution a LEFT JOIN (SELECT annee AS seuil_annee, EPCI AS seuil_epci, seuil
+                                      FROM seuils_premier_quartile) s
+             ON s.seuil_epci = a.epci AND s.seuil_annee = a.annee
+        WHERE a.annee = ? AND bail_signe
+        GROUP BY ROLLUP (a.departement, a.epci)
+        ORDER BY a.departement NULLS LAST, a.epci IS NOT NULL, count(*) DESC, a.epci
+        """,
+        [context.annee],
+    ).fetchall()
+    values = [list(r[2:]) for r in rows]
+    masked: set[tuple[int, int]] = set()
+    # Each block of lines adds up to a total line: EPCI to their département (when no
+    # attribution lies outside an EPCI), départements to the whole.
+    departements = [i for i, r in enumerate(rows) if r[0] is not None and r[1] is None]
+    blocks = [departements]
+    for index in departements:
+        blocks.append([i for i, r in enumerate(rows) if r[0] == rows[index][0] and r[1]])
+    for block in blocks:
+        for i, j in suppress([values[i] for i in block], context.seuil, rows_total=False):
+            masked.add((block[i], j))
+    for i, j in suppress(values, context.seuil, rows_total=False, columns_total=False):
+        masked.add((i, j))  # primary everywhere, totals included
+    lignes = []
+    for i, (departement, epci, *_) in enumerate(rows):
+        if departement is None:
+            label = "Ensemble"
+        elif epci is None:
+            label = context.names.get(departement, departement)
+        else:
+            label = f"dont {context.names.get(epci, epci)}"
+        cells = [MASQUE if (i, j) in masked else nombre(v) for j, v in enumerate(values[i])]
+        lignes.append([label, *cells])
+    source = f"données de l'organisme (content/donnees/attributions.csv), année {context.annee}"
+    if masked:
+        source += " ; " + NOTE.format(seuil=context.seuil)
+    return {
+        "titre": f"Attributions suivies d'un bail signé en {context.annee}",
+        "colonnes": ["Territoire", *ATTRIBUTION_COUNTS],
+        "largeurs": [3.2, 1.3, 1.2, 1.5, 1.3, 1.1, 1.2],
+        "lignes": lignes,
+        "source": source,
+    }
+
+
 COMPUTED_TABLES = {
     "parc_par_territoire": parc_par_territoire,
     "parc_par_financement": parc_par_financement,
     "parc_par_dpe": parc_par_dpe,
+    "attributions_par_territoire": attributions_par_territoire,
 }

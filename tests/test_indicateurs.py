@@ -35,7 +35,7 @@ def test_stock_counts(db):
 
 
 def test_references_by_hand(db):
-    ref = compute_references(db, 2023)
+    ref, counts = compute_references(db, 2023)
     # PP-2: F or G logements; SR-1: accessible logements
     assert ref[("PP-2", "departement", "41", "total")] == 4
     assert ref[("SR-1", "departement", "41", "total")] == 3
@@ -52,12 +52,16 @@ def test_references_by_hand(db):
     assert ref[("PS-3", "departement", "41", "total")] == pytest.approx(100 / 6)
     assert ref[("PP-5", "departement", "41", "total")] == pytest.approx(100 / 3)
     assert ref[("PP-5", "epci", AGGLOPOLYS, "total")] == 40
+    # denominators, for statistical secrecy: 3 signed leases hors QPV in Agglopolys in 2023
+    assert counts[("PS-1", "epci", AGGLOPOLYS, "total")] == 3
+    assert counts[("PS-2", "departement", "41", "total")] == 6
+    assert ("PP-2", "departement", "41", "total") not in counts
 
 
 def test_computed_table_by_financing(db):
-    from cusdoc.tableaux import parc_par_financement
+    from cusdoc.tableaux import TableContext, parc_par_financement
 
-    table = parc_par_financement(db, {"41": "Loir-et-Cher"})
+    table = parc_par_financement(db, TableContext({"41": "Loir-et-Cher"}, 2023, 5))
     assert table["colonnes"] == ["Financement", "Loir-et-Cher", "Ensemble", "Part du parc"]
     assert [row[1] for row in table["lignes"]] == ["2", "4", "1", "0", "1", "8"]
 
@@ -213,3 +217,20 @@ def test_rpls_column_names_of_other_vintages_are_accepted(tmp_path, db):
     variant, problems = load_data(root)
     assert problems == []
     assert compute_references(variant, 2023) == compute_references(db, 2023)
+
+
+def test_attributions_table_masks_small_counts_and_their_complements(db):
+    """Six attributions in 2023, five with a signed lease: Agglopolys 4 (file lines 2 to 5),
+    Grand Chambord 1 (line 7; line 6 has no signed lease). Every count is under 5 but the
+    département's and the whole's 5 attributions: all EPCI cells are masked."""
+    from cusdoc.tableaux import TableContext, attributions_par_territoire
+
+    names = {"41": "Loir-et-Cher", AGGLOPOLYS: "Agglopolys", CHAMBORD: "Grand Chambord"}
+    table = attributions_par_territoire(db, TableContext(names, 2023, 5))
+    assert [row[:3] for row in table["lignes"]] == [
+        ["Loir-et-Cher", "5", "s"],
+        ["dont Agglopolys", "s", "s"],
+        ["dont Grand Chambord", "s", "s"],
+        ["Ensemble", "5", "s"],
+    ]
+    assert table["source"].endswith("s : secret statistique (effectif inférieur à 5)")
