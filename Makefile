@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help convention check test lint golden bench reference geographie clean
+.PHONY: help convention extraits check test lint golden bench reference geographie clean
 
 help: ## Affiche cette aide
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml
 
 convention: $(STAMP) ## Vérifie le contenu puis produit la convention (DOCX, PDF) et build/indicateurs.xlsx
 	$(BIN)/cusdoc build
+
+extraits: $(STAMP) ## Produit l'extrait de chaque partenaire dans build/extraits/ (vérifié contre les fuites)
+	$(BIN)/cusdoc extrait --tous
 
 check: $(STAMP) ## Vérifie le contenu (content/) sans rien produire
 	$(BIN)/cusdoc check

@@ -5,11 +5,19 @@ names territories from the official geography and resolves §[id] cross-referenc
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cusdoc import classement
 from cusdoc.calcul import Calculs
-from cusdoc.engagements import Context, Ligne, build_lignes, cumulative, cumulative_periods
+from cusdoc.engagements import (
+    ORGANISME,
+    Context,
+    Ligne,
+    build_lignes,
+    cumulative,
+    cumulative_periods,
+)
+from cusdoc.extraits import CHAPITRES_EXTRAIT, Partenaire, filter_chapter
 from cusdoc.formats import euros, nombre, pourcent
 from cusdoc.geographie import Geographie
 from cusdoc.indicateurs import TOTAL, load_catalogue
@@ -50,6 +58,7 @@ class Partie:
     designation: str  # "l'État", "le Département d'Indre-et-Loire", …
     fonction: str
     nom: str
+    territoire: str | None = None
 
 
 @dataclass
@@ -69,6 +78,7 @@ class Convention:
     visas: list[str]
     chapitres: list[Section]
     engagements: list[Ligne] = field(default_factory=list)
+    extrait: dict | None = None  # for a partner's extract: who, which version, until when
 
 
 def territory_names(geo: Geographie) -> dict[str, str]:
@@ -103,31 +113,49 @@ def engagement_context(content: Content, geo: Geographie, calculs: Calculs) -> C
     )
 
 
-def assemble(content: Content, geo: Geographie, calculs: Calculs | None = None) -> Convention:
-    """Build the document model from content that passed validation."""
+def assemble(
+    content: Content,
+    geo: Geographie,
+    calculs: Calculs | None = None,
+    partenaire: Partenaire | None = None,
+    version: dict | None = None,
+) -> Convention:
+    """Build the document model from content that passed validation: the convention, or with
+    a partner, its extract (the partner's chapters, zooms and commitments only)."""
     calculs = calculs or Calculs()
     data = content.sources["convention"].data
     organisme, generation = data["organisme"], data["generation"]
     periode = (generation["premiere_annee"], generation["derniere_annee"])
     context = engagement_context(content, geo, calculs)
+    names = [n for n in data["chapitres"] if partenaire is None or n in CHAPITRES_EXTRAIT]
+    # Annexes keep their own title (« Annexe — … ») and take no number; chapter 1 of the
+    # convention is its object, which an extract leaves out.
+    numbered = [n for n in names if n not in ANNEXES]
+    first = 2 if partenaire is None else 1
     chapitres = []
     lignes: list[Ligne] = []
-    numbered = [n for n in data["chapitres"] if n not in ANNEXES]
-    for name in data["chapitres"]:
-        # Annexes keep their own title (« Annexe — … ») and take no number.
-        numero = "" if name in ANNEXES else str(numbered.index(name) + 2)
-        chapitre = _chapter(name, content.sources[name].data, numero, calculs.tables)
+    for name in names:
+        numero = "" if name in ANNEXES else str(numbered.index(name) + first)
+        chapter_data = content.sources[name].data
+        if partenaire is not None:
+            chapter_data = filter_chapter(chapter_data, partenaire)
+        chapitre = _chapter(name, chapter_data, numero, calculs.tables)
         if name == "engagements":
-            lignes = build_lignes(
-                content.sources[name].data["engagements"], load_catalogue(), context, geo
-            )
+            lignes = build_lignes(chapter_data["engagements"], load_catalogue(), context, geo)
+            if partenaire is not None:
+                lignes = lignes_for(lignes, partenaire, context, geo)
             chapitre.sections = _indicator_sections(lignes, chapitre.numero, context)
         chapitres.append(chapitre)
-    chapitres.insert(
-        0, Section("objet", "1", "Objet, durée et périmètre de la convention", 1, gabarit="objet")
-    )
+    if partenaire is None:
+        chapitres.insert(
+            0,
+            Section("objet", "1", "Objet, durée et périmètre de la convention", 1, gabarit="objet"),
+        )
     _resolve_refs(chapitres)
     territoires = [_territoire(t, geo) for t in data["territoires"]]
+    parties = [_partie(s, organisme, geo) for s in data["signataires"]]
+    if partenaire is not None:
+        parties = [p for p in parties if p.territoire in (None, partenaire.code)]
     siege = geo.communes[organisme["siege"]["commune"]]
     region = geo.regions[geo.departements[siege[1]].region]
     return Convention(
@@ -141,12 +169,72 @@ def assemble(content: Content, geo: Geographie, calculs: Calculs | None = None) 
         region=region,
         territoires=territoires,
         perimetre=_perimetre_table(territoires),
-        parties=[_partie(s, organisme, geo) for s in data["signataires"]],
+        parties=parties,
         lieu_signature=data["lieu_signature"],
         visas=data.get("visas", []),
         chapitres=chapitres,
         engagements=lignes,
+        extrait=None if partenaire is None else _extrait(partenaire, version or {}),
     )
+
+
+def lignes_for(
+    lignes: list[Ligne], partenaire: Partenaire, context: Context, geo: Geographie
+) -> list[Ligne]:
+    """A partner's commitments: its own territory's, labelled organisation-wide figures, and for
+    an EPCI the references computed on its territory where the commitment is departmental."""
+    out = []
+    for ligne in lignes:
+        if ligne.territoire == partenaire.code or ligne.territoire in partenaire.epci:
+            out.append(ligne)
+        elif ligne.niveau in (ORGANISME, "region"):
+            echelle = "de l'organisme" if ligne.niveau == ORGANISME else "de la région"
+            nom = f"{ligne.nom} (indicateur mesuré à l'échelle {echelle})"
+            out.append(replace(ligne, nom=nom))
+    if partenaire.nature == "EPCI":
+        present = {(kept.indicateur.id, kept.territoire) for kept in out}
+        for ligne in lignes:
+            indicateur = ligne.indicateur
+            if indicateur.reference != "calculee" or (indicateur.id, partenaire.code) in present:
+                continue
+            if indicateur.echelle != "departement" or ligne.niveau != "departement":
+                continue
+            present.add((indicateur.id, partenaire.code))
+            reference = {
+                name: context.references.get((indicateur.id, "epci", partenaire.code, name))
+                for name in ligne.valeurs
+            }
+            out.append(
+                Ligne(
+                    indicateur=indicateur,
+                    niveau="epci",
+                    territoire=partenaire.code,
+                    nom=f"{partenaire.nom} (référence ; l'engagement est départemental)",
+                    reference=reference,
+                    source_reference=None,
+                    valeurs={name: {} for name in ligne.valeurs},
+                )
+            )
+    order = list(load_catalogue())
+    return sorted(out, key=lambda kept: order.index(kept.indicateur.id))
+
+
+def _extrait(partenaire: Partenaire, version: dict) -> dict:
+    consultation = partenaire.date_consultation
+    limite = None
+    if consultation is not None:
+        # CCH L. 445-1: partners receive the document at least a month before the meeting.
+        month, year = consultation.month - 1 or 12, consultation.year - (consultation.month == 1)
+        limite = consultation.replace(year=year, month=month, day=min(consultation.day, 28))
+    return {
+        "partenaire": partenaire,
+        "commit": version.get("commit"),
+        "date_version": version.get("date"),
+        "date_consultation": consultation,
+        "date_limite": limite,
+        "contact": partenaire.contact
+        and {"fonction": None, "courriel": None, "telephone": None, **partenaire.contact},
+    }
 
 
 def _chapter(name: str, data: dict, numero: str, tables: dict) -> Section:
@@ -220,7 +308,7 @@ def engagement_table(ligne: Ligne, context: Context) -> dict:
             secret = True
         else:
             cells = [show(reference) if reference is not None else "–"]
-        cells += [show(values[y]) for y in years]
+        cells += [show(values[y]) if y in values else "–" for y in years]
         for _, span in periods:
             total = cumulative(values, span) if indicateur.additif else None
             cells.append(show(total) if total is not None else "–")
@@ -378,7 +466,7 @@ def _partie(item: dict, organisme: dict, geo: Geographie) -> Partie:
         designation = "le Département " + geo.departements[item["territoire"]].de_nom
     else:
         designation = with_article(geo.epci[item["territoire"]].nom)
-    return Partie(partie, designation, item["fonction"], item["nom"])
+    return Partie(partie, designation, item["fonction"], item["nom"], item.get("territoire"))
 
 
 def _resolve_refs(chapitres: list[Section]) -> None:
@@ -396,6 +484,8 @@ def _resolve_refs(chapitres: list[Section]) -> None:
         collect(chapitre)
 
     def link(match: re.Match) -> str:
+        if match[1] not in targets:  # a part of the convention that an extract leaves out
+            return "la convention principale"
         target = targets[match[1]]
         numero, titre = (
             (target.numero, target.titre)

@@ -31,6 +31,7 @@ class Checked:
     content: Content
     geo: Geographie
     calculs: Calculs
+    db: object = None  # the DuckDB connection holding the data, when asked to keep it
 
     @property
     def summary(self) -> str:
@@ -42,10 +43,11 @@ class Checked:
         )
 
 
-def verify(root: Path, tables: bool = False) -> Checked:
+def verify(root: Path, tables: bool = False, keep_data: bool = False) -> Checked:
     """Load and check the content and the data; raise one error listing every problem.
 
-    tables=True also computes the tables the document prints (not needed to check).
+    tables=True also computes the tables the document prints (not needed to check);
+    keep_data=True keeps the data loaded, for the extracts to compute on their territory.
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
         # DuckDB releases the GIL: the data loads while the YAML is checked.
@@ -74,7 +76,7 @@ def verify(root: Path, tables: bool = False) -> Checked:
         )
     if problems:
         raise ContentError(problems)
-    return Checked(content, geo, calculs)
+    return Checked(content, geo, calculs, db if keep_data else None)
 
 
 def check(root: Path) -> Convention:

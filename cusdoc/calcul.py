@@ -62,3 +62,35 @@ def compute(
         rows = classement.classify(db, config_classement)
         calculs.tables.update(classement.tables(rows, config_classement))
     return calculs, problems
+
+
+def restrict(db, partenaire) -> None:
+    """From now on, the tables the computations read hold the partner's territory only.
+
+    The same names in a schema of their own come first in the search path, so that every
+    definition runs unchanged on the subset: the data is filtered before anything is computed.
+    """
+    schema = f"territoire_{partenaire.code}"
+    column = "departement" if partenaire.nature == "département" else "epci"
+    communes = f"SELECT code FROM main.communes WHERE {column} = '{partenaire.code}'"
+    db.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for table, condition in (
+        ("logements", f"{column} = '{partenaire.code}'"),
+        ("attribution", f"{column} = '{partenaire.code}'"),
+        ("patrimoine", f"DEPCOM IN ({communes})"),
+        ("ensembles", f"DEPCOM IN ({communes})"),
+        (
+            "seuils_premier_quartile",
+            f"EPCI IN (SELECT DISTINCT epci FROM main.communes "
+            f"WHERE {column} = '{partenaire.code}')",
+        ),
+    ):
+        db.execute(
+            f"CREATE OR REPLACE TABLE {schema}.{table} AS "
+            f"SELECT * FROM main.{table} WHERE {condition}"
+        )
+    db.execute(f"SET search_path = '{schema},main'")
+
+
+def unrestrict(db) -> None:
+    db.execute("SET search_path = 'main'")

@@ -102,3 +102,32 @@ def indicateurs_command(projet: Path, format_: str) -> None:
 
     rows = tidy_rows(check(projet))
     click.echo(to_csv(rows) if format_ == "csv" else to_json(rows), nl=format_ == "json")
+
+
+@main.command("extrait")
+@click.option(
+    "-p",
+    "--partenaire",
+    "codes",
+    multiple=True,
+    metavar="CODE",
+    help="Code du département ou SIREN de l'EPCI (option répétable).",
+)
+@click.option("--tous", is_flag=True, help="Un extrait pour chaque partenaire déclaré.")
+@click.pass_obj
+def extrait_command(projet: Path, codes: tuple[str, ...], tous: bool) -> None:
+    """Produit l'extrait de la convention destiné à un partenaire (EPCI ou département).
+
+    L'extrait ne contient que le territoire du partenaire : l'état des lieux, les orientations
+    et les engagements qui le concernent, ses blocs de signature. Chaque extrait est vérifié :
+    s'il nomme un autre territoire, rien n'est écrit et la fuite est signalée.
+    Les fichiers sont écrits dans build/extraits/ (DOCX et PDF).
+
+    Exemple : cusdoc extrait --partenaire 243700754
+    """
+    from cusdoc.extraction import build_extracts
+
+    if tous == bool(codes):
+        raise click.UsageError("indiquez --partenaire CODE ou --tous")
+    for path in build_extracts(projet, None if tous else list(codes)):
+        click.echo(f"Produit : {path}")

@@ -27,6 +27,7 @@ class Partenaire:
     date_consultation: object  # datetime.date or None
     communes: frozenset[str]  # INSEE codes of the communes of its territory
     epci: frozenset[str]  # for a département: the convention's EPCI that lie in it
+    designation: str  # after "à l'intention": "du Département d'Indre-et-Loire", …
 
     @property
     def slug(self) -> str:
@@ -55,9 +56,12 @@ def partenaires(convention: dict, geo: Geographie) -> list[Partenaire]:
             epci = frozenset(
                 c for c in declared if c in geo.epci and geo.epci[c].departements == (code,)
             )
+            designation = f"du Département {territoire.de_nom}"
         else:
             communes = geo.communes_of_epci(code)
             epci = frozenset()
+            article = "de la " if territoire.nom.startswith(("Communauté", "Métropole")) else "de "
+            designation = article + territoire.nom
         out.append(
             Partenaire(
                 code=code,
@@ -68,6 +72,7 @@ def partenaires(convention: dict, geo: Geographie) -> list[Partenaire]:
                 date_consultation=item.get("date_consultation"),
                 communes=communes,
                 epci=epci,
+                designation=designation,
             )
         )
     return out
@@ -90,3 +95,17 @@ def _prune(value, partenaire: Partenaire):
 
 def filter_chapter(data: dict, partenaire: Partenaire) -> dict:
     return _prune(copy.deepcopy(data), partenaire)
+
+
+def kept_strings(value, partenaire: Partenaire, path: tuple = ()):
+    """(path, text) of every string of chapter data that the partner's extract keeps."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key != "territoires":
+                yield from kept_strings(item, partenaire, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if _kept(item, partenaire):
+                yield from kept_strings(item, partenaire, (*path, index))

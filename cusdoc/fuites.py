@@ -92,9 +92,16 @@ def scan_docx(data: bytes, terms: dict[str, str]) -> list[Fuite]:
             if not name.endswith((".xml", ".rels")):
                 continue
             xml = archive.read(name).decode("utf-8", errors="replace")
-            text = TAG.sub("", re.sub(r"</w:p>|<w:tab/>|<w:br/>", " ", xml))
+            if name.startswith("word/"):
+                # a word can be split across runs: join them, keep paragraphs and cells apart
+                text = TAG.sub("", re.sub(r"</w:p>|</w:tc>|<w:tab/>|<w:br/>", " ", xml))
+            else:
+                text = TAG.sub(" ", xml)
             attributes = " ".join(ATTRIBUTE.findall(xml))
-            leaks += scan_text(text + " " + attributes, terms, f"DOCX {name}")
+            # identifiers (bookmarks, anchors) glue codes to words: « zoom-41018 »
+            identifiers = re.sub(r"[-_#]", " ", attributes)
+            found = scan_text(f"{text} {attributes} {identifiers}", terms, f"DOCX {name}")
+            leaks += list(dict.fromkeys(found))
     return leaks
 
 

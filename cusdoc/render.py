@@ -54,9 +54,10 @@ def _template_position(error: Exception, templates: Path) -> str:
 
 
 def render_markdown(convention: Convention, templates: Path) -> str:
-    """The whole convention as pandoc Markdown."""
+    """The whole convention, or a partner's extract, as pandoc Markdown."""
+    name = "extrait.md.j2" if convention.extrait else "convention.md.j2"
     try:
-        text = environment(templates).get_template("convention.md.j2").render(c=convention)
+        text = environment(templates).get_template(name).render(c=convention)
     except TemplateSyntaxError as e:
         raise ToolError(f"templates/{e.name}:{e.lineno}: gabarit invalide : {e.message}") from e
     except TemplateError as e:

@@ -305,6 +305,18 @@ CONVENTION = {
                 "statut": field(
                     {"type": "string", "allowed": STATUTS}, "Signataire ou associé", required=True
                 ),
+                "date_consultation": field(
+                    DATE, "Date de la réunion de consultation du partenaire (AAAA-MM-JJ)"
+                ),
+                "contact": mapping(
+                    {
+                        "nom": field(TEXT, "Prénom et nom", required=True),
+                        "fonction": field(TEXT, "Fonction"),
+                        "courriel": field(TEXT, "Adresse électronique"),
+                        "telephone": field(TEXT, "Téléphone"),
+                    },
+                    "L'interlocuteur de l'organisme pour ce partenaire",
+                ),
             },
             "Un territoire",
         ),

@@ -1,0 +1,202 @@
+"""Partner extracts: only the partner's territory, checked for leaks, nothing written on a leak."""
+
+import io
+
+import docx
+import pytest
+from click.testing import CliRunner
+from docx.oxml.ns import qn
+
+from cusdoc.build import verify
+from cusdoc.cli import main
+from cusdoc.errors import ContentError
+from cusdoc.extraction import LeakError, build_extracts
+from cusdoc.extraits import partenaires
+from cusdoc.fuites import forbidden_terms, scan_docx, scan_pdf
+from cusdoc.geographie import load_geographie
+from tests.conftest import EPOCH, PROJETS, copy_project
+
+AGGLOPOLYS = "200030385"
+ZEROS = "{2025: 0, 2026: 0, 2027: 0, 2028: 0, 2029: 0, 2030: 0}"
+ZOOM_41 = """
+  - id: zoom-41
+    titre: Zoom territorial
+    territoires: ["41"]
+    contenu:
+      - Le patrimoine de Blois se concentre dans les quartiers nord.
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """The minimal project with a second, associated département (Indre-et-Loire)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    root = copy_project(PROJETS / "minimal", tmp_path / "projet")
+    convention = root / "content" / "convention.yml"
+    text = convention.read_text(encoding="utf-8").replace(
+        "territoires:\n",
+        'territoires:\n  - code: "37"\n    statut: associé\n'
+        "    date_consultation: 2025-03-17\n"
+        "    contact: {nom: Léa Morel, fonction: chargée de mission, courriel: lm@exemple.fr}\n",
+    )
+    convention.write_text(text, encoding="utf-8")
+    edl = root / "content" / "etat_des_lieux.yml"
+    edl.write_text(edl.read_text(encoding="utf-8") + ZOOM_41, encoding="utf-8")
+    engagements = root / "content" / "engagements.yml"
+    text = engagements.read_text(encoding="utf-8")
+    for indicateur in ("PP-1", "PP-2", "PP-3", "PP-4", "PS-2", "SR-1"):
+        declared = "      reference: 0\n" if indicateur in ("PP-1", "PP-3", "PP-4") else ""
+        text = text.replace(
+            f"  {indicateur}:\n",
+            f'  {indicateur}:\n    - territoire: "37"\n{declared}      valeurs: {ZEROS}\n',
+        )
+    engagements.write_text(text, encoding="utf-8")
+    return root
+
+
+def _text(path) -> str:
+    document = docx.Document(path)
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_every_partner_gets_its_extract(project):
+    written = build_extracts(project, workers=1)
+    names = sorted(p.name for p in written)
+    assert names == [
+        "200030385-communaute-d-agglomeration-de-blois-agglopolys.docx",
+        "200030385-communaute-d-agglomeration-de-blois-agglopolys.pdf",
+        "37-indre-et-loire.docx",
+        "37-indre-et-loire.pdf",
+        "41-loir-et-cher.docx",
+        "41-loir-et-cher.pdf",
+    ]
+
+
+def test_a_zoom_goes_to_its_territory_only(project):
+    build_extracts(project, ["41", "37"], workers=1)
+    extraits = project / "build" / "extraits"
+    assert "Blois se concentre" in _text(extraits / "41-loir-et-cher.docx")
+    assert "Blois" not in _text(extraits / "37-indre-et-loire.docx")
+
+
+def test_the_cover_names_version_consultation_and_contact(project):
+    build_extracts(project, ["37"], workers=1)
+    text = _text(project / "build" / "extraits" / "37-indre-et-loire.docx")
+    assert "Établi à l’intention du Département d’Indre-et-Loire, associé" in text
+    assert "Réunion de consultation : 17 mars 2025" in text
+    assert "transmis au plus tard le 17 février 2025" in text
+    assert "Léa Morel, chargée de mission, lm@exemple.fr" in text
+
+
+def test_figures_are_recomputed_on_the_territory(project):
+    build_extracts(project, [AGGLOPOLYS], workers=1)
+    document = docx.Document(
+        project
+        / "build"
+        / "extraits"
+        / f"{AGGLOPOLYS}-communaute-d-agglomeration-de-blois-agglopolys.docx"
+    )
+    financement = next(
+        t for t in document.tables if t.cell(0, 0).text == "Financement" and len(t.columns) == 4
+    )
+    assert financement.rows[-1].cells[1].text == "7"  # 7 of the 8 logements are in Agglopolys
+    titles = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "Signatures" in titles
+    g1 = [p.text for p in document.paragraphs if "G-1 — Ensemble de l’organisme" in p.text]
+    assert g1 == ["G-1 — Ensemble de l’organisme (indicateur mesuré à l’échelle de l’organisme)"]
+
+
+def test_signature_blocks_only_for_the_signatories_concerned(project):
+    build_extracts(project, ["37", AGGLOPOLYS], workers=1)
+    extraits = project / "build" / "extraits"
+    for name, expected in (
+        ("37-indre-et-loire.docx", 2),
+        (f"{AGGLOPOLYS}-communaute-d-agglomeration-de-blois-agglopolys.docx", 3),
+    ):
+        table = next(
+            t for t in docx.Document(extraits / name).tables if t.style.name == "Signatures"
+        )
+        blocks = [c.text for row in table.rows for c in row.cells if c.text.startswith("Pour ")]
+        assert len(blocks) == expected, name
+
+
+def test_untagged_text_naming_another_territory_is_refused_with_its_position(project):
+    edl = project / "content" / "etat_des_lieux.yml"
+    edl.write_text(
+        edl.read_text(encoding="utf-8").replace(
+            "Un paragraphe avec une note", "À Blois, un paragraphe avec une note"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as error:
+        build_extracts(project, workers=1)
+    assert str(error.value.problems[0]) == (
+        "content/etat_des_lieux.yml:8:9: sections[0].contenu[0] : « Blois » (Communauté "
+        "d'agglomération de Blois «\u00a0Agglopolys\u00a0») fuirait dans l'extrait "
+        "37 (Indre-et-Loire) : "
+        "marquez ce passage avec « territoires » ou reformulez-le sans nommer de territoire"
+    )
+    assert not (project / "build" / "extraits").exists()
+
+
+def test_the_output_check_searches_every_part_of_the_docx(project):
+    checked = verify(project)
+    geo = load_geographie()
+    partner = next(
+        p for p in partenaires(checked.content.sources["convention"].data, geo) if p.code == "37"
+    )
+    terms = forbidden_terms(partner, ["37", "41", AGGLOPOLYS], geo)
+    document = docx.Document()
+    document.add_paragraph("Rien à signaler.")
+    document.sections[0].header.paragraphs[0].text = "Agglopolys"
+    document.core_properties.subject = "Loir-et-Cher"
+    bookmark = document.paragraphs[0]._p.makeelement(
+        qn("w:bookmarkStart"), {qn("w:name"): "zoom-41018"}
+    )
+    document.paragraphs[0]._p.append(bookmark)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    found = {(leak.terme, leak.ou.split()[1]) for leak in scan_docx(buffer.getvalue(), terms)}
+    assert ("Agglopolys", "word/header1.xml") in found
+    assert ("Loir-et-Cher", "docProps/core.xml") in found
+    assert ("41018", "word/document.xml") in found
+
+
+def test_the_output_check_reads_the_pdf_text(project):
+    build_extracts(project, ["41"], workers=1)
+    pdf = (project / "build" / "extraits" / "41-loir-et-cher.pdf").read_bytes()
+    geo = load_geographie()
+    checked = verify(project)
+    partner = next(
+        p for p in partenaires(checked.content.sources["convention"].data, geo) if p.code == "37"
+    )
+    leaks = scan_pdf(pdf, forbidden_terms(partner, ["37", "41", AGGLOPOLYS], geo))
+    assert {leak.terme for leak in leaks} >= {"Blois", "Loir-et-Cher"}
+
+
+def test_a_leak_in_the_output_writes_nothing(project, monkeypatch):
+    import cusdoc.extraction as extraction
+
+    monkeypatch.setattr(extraction, "content_leaks", lambda *args: [])
+    edl = project / "content" / "etat_des_lieux.yml"
+    edl.write_text(
+        edl.read_text(encoding="utf-8").replace(
+            "Un paragraphe avec", "À Blois, un paragraphe avec"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(LeakError) as error:
+        build_extracts(project, ["37"], workers=1)
+    assert "build/extraits/37-indre-et-loire : « Blois »" in str(error.value)
+    assert not (project / "build" / "extraits").exists()
+
+
+def test_unknown_partner_and_cli(project):
+    runner = CliRunner()
+    result = runner.invoke(main, ["-C", str(project), "extrait", "--partenaire", "99"])
+    assert result.exit_code == 1
+    assert "partenaire inconnu : 99" in result.stderr
+    result = runner.invoke(main, ["-C", str(project), "extrait"])
+    assert result.exit_code == 2
+    assert "indiquez --partenaire CODE ou --tous" in result.stderr
