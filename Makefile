@@ -38,6 +38,7 @@ golden: $(STAMP) ## Régénère le Markdown de référence des tests (tests/gold
 bench: $(STAMP) ## Mesure les temps de vérification, de production et de calcul des indicateurs
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/indicateurs.py
+	$(BIN)/python bench/extraits.py
 
 reference: $(STAMP) ## Régénère le document Word de référence (templates/reference.docx)
 	$(BIN)/python scripts/make_reference_docx.py templates/reference.docx

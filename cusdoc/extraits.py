@@ -52,7 +52,7 @@ def partenaires(convention: dict, geo: Geographie) -> list[Partenaire]:
         code = item["code"]
         territoire = geo.territoire(code)
         if territoire.nature == "département":
-            communes = frozenset(c for c, (_, dep) in geo.communes.items() if dep == code)
+            communes = geo.communes_of_departement(code)
             epci = frozenset(
                 c for c in declared if c in geo.epci and geo.epci[c].departements == (code,)
             )

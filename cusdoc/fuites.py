@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from cusdoc.extraits import Partenaire
 from cusdoc.geographie import EPCI_FORMS, Geographie
 
-SPACES = re.compile(r"[\s\u00a0\u202f]+")
-
 
 @dataclass(frozen=True)
 class Fuite:
@@ -24,8 +22,13 @@ class Fuite:
     ou: str  # where it was found: a part of the DOCX, a page of the PDF…
 
 
-def normalize(text: str) -> str:
-    return SPACES.sub(" ", text.replace("’", "'")).strip()
+TOKEN = re.compile(r"[\w'’]+(?:-[\w'’]+)*")
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    """Words as the leak check compares them: hyphenated names stay one word (« Saint-Ouen »
+    is not « Ouen »), punctuation and spacing do not count."""
+    return tuple(t.replace("’", "'") for t in TOKEN.findall(text))
 
 
 def _epci_names(nom: str) -> set[str]:
@@ -39,14 +42,39 @@ def _epci_names(nom: str) -> set[str]:
             core = re.sub(r"^(du |de la |des |de l'|de |d')", "", rest.replace("’", "'"))
             names.add(core)
     names.update(re.findall(r"«\s*([^»]+?)\s*»", nom))
-    return {normalize(n) for n in names if len(n) > 3}
+    return {n for n in names if len(n) > 3}
 
 
-def forbidden_terms(
-    partenaire: Partenaire, territoires: list[str], geo: Geographie
-) -> dict[str, str]:
-    """term → the territory it names, for every territory of the convention but the partner's."""
+class Lexique:
+    """Forbidden terms, matched word by word: fast on long documents and many terms."""
+
+    def __init__(self, terms: dict[str, str]):
+        self.terms = {tokens(term): owner for term, owner in terms.items() if tokens(term)}
+        self.first = {key[0] for key in self.terms}
+        self.longest = max((len(key) for key in self.terms), default=0)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def find(self, text: str) -> list[tuple[str, str]]:
+        """(term, the territory it names) for every forbidden term in the text, once each."""
+        words = tokens(text)
+        found = {}
+        for i, word in enumerate(words):
+            if word not in self.first:
+                continue
+            for n in range(self.longest, 0, -1):
+                key = words[i : i + n]
+                if key in self.terms:
+                    found.setdefault(" ".join(key), self.terms[key])
+                    break
+        return list(found.items())
+
+
+def forbidden_terms(partenaire: Partenaire, territoires: list[str], geo: Geographie) -> Lexique:
+    """The names and codes of every territory of the convention but the partner's."""
     own_communes = partenaire.communes
+    own_names = {geo.communes[c][0] for c in own_communes}
     terms: dict[str, str] = {}
     for code in territoires:
         if code == partenaire.code or code in partenaire.epci:
@@ -55,36 +83,30 @@ def forbidden_terms(
         if territoire.nature == "département":
             if partenaire.nature == "EPCI" and code in geo.epci[partenaire.code].departements:
                 continue  # an EPCI lies in its département: naming it leaks nothing
-            terms[normalize(territoire.nom)] = territoire.nom
-            communes = {c for c, (_, dep) in geo.communes.items() if dep == code}
+            terms[territoire.nom] = territoire.nom
+            communes = geo.communes_of_departement(code)
         else:
             for name in _epci_names(territoire.nom):
                 terms[name] = territoire.nom
             terms[code] = territoire.nom
-            communes = set(geo.communes_of_epci(code))
+            communes = geo.communes_of_epci(code)
         for commune in communes - own_communes:
-            terms[normalize(geo.communes[commune][0])] = territoire.nom
+            name = geo.communes[commune][0]
+            if name not in own_names:  # two communes may share a name
+                terms[name] = territoire.nom
             terms[commune] = territoire.nom
-    return terms
+    return Lexique(terms)
 
 
-def _pattern(terms: dict[str, str]) -> re.Pattern:
-    alternatives = sorted((re.escape(t) for t in terms), key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(" + "|".join(alternatives) + r")(?![\w-])")
-
-
-def scan_text(text: str, terms: dict[str, str], ou: str) -> list[Fuite]:
-    if not terms:
-        return []
-    found = dict.fromkeys(m[1] for m in _pattern(terms).finditer(normalize(text)))
-    return [Fuite(term, terms[term], ou) for term in found]
+def scan_text(text: str, lexique: Lexique, ou: str) -> list[Fuite]:
+    return [Fuite(term, owner, ou) for term, owner in lexique.find(text)]
 
 
 TAG = re.compile(r"<[^>]+>")
 ATTRIBUTE = re.compile(r'="([^"]*)"')
 
 
-def scan_docx(data: bytes, terms: dict[str, str]) -> list[Fuite]:
+def scan_docx(data: bytes, terms: Lexique) -> list[Fuite]:
     """Every XML part: its text (runs joined, paragraphs apart) and its attribute values."""
     leaks = []
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -105,7 +127,7 @@ def scan_docx(data: bytes, terms: dict[str, str]) -> list[Fuite]:
     return leaks
 
 
-def scan_pdf(data: bytes, terms: dict[str, str]) -> list[Fuite]:
+def scan_pdf(data: bytes, terms: Lexique) -> list[Fuite]:
     """Every page's text, and the document's metadata."""
     import pypdfium2
 

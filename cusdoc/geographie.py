@@ -2,7 +2,7 @@
 
 import csv
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
 
 # The Etalab names abbreviate the EPCI's legal form; a convention spells it out.
@@ -55,6 +55,16 @@ class Geographie:
 
     def communes_of_epci(self, siren: str) -> frozenset[str]:
         return frozenset(self.epci_members.get(siren, ()))
+
+    def communes_of_departement(self, code: str) -> frozenset[str]:
+        return self._by_departement.get(code, frozenset())
+
+    @cached_property
+    def _by_departement(self) -> dict[str, frozenset[str]]:
+        out: dict[str, set[str]] = {}
+        for commune, (_, departement) in self.communes.items():
+            out.setdefault(departement, set()).add(commune)
+        return {d: frozenset(c) for d, c in out.items()}
 
 
 def _rows(name: str) -> list[list[str]]:
