@@ -48,9 +48,17 @@ def version(root: Path) -> dict:
     return {"commit": commit, "date": datetime.fromtimestamp(int(epoch), UTC).date()}
 
 
+def people(convention: dict) -> tuple[str, ...]:
+    """Names of the signatories and contacts: never territories, whatever their words."""
+    names = [s["nom"] for s in convention["signataires"]]
+    names += [t["contact"]["nom"] for t in convention["territoires"] if t.get("contact")]
+    return tuple(names)
+
+
 def content_leaks(checked, partenaire: Partenaire, codes: list[str]) -> list[Problem]:
     """Forbidden terms in the text an extract keeps, located in the content files."""
-    terms = forbidden_terms(partenaire, codes, checked.geo)
+    convention = checked.content.sources["convention"].data
+    terms = forbidden_terms(partenaire, codes, checked.geo, people(convention))
     problems = []
     for name in CHAPITRES_EXTRAIT:
         source = checked.content.sources.get(name)
@@ -174,7 +182,7 @@ def _extract(code: str) -> tuple[str, dict[str, bytes], list[Fuite]]:
     epoch = _STATE["epoch"]
     docx = to_docx(markdown, _STATE["templates"], meta, epoch)
     pdf = to_pdf(markdown, _STATE["templates"], epoch)
-    terms = forbidden_terms(partenaire, [t["code"] for t in data["territoires"]], geo)
+    terms = forbidden_terms(partenaire, [t["code"] for t in data["territoires"]], geo, people(data))
     found = scan_docx(docx, terms) + scan_pdf(pdf, terms)
     name = partenaire.fichier
     return name, {f"{name}.docx": docx, f"{name}.pdf": pdf}, found

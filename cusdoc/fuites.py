@@ -46,22 +46,37 @@ def _epci_names(nom: str) -> set[str]:
 
 
 class Lexique:
-    """Forbidden terms, matched word by word: fast on long documents and many terms."""
+    """Forbidden terms, matched word by word: fast on long documents and many terms.
 
-    def __init__(self, terms: dict[str, str]):
+    `ignore` lists phrases that are not territories even if a word of theirs is a commune's
+    name: the names of the signatories and contacts (« Marie » is also a commune).
+    """
+
+    def __init__(self, terms: dict[str, str], ignore: tuple[str, ...] = ()):
         self.terms = {tokens(term): owner for term, owner in terms.items() if tokens(term)}
         self.first = {key[0] for key in self.terms}
         self.longest = max((len(key) for key in self.terms), default=0)
+        self.ignore = {tokens(phrase) for phrase in ignore if tokens(phrase)}
 
     def __len__(self) -> int:
         return len(self.terms)
 
+    def _skipped(self, words: tuple[str, ...]) -> set[int]:
+        skipped = set()
+        for phrase in self.ignore:
+            n = len(phrase)
+            for i in range(len(words) - n + 1):
+                if words[i : i + n] == phrase:
+                    skipped.update(range(i, i + n))
+        return skipped
+
     def find(self, text: str) -> list[tuple[str, str]]:
         """(term, the territory it names) for every forbidden term in the text, once each."""
         words = tokens(text)
+        skipped = self._skipped(words) if self.ignore else set()
         found = {}
         for i, word in enumerate(words):
-            if word not in self.first:
+            if word not in self.first or i in skipped:
                 continue
             for n in range(self.longest, 0, -1):
                 key = words[i : i + n]
@@ -71,7 +86,12 @@ class Lexique:
         return list(found.items())
 
 
-def forbidden_terms(partenaire: Partenaire, territoires: list[str], geo: Geographie) -> Lexique:
+def forbidden_terms(
+    partenaire: Partenaire,
+    territoires: list[str],
+    geo: Geographie,
+    people: tuple[str, ...] = (),
+) -> Lexique:
     """The names and codes of every territory of the convention but the partner's."""
     own_communes = partenaire.communes
     own_names = {geo.communes[c][0] for c in own_communes}
@@ -95,7 +115,7 @@ def forbidden_terms(partenaire: Partenaire, territoires: list[str], geo: Geograp
             if name not in own_names:  # two communes may share a name
                 terms[name] = territoire.nom
             terms[commune] = territoire.nom
-    return Lexique(terms)
+    return Lexique(terms, people)
 
 
 def scan_text(text: str, lexique: Lexique, ou: str) -> list[Fuite]:
@@ -103,15 +123,21 @@ def scan_text(text: str, lexique: Lexique, ou: str) -> list[Fuite]:
 
 
 TAG = re.compile(r"<[^>]+>")
-ATTRIBUTE = re.compile(r'="([^"]*)"')
+# Attributes that carry text or names: bookmarks, hyperlink anchors, tooltips, alt text.
+ATTRIBUTE = re.compile(r'\b(?:w:name|w:anchor|w:tooltip|descr|title|name)="([^"]*)"')
+# The parts that hold content; the theme, fonts, styles and settings come from the template.
+CONTENT_PARTS = re.compile(
+    r"^(word/(document|header\d*|footer\d*|footnotes|endnotes|comments\w*)\.xml"
+    r"|word/_rels/.*|docProps/.*|customXml/.*)$"
+)
 
 
 def scan_docx(data: bytes, terms: Lexique) -> list[Fuite]:
-    """Every XML part: its text (runs joined, paragraphs apart) and its attribute values."""
+    """Every content part: its text (runs joined, paragraphs apart) and its names."""
     leaks = []
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for name in archive.namelist():
-            if not name.endswith((".xml", ".rels")):
+            if not CONTENT_PARTS.match(name):
                 continue
             xml = archive.read(name).decode("utf-8", errors="replace")
             if name.startswith("word/"):
