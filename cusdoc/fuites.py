@@ -115,7 +115,8 @@ def forbidden_terms(
             if name not in own_names:  # two communes may share a name
                 terms[name] = territoire.nom
             terms[commune] = territoire.nom
-    return Lexique(terms, people)
+    own = _epci_names(partenaire.nom) if partenaire.nature == "EPCI" else {partenaire.nom}
+    return Lexique(terms, (*people, *own))  # its own name is no leak, whatever its words
 
 
 def scan_text(text: str, lexique: Lexique, ou: str) -> list[Fuite]:
