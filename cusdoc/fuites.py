@@ -115,8 +115,11 @@ def forbidden_terms(
             if name not in own_names:  # two communes may share a name
                 terms[name] = territoire.nom
             terms[commune] = territoire.nom
+    # Its own name, and those of its EPCI, are no leak, whatever their words.
     own = _epci_names(partenaire.nom) if partenaire.nature == "EPCI" else {partenaire.nom}
-    return Lexique(terms, (*people, *own))  # its own name is no leak, whatever its words
+    for epci in partenaire.epci:
+        own |= _epci_names(geo.epci[epci].nom)
+    return Lexique(terms, (*people, *sorted(own)))
 
 
 def scan_text(text: str, lexique: Lexique, ou: str) -> list[Fuite]:
@@ -165,7 +168,8 @@ def scan_pdf(data: bytes, terms: Lexique) -> list[Fuite]:
         leaks += scan_text(metadata, terms, "PDF métadonnées")
         for index in range(len(pdf)):
             page = pdf[index]
-            text = page.get_textpage().get_text_range()
+            # PDFium marks a word hyphenated at the end of a line with U+FFFE: join it back
+            text = page.get_textpage().get_text_range().replace("\ufffe\r\n", "")
             leaks += scan_text(text, terms, f"PDF page {index + 1}")
     finally:
         pdf.close()
