@@ -169,7 +169,8 @@ def scan_pdf(data: bytes, terms: Lexique) -> list[Fuite]:
         for index in range(len(pdf)):
             page = pdf[index]
             # PDFium marks a word hyphenated at the end of a line with U+FFFE: join it back
-            text = page.get_textpage().get_text_range().replace("\ufffe\r\n", "")
+            text = page.get_textpage().get_text_range()
+            text = text.replace("\ufffe\r\n", "").replace("\ufffe", "")
             leaks += scan_text(text, terms, f"PDF page {index + 1}")
     finally:
         pdf.close()
