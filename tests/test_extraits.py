@@ -200,3 +200,16 @@ def test_unknown_partner_and_cli(project):
     result = runner.invoke(main, ["-C", str(project), "extrait"])
     assert result.exit_code == 2
     assert "indiquez --partenaire CODE ou --tous" in result.stderr
+
+
+def test_the_example_gives_every_partner_a_leak_free_extract(tmp_path, monkeypatch):
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    root = copy_project(REPO, tmp_path / "exemple")
+    written = build_extracts(root)
+    assert len(written) == 14  # 7 partners, DOCX and PDF
+    tours = _text(root / "build" / "extraits" / "243700754-tours-metropole-val-de-loire.docx")
+    assert "Tours Métropole Val de Loire" in tours
+    for other in ("Loir-et-Cher", "Agglopolys", "Blois", "Grand Chambord"):
+        assert other not in tours
