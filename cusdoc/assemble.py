@@ -81,14 +81,6 @@ class Convention:
     extrait: dict | None = None  # for a partner's extract: who, which version, until when
 
 
-def territory_names(geo: Geographie) -> dict[str, str]:
-    """Code → name of every département and EPCI, for computed tables."""
-    return {
-        **{c: t.nom for c, t in geo.departements.items()},
-        **{c: t.nom for c, t in geo.epci.items()},
-    }
-
-
 def engagement_context(content: Content, geo: Geographie, calculs: Calculs) -> Context:
     """What the commitments are checked against and laid out with."""
     data = content.sources["convention"].data

@@ -6,15 +6,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from cusdoc.assemble import Convention, assemble, engagement_context, territory_names
-from cusdoc.calcul import Calculs, compute
+from cusdoc.assemble import Convention, assemble, engagement_context
+from cusdoc.calcul import Calculs, compute_content
 from cusdoc.donnees import data_present, load_data
 from cusdoc.engagements import check_engagements
 from cusdoc.errors import ContentError
 from cusdoc.geographie import Geographie, load_geographie
 from cusdoc.indicateurs import load_catalogue
 from cusdoc.load import Content, load_content
-from cusdoc.secret import SEUIL
 from cusdoc.validate import data_needed, validate_content
 from cusdoc.write import write_atomically
 
@@ -61,12 +60,7 @@ def verify(root: Path, tables: bool = False, keep_data: bool = False) -> Checked
     if data is None:
         problems += data_needed(content)
     elif not problems:
-        annee = content.sources["convention"].data["generation"]["annee_reference"]
-        config = content.sources.get("classement")
-        seuil = content.sources["convention"].data.get("secret_statistique", SEUIL)
-        calculs, compute_problems = compute(
-            db, annee, territory_names(geo), config.data if config else None, tables, seuil
-        )
+        calculs, compute_problems = compute_content(db, content, geo, tables)
         problems += compute_problems
     if not problems and "engagements" in content.sources:
         problems += check_engagements(
@@ -91,7 +85,6 @@ def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf", "xlsx")) -> lis
     from cusdoc.export import Templates, to_docx, to_pdf
     from cusdoc.render import render_markdown
     from cusdoc.tableur import to_xlsx
-    from cusdoc.typographie import typographie
 
     convention = check(root)
     templates = Templates(
@@ -99,11 +92,6 @@ def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf", "xlsx")) -> lis
     )
     markdown = render_markdown(convention, templates.root)
     epoch = source_date_epoch(root)
-    meta = {
-        "organisme": typographie(convention.organisme["raison_sociale"]),
-        "forme": typographie(convention.forme[0].upper() + convention.forme[1:]),
-        "periode": f"{convention.periode[0]}-{convention.periode[1]}",
-    }
     # Every deliverable is produced in memory before any file is replaced.
     outputs: dict[Path, bytes] = {}
     target = root / "build"
@@ -113,7 +101,7 @@ def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf", "xlsx")) -> lis
     with ThreadPoolExecutor(max_workers=2) as pool:
         jobs = {}
         if "docx" in formats:
-            jobs["convention.docx"] = pool.submit(to_docx, markdown, templates, meta, epoch)
+            jobs["convention.docx"] = pool.submit(to_docx, markdown, templates, convention, epoch)
         if "pdf" in formats:
             jobs["convention.pdf"] = pool.submit(to_pdf, markdown, templates, epoch)
         for name, job in jobs.items():

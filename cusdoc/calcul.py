@@ -64,6 +64,20 @@ def compute(
     return calculs, problems
 
 
+def compute_content(db, content, geo, tables: bool) -> tuple[Calculs, list[Problem]]:
+    """compute() with what the content says: reference year, classement, secrecy threshold."""
+    convention = content.sources["convention"].data
+    classement = content.sources.get("classement")
+    return compute(
+        db,
+        convention["generation"]["annee_reference"],
+        geo.names,
+        classement.data if classement else None,
+        tables,
+        convention.get("secret_statistique", SEUIL),
+    )
+
+
 def restrict(db, partenaire) -> None:
     """From now on, the tables the computations read hold the partner's territory only.
 

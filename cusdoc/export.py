@@ -10,6 +10,7 @@ import typst
 
 from cusdoc.docx_finish import finish_docx
 from cusdoc.errors import ToolError
+from cusdoc.typographie import typographie
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def pandoc(markdown: str, to: str, args: list[str], epoch: int) -> bytes:
     return result.stdout
 
 
-def to_docx(markdown: str, templates: Templates, meta: dict, epoch: int) -> bytes:
+def to_docx(markdown: str, templates: Templates, convention, epoch: int) -> bytes:
     raw = pandoc(
         markdown,
         "docx",
@@ -66,7 +67,14 @@ def to_docx(markdown: str, templates: Templates, meta: dict, epoch: int) -> byte
         ],
         epoch,
     )
-    return finish_docx(raw, meta["organisme"], meta["forme"], meta["periode"], epoch)
+    forme = convention.forme[0].upper() + convention.forme[1:]
+    return finish_docx(
+        raw,
+        typographie(convention.organisme["raison_sociale"]),
+        typographie(forme),
+        f"{convention.periode[0]}-{convention.periode[1]}",
+        epoch,
+    )
 
 
 def to_typst(markdown: str, templates: Templates, epoch: int) -> str:

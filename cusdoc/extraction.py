@@ -13,7 +13,6 @@ from cusdoc.errors import ContentError, CusdocError, Problem
 from cusdoc.extraits import CHAPITRES_EXTRAIT, Partenaire, kept_strings, partenaires
 from cusdoc.fuites import Fuite, forbidden_terms, scan_docx, scan_pdf, scan_text
 from cusdoc.load import _dotted
-from cusdoc.secret import SEUIL
 from cusdoc.write import write_atomically
 
 _STATE: dict = {}  # one worker's project, loaded once by _start
@@ -149,38 +148,24 @@ def _start(root: str, version_: dict) -> None:
 
 def _extract(code: str) -> tuple[str, dict[str, bytes], list[Fuite]]:
     """One partner's DOCX and PDF, with what the leak check found in them."""
-    from cusdoc.assemble import assemble, territory_names
-    from cusdoc.calcul import compute, restrict, unrestrict
+    from cusdoc.assemble import assemble
+    from cusdoc.calcul import compute_content, restrict, unrestrict
     from cusdoc.export import to_docx, to_pdf
     from cusdoc.render import render_markdown
-    from cusdoc.typographie import typographie
 
     checked = _STATE["checked"]
     partenaire = _STATE["partners"][code]
     content, geo, db = checked.content, checked.geo, checked.db
     data = content.sources["convention"].data
-    classement = content.sources.get("classement")
     restrict(db, partenaire)
     try:
-        calculs, _ = compute(
-            db,
-            data["generation"]["annee_reference"],
-            territory_names(geo),
-            classement.data if classement else None,
-            True,
-            data.get("secret_statistique", SEUIL),
-        )
+        calculs, _ = compute_content(db, content, geo, tables=True)
     finally:
         unrestrict(db)
     convention = assemble(content, geo, calculs, partenaire, _STATE["version"])
     markdown = render_markdown(convention, _STATE["templates"].root)
-    meta = {
-        "organisme": typographie(data["organisme"]["raison_sociale"]),
-        "forme": typographie(convention.forme[0].upper() + convention.forme[1:]),
-        "periode": f"{convention.periode[0]}-{convention.periode[1]}",
-    }
     epoch = _STATE["epoch"]
-    docx = to_docx(markdown, _STATE["templates"], meta, epoch)
+    docx = to_docx(markdown, _STATE["templates"], convention, epoch)
     pdf = to_pdf(markdown, _STATE["templates"], epoch)
     terms = forbidden_terms(partenaire, [t["code"] for t in data["territoires"]], geo, people(data))
     found = scan_docx(docx, terms) + scan_pdf(pdf, terms)

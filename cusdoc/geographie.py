@@ -56,6 +56,11 @@ class Geographie:
     def communes_of_epci(self, siren: str) -> frozenset[str]:
         return frozenset(self.epci_members.get(siren, ()))
 
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Code → name of every département and EPCI."""
+        return {c: t.nom for c, t in (*self.departements.items(), *self.epci.items())}
+
     def communes_of_departement(self, code: str) -> frozenset[str]:
         return self._by_departement.get(code, frozenset())
 
