@@ -48,6 +48,7 @@ class Section:
     actions: list[dict] = field(default_factory=list)
     gabarit: str = "generique"  # the template of a chapter: templates/chapitres/<gabarit>.md.j2
     tableaux: list[dict] = field(default_factory=list)  # computed tables printed after blocs
+    territoires: list[str] = field(default_factory=list)  # the zoom's territories, if any
 
 
 @dataclass
@@ -343,6 +344,7 @@ def _sections(items: list[dict], parent: str, niveau: int, tables: dict) -> list
             item["titre"],
             niveau,
             _normalize_blocks(item.get("contenu", []), tables),
+            territoires=item.get("territoires", []),
         )
         section.sections = _sections(item.get("sections", []), numero, niveau + 1, tables)
         out.append(section)
@@ -356,6 +358,7 @@ def _orientation(item: dict, numero: str, tables: dict) -> Section:
         item["titre"],
         2,
         _normalize_blocks(item["contenu"], tables),
+        territoires=item.get("territoires", []),
     )
     for index, action in enumerate(item["actions"], start=1):
         debut, fin = parse_calendrier(action["calendrier"])

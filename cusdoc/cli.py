@@ -131,3 +131,54 @@ def extrait_command(projet: Path, codes: tuple[str, ...], tous: bool) -> None:
         raise click.UsageError("indiquez --partenaire CODE ou --tous")
     for path in build_extracts(projet, None if tous else list(codes)):
         click.echo(f"Produit : {path}")
+
+
+@main.command("diff")
+@click.argument("avant", required=False)
+@click.argument("apres", required=False)
+@click.option(
+    "-f",
+    "--format",
+    "format_",
+    type=click.Choice(["terminal", "markdown"]),
+    default="terminal",
+    show_default=True,
+    help="terminal, ou markdown pour un commentaire de demande de fusion.",
+)
+@click.pass_obj
+def diff_command(projet: Path, avant: str | None, apres: str | None, format_: str) -> None:
+    """Compare deux versions de la convention : engagements, texte, extraits concernés.
+
+    AVANT et APRES sont des révisions git ; par défaut, le point de départ de la branche
+    (sa base commune avec main) et l'état actuel des fichiers (« travail »).
+    Aucun livrable n'est produit.
+
+    Exemple : cusdoc diff main travail --format markdown
+    """
+    from cusdoc.diff import WORKTREE, compare, default_base, report
+    from cusdoc.geographie import load_geographie
+
+    differences = compare(projet, avant or default_base(projet), apres or WORKTREE)
+    click.echo(report(differences, load_geographie().names, format_ == "markdown"), nl=False)
+
+
+@main.command("suivi")
+@click.argument("avant", required=False)
+@click.argument("apres", required=False)
+@click.pass_obj
+def suivi_command(projet: Path, avant: str | None, apres: str | None) -> None:
+    """Produit build/suivi-des-modifications.docx : la nouvelle version, avec ses différences
+    avec l'ancienne en modifications suivies de Word (à accepter ou refuser).
+
+    AVANT et APRES sont des révisions git, par défaut la base de la branche et l'état actuel.
+
+    Exemple : cusdoc suivi main travail
+    """
+    from cusdoc.diff import WORKTREE, default_base
+    from cusdoc.suivi import tracked_docx
+    from cusdoc.write import write_atomically
+
+    data = tracked_docx(projet, avant or default_base(projet), apres or WORKTREE)
+    target = projet / "build" / "suivi-des-modifications.docx"
+    write_atomically({target: data})
+    click.echo(f"Produit : {target}")

@@ -36,10 +36,10 @@ class Templates:
         return self.root / "fonts"
 
 
-def pandoc(markdown: str, to: str, args: list[str], epoch: int) -> bytes:
+def pandoc(markdown: str, to: str, args: list[str], epoch: int, source: str = "markdown") -> bytes:
     """Run the pandoc bundled with pypandoc-binary; its output is bytes on stdout."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
-    command = [pypandoc.get_pandoc_path(), "--from=markdown", f"--to={to}", "--output=-", *args]
+    command = [pypandoc.get_pandoc_path(), f"--from={source}", f"--to={to}", "--output=-", *args]
     try:
         result = subprocess.run(
             command, input=markdown.encode("utf-8"), capture_output=True, env=env, check=False
@@ -67,6 +67,11 @@ def to_docx(markdown: str, templates: Templates, convention, epoch: int) -> byte
         ],
         epoch,
     )
+    return finish(raw, convention, epoch)
+
+
+def finish(raw: bytes, convention, epoch: int) -> bytes:
+    """pandoc's DOCX finished with the convention's title page, header and properties."""
     forme = convention.forme[0].upper() + convention.forme[1:]
     return finish_docx(
         raw,
