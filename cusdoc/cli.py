@@ -6,10 +6,25 @@ import click
 
 from cusdoc import __version__, cli_fr
 from cusdoc.build import FORMATS, build, check, verify
+from cusdoc.errors import ContentError, Problem
 
 cli_fr.install()
 
 CONTEXT = {"help_option_names": ["-h", "--aide", "--help"]}
+
+
+def github_annotation(problem: Problem) -> str:
+    """::error file=…,line=…,col=…::message, escaped as GitHub Actions reads it."""
+
+    def escape(text: str, properties: bool = False) -> str:
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return text.replace(":", "%3A").replace(",", "%2C") if properties else text
+
+    message = f"{problem.path} : {problem.message}" if problem.path else problem.message
+    return (
+        f"::error file={escape(problem.file, True)},line={problem.line},"
+        f"col={problem.column}::{escape(message)}"
+    )
 
 
 def _formats(ctx, param, value: str) -> tuple[str, ...]:
@@ -43,8 +58,17 @@ def main(ctx, projet: Path) -> None:
 
 
 @main.command("check")
+@click.option(
+    "-f",
+    "--format",
+    "format_",
+    type=click.Choice(["texte", "github"]),
+    default="texte",
+    show_default=True,
+    help="github : chaque problème en annotation GitHub Actions, sur sa ligne du fichier.",
+)
 @click.pass_obj
-def check_command(projet: Path) -> None:
+def check_command(projet: Path, format_: str) -> None:
     """Vérifie le contenu sans rien produire.
 
     Chaque problème est signalé sur une ligne « fichier:ligne:colonne: chemin : message » ;
@@ -52,7 +76,13 @@ def check_command(projet: Path) -> None:
 
     Exemple : cusdoc check
     """
-    click.echo(verify(projet).summary)
+    try:
+        click.echo(verify(projet).summary)
+    except ContentError as error:
+        if format_ != "github":
+            raise
+        click.echo("\n".join(map(github_annotation, error.problems)))
+        raise SystemExit(1) from error
 
 
 @main.command("build")
@@ -182,3 +212,38 @@ def suivi_command(projet: Path, avant: str | None, apres: str | None) -> None:
     target = projet / "build" / "suivi-des-modifications.docx"
     write_atomically({target: data})
     click.echo(f"Produit : {target}")
+
+
+@main.command("init")
+@click.argument("dossier", type=click.Path(file_okay=False, path_type=Path))
+def init_command(dossier: Path) -> None:
+    """Crée le dépôt de la convention d'un nouvel organisme, prêt à vérifier et produire.
+
+    Le dossier reçoit un contenu d'exemple commenté (content/), un Makefile, l'intégration
+    continue (GitHub Actions et GitLab), les schémas pour l'éditeur et la configuration
+    pre-commit.
+
+    Exemple : cusdoc init ../ma-convention
+    """
+    from cusdoc.init import init_project
+
+    init_project(dossier)
+    click.echo(f"Dépôt créé : {dossier}. Ensuite : cd {dossier} && make convention")
+
+
+@main.command("schema")
+@click.argument(
+    "dossier", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas")
+)
+def schema_command(dossier: Path) -> None:
+    """Écrit les schémas JSON du contenu, pour l'éditeur (complétion et erreurs en direct).
+
+    Un schéma par sorte de fichier : convention, chapitre, orientations, engagements,
+    classement. .vscode/settings.json les associe aux fichiers de content/.
+
+    Exemple : cusdoc schema schemas
+    """
+    from cusdoc.jsonschema import write_schemas
+
+    for path in write_schemas(dossier):
+        click.echo(f"Produit : {path}")
