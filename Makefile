@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help convention extraits check test lint golden bench reference geographie clean
+.PHONY: help convention extraits check docs test lint golden bench reference geographie clean
 
 help: ## Affiche cette aide
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,6 +42,10 @@ bench: $(STAMP) ## Mesure les temps de vérification, de production et de calcul
 
 reference: $(STAMP) ## Régénère le document Word de référence (templates/reference.docx)
 	$(BIN)/python scripts/make_reference_docx.py templates/reference.docx
+
+docs: $(STAMP) ## Construit le site de documentation (build/site/), sans aucun avertissement
+	$(BIN)/python scripts/make_docs.py
+	$(BIN)/mkdocs build --strict --site-dir build/site
 
 geographie: $(STAMP) ## Régénère la géographie officielle (cusdoc/data/) depuis @etalab/decoupage-administratif
 	$(BIN)/python scripts/make_geographie.py cusdoc/data
