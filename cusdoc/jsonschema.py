@@ -80,8 +80,22 @@ def translate(rules: dict) -> dict:
         result = {"type": list(dict.fromkeys(b["type"] for b in branches))}
     else:
         result = {"anyOf": branches}
-    description = rules.get("meta", {}).get("description")
+    meta = rules.get("meta", {})
+    if meta.get("codes"):
+        result["enum"] = official_codes(meta["codes"])
+    description = meta.get("description")
     return {**result, "description": description} if description else result
+
+
+def official_codes(kind: str) -> list[str]:
+    """Codes from the official geography, so that the editor completes them."""
+    from cusdoc.geographie import load_geographie
+
+    geo = load_geographie()
+    codes = [*geo.departements, *geo.epci]
+    if kind == "engagement":
+        codes += ["organisme", *geo.regions]
+    return sorted(set(codes))
 
 
 def typed(rules: dict, kind: str | None) -> dict:

@@ -15,9 +15,16 @@ CODE = {"type": "string", "regex": r"[0-9][0-9AB][0-9]{0,3}|[0-9]{9}"}
 TEXTS = {"type": "list", "minlength": 1, "schema": TEXT}
 
 
-def field(rules: dict, description: str, required: bool = False, **more) -> dict:
-    """One field: its rules, its description and whether it must be there."""
-    return {**rules, **more, "required": required, "meta": {"description": description}}
+def field(
+    rules: dict, description: str, required: bool = False, codes: str | None = None, **more
+) -> dict:
+    """One field: its rules, its description and whether it must be there.
+
+    codes names the list of official codes the field takes (for editors' completion):
+    "territoires" (départements and EPCI) or "engagement" (also régions and « organisme »).
+    """
+    meta = {"description": description, **({"codes": codes} if codes else {})}
+    return {**rules, **more, "required": required, "meta": meta}
 
 
 def mapping(fields: dict, description: str, required: bool = False, **more) -> dict:
@@ -63,7 +70,10 @@ def blocs(description: str, tableau: bool = True, required: bool = False) -> dic
 
 
 IDENTIFIANT = field(ID, "Identifiant pour les renvois §[id], unique")
-TERRITOIRES = sequence(CODE, "Territoires concernés (codes), pour les zooms territoriaux")
+TERRITOIRES = sequence(
+    field(CODE, "Code d'un département ou SIREN d'un EPCI", codes="territoires"),
+    "Territoires concernés (codes), pour les zooms territoriaux",
+)
 
 
 def section(depth: int) -> dict:
@@ -134,6 +144,7 @@ ENGAGEMENT = mapping(
             {"type": "string"},
             "Code du département, SIREN de l'EPCI, code de la région, ou « organisme »",
             required=True,
+            codes="engagement",
         ),
         "reference": field(
             {"type": "number", "min": 0},
@@ -301,7 +312,9 @@ CONVENTION = {
     "territoires": sequence(
         mapping(
             {
-                "code": field(CODE, "Code du département ou SIREN de l'EPCI", required=True),
+                "code": field(
+                    CODE, "Code du département ou SIREN de l'EPCI", True, codes="territoires"
+                ),
                 "statut": field(
                     {"type": "string", "allowed": STATUTS}, "Signataire ou associé", required=True
                 ),
@@ -329,7 +342,7 @@ CONVENTION = {
                 "partie": field(
                     {"type": "string", "allowed": PARTIES}, "Partie représentée", required=True
                 ),
-                "territoire": field(CODE, "Code du département ou de l'EPCI"),
+                "territoire": field(CODE, "Code du département ou de l'EPCI", codes="territoires"),
                 "fonction": field(
                     TEXT, "Qualité du signataire (« Le préfet de la région … »)", required=True
                 ),
