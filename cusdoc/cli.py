@@ -27,6 +27,19 @@ def github_annotation(problem: Problem) -> str:
     )
 
 
+def format_option(choices: list[str], help_text: str):
+    """--format, one of the choices, the first by default."""
+    return click.option(
+        "-f",
+        "--format",
+        "format_",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help=help_text,
+    )
+
+
 def _formats(ctx, param, value: str) -> tuple[str, ...]:
     chosen = tuple(f.strip() for f in value.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
@@ -58,14 +71,9 @@ def main(ctx, projet: Path) -> None:
 
 
 @main.command("check")
-@click.option(
-    "-f",
-    "--format",
-    "format_",
-    type=click.Choice(["texte", "github"]),
-    default="texte",
-    show_default=True,
-    help="github : chaque problème en annotation GitHub Actions, sur sa ligne du fichier.",
+@format_option(
+    ["texte", "github"],
+    "github : chaque problème en annotation GitHub Actions, sur sa ligne du fichier.",
 )
 @click.pass_obj
 def check_command(projet: Path, format_: str) -> None:
@@ -109,15 +117,7 @@ def build_command(projet: Path, formats: tuple[str, ...]) -> None:
 
 
 @main.command("indicateurs")
-@click.option(
-    "-f",
-    "--format",
-    "format_",
-    type=click.Choice(["csv", "json"]),
-    default="csv",
-    show_default=True,
-    help="Format de sortie.",
-)
+@format_option(["csv", "json"], "Format de sortie.")
 @click.pass_obj
 def indicateurs_command(projet: Path, format_: str) -> None:
     """Affiche les indicateurs, une ligne par indicateur, territoire, ventilation et année.
@@ -166,14 +166,8 @@ def extrait_command(projet: Path, codes: tuple[str, ...], tous: bool) -> None:
 @main.command("diff")
 @click.argument("avant", required=False)
 @click.argument("apres", required=False)
-@click.option(
-    "-f",
-    "--format",
-    "format_",
-    type=click.Choice(["terminal", "markdown"]),
-    default="terminal",
-    show_default=True,
-    help="terminal, ou markdown pour un commentaire de demande de fusion.",
+@format_option(
+    ["terminal", "markdown"], "terminal, ou markdown pour un commentaire de demande de fusion."
 )
 @click.pass_obj
 def diff_command(projet: Path, avant: str | None, apres: str | None, format_: str) -> None:
