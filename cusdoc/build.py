@@ -11,16 +11,16 @@ from cusdoc.calcul import Calculs, compute_content
 from cusdoc.donnees import data_present, load_data
 from cusdoc.engagements import check_engagements
 from cusdoc.errors import ContentError
+from cusdoc.export import DEFAULT_TEMPLATES, Templates, to_docx, to_pdf
 from cusdoc.geographie import Geographie, load_geographie
 from cusdoc.indicateurs import load_catalogue
 from cusdoc.load import Content, load_content
 from cusdoc.validate import data_needed, validate_content
 from cusdoc.write import write_atomically
 
-FORMATS = ("docx", "pdf", "xlsx", "md")
+__all__ = ["DEFAULT_TEMPLATES", "build", "check", "verify"]
 
-# The templates of this checkout; a project without its own templates/ folder uses them.
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+FORMATS = ("docx", "pdf", "xlsx", "md")
 
 
 @dataclass
@@ -82,14 +82,11 @@ def check(root: Path) -> Convention:
 def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf", "xlsx")) -> list[Path]:
     """Produce the deliverables in build/; on failure the previous ones stay as they were."""
     # Imported here so that `cusdoc check` does not pay for Jinja, Babel, pandoc and Typst.
-    from cusdoc.export import Templates, to_docx, to_pdf
     from cusdoc.render import render_markdown
     from cusdoc.tableur import to_xlsx
 
     convention = check(root)
-    templates = Templates(
-        root / "templates" if (root / "templates").is_dir() else DEFAULT_TEMPLATES
-    )
+    templates = Templates.of(root)
     markdown = render_markdown(convention, templates.root)
     epoch = source_date_epoch(root)
     # Every deliverable is produced in memory before any file is replaced.

@@ -94,16 +94,17 @@ def checkout(root: Path, revision: str):
 
 def load(root: Path, revision: str) -> tuple[Convention, list[Partenaire]]:
     """The checked document model of a revision, and its partners."""
-    from cusdoc.build import check, verify
+    from cusdoc.assemble import assemble
+    from cusdoc.build import verify
 
     with checkout(root, revision) as folder:
         try:
-            convention = check(folder)
+            checked = verify(folder, tables=True)
         except CusdocError as error:
             message = f"la version {revision} ne passe pas la vérification :\n{error}"
             raise CusdocError(message) from error
-        checked = verify(folder)
-        return convention, partenaires(checked.content.sources["convention"].data, checked.geo)
+    convention = assemble(checked.content, checked.geo, checked.calculs)
+    return convention, partenaires(checked.content.sources["convention"].data, checked.geo)
 
 
 def commitments(before: Convention, after: Convention) -> list[Engagement]:

@@ -5,12 +5,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import pypandoc
-import typst
-
-from cusdoc.docx_finish import finish_docx
 from cusdoc.errors import ToolError
 from cusdoc.typographie import typographie
+
+# The templates of this checkout; a project without its own templates/ folder uses them.
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -18,6 +17,12 @@ class Templates:
     """Where the export stage finds its templates, fonts and filter."""
 
     root: Path
+
+    @classmethod
+    def of(cls, project: Path) -> "Templates":
+        """The project's own templates/, else cusdoc's."""
+        own = project / "templates"
+        return cls(own if own.is_dir() else DEFAULT_TEMPLATES)
 
     @property
     def reference_docx(self) -> Path:
@@ -38,6 +43,8 @@ class Templates:
 
 def pandoc(markdown: str, to: str, args: list[str], epoch: int, source: str = "markdown") -> bytes:
     """Run the pandoc bundled with pypandoc-binary; its output is bytes on stdout."""
+    import pypandoc  # imported here, like Typst and python-docx: `cusdoc check` needs none
+
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
     command = [pypandoc.get_pandoc_path(), f"--from={source}", f"--to={to}", "--output=-", *args]
     try:
@@ -72,6 +79,8 @@ def to_docx(markdown: str, templates: Templates, convention, epoch: int) -> byte
 
 def finish(raw: bytes, convention, epoch: int) -> bytes:
     """pandoc's DOCX finished with the convention's title page, header and properties."""
+    from cusdoc.docx_finish import finish_docx
+
     forme = convention.forme[0].upper() + convention.forme[1:]
     return finish_docx(
         raw,
@@ -98,6 +107,8 @@ def to_typst(markdown: str, templates: Templates, epoch: int) -> str:
 
 def to_pdf(markdown: str, templates: Templates, epoch: int) -> bytes:
     """Typst compiles in-process with the vendored fonts only; any warning fails the build."""
+    import typst
+
     source = to_typst(markdown, templates, epoch)
     try:
         pdf, warnings = typst.compile_with_warnings(

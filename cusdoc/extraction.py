@@ -101,7 +101,7 @@ def build_extracts(root: Path, codes: list[str] | None = None, workers: int | No
     """Every selected partner's extract in build/extraits/, or nothing if one of them leaks."""
     from cusdoc.build import verify
 
-    checked = verify(root)
+    checked = verify(root, keep_data=True)
     chosen = select(checked, codes)
     territories = [t["code"] for t in checked.content.sources["convention"].data["territoires"]]
     problems = [p for partenaire in chosen for p in content_leaks(checked, partenaire, territories)]
@@ -110,7 +110,7 @@ def build_extracts(root: Path, codes: list[str] | None = None, workers: int | No
     workers = min(workers or os.cpu_count() or 1, len(chosen))
     args = (str(root), version(root))
     if workers <= 1:
-        _start(*args)
+        _start(*args, checked=checked)
         results = [_extract(p.code) for p in chosen]
     else:
         # Typst deadlocks in forked workers: start them fresh.
@@ -129,17 +129,16 @@ def build_extracts(root: Path, codes: list[str] | None = None, workers: int | No
     return sorted(outputs)
 
 
-def _start(root: str, version_: dict) -> None:
-    """A worker loads the project and its data once."""
-    from cusdoc.build import DEFAULT_TEMPLATES, source_date_epoch, verify
+def _start(root: str, version_: dict, checked=None) -> None:
+    """A worker loads the project and its data once (the parent process has them already)."""
+    from cusdoc.build import source_date_epoch, verify
     from cusdoc.export import Templates
 
     path = Path(root)
-    checked = verify(path, keep_data=True)
-    templates = path / "templates"
+    checked = checked or verify(path, keep_data=True)
     _STATE.update(
         checked=checked,
-        templates=Templates(templates if templates.is_dir() else DEFAULT_TEMPLATES),
+        templates=Templates.of(path),
         epoch=source_date_epoch(path),
         version=version_,
         partners={p.code: p for p in select(checked, None)},

@@ -29,13 +29,16 @@ def _span(kind: str, inlines: list, author: str, date: str) -> dict:
     return {"t": "Span", "c": [["", [kind], attributes], inlines]}
 
 
+def _opcodes(before: list, after: list):
+    """difflib's edit script between two lists of AST nodes, compared by content."""
+    keys_before, keys_after = [_key(n) for n in before], [_key(n) for n in after]
+    return difflib.SequenceMatcher(None, keys_before, keys_after, autojunk=False).get_opcodes()
+
+
 def diff_inlines(before: list, after: list, author: str, date: str) -> list:
     """The new inlines, with what was removed and added wrapped in revision spans."""
     out = []
-    matcher = difflib.SequenceMatcher(
-        None, [_key(i) for i in before], [_key(i) for i in after], autojunk=False
-    )
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in _opcodes(before, after):
         if tag == "equal":
             out += after[j1:j2]
             continue
@@ -65,10 +68,7 @@ def _whole(block: dict, kind: str, author: str, date: str) -> list:
 
 def diff_blocks(before: list, after: list, author: str, date: str) -> list:
     out = []
-    matcher = difflib.SequenceMatcher(
-        None, [_key(b) for b in before], [_key(b) for b in after], autojunk=False
-    )
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in _opcodes(before, after):
         if tag == "equal":
             out += after[j1:j2]
             continue
@@ -113,7 +113,7 @@ def author_and_date(root: Path, revision: str) -> tuple[str, str]:
 
 def tracked_docx(root: Path, base: str, head: str) -> bytes:
     """The DOCX of `head` with its differences from `base` as tracked changes."""
-    from cusdoc.build import DEFAULT_TEMPLATES, check, source_date_epoch
+    from cusdoc.build import check, source_date_epoch
     from cusdoc.export import Templates, finish, pandoc
     from cusdoc.render import render_markdown
 
@@ -121,9 +121,7 @@ def tracked_docx(root: Path, base: str, head: str) -> bytes:
     for revision in (base, head):
         with checkout(root, revision) as folder:
             convention = check(folder)
-            templates = Templates(
-                folder / "templates" if (folder / "templates").is_dir() else DEFAULT_TEMPLATES
-            )
+            templates = Templates.of(folder)
             markdown = render_markdown(convention, templates.root)
             args = [f"--lua-filter={templates.lua_filter}"]
             asts.append(json.loads(pandoc(markdown, "json", args, 0)))

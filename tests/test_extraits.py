@@ -54,6 +54,12 @@ def project(tmp_path, monkeypatch):
     return root
 
 
+def _partner(project, code: str):
+    checked = verify(project)
+    convention = checked.content.sources["convention"].data
+    return next(p for p in partenaires(convention, checked.geo) if p.code == code)
+
+
 def _text(path) -> str:
     document = docx.Document(path)
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
@@ -141,11 +147,8 @@ def test_untagged_text_naming_another_territory_is_refused_with_its_position(pro
 
 
 def test_the_output_check_searches_every_part_of_the_docx(project):
-    checked = verify(project)
     geo = load_geographie()
-    partner = next(
-        p for p in partenaires(checked.content.sources["convention"].data, geo) if p.code == "37"
-    )
+    partner = _partner(project, "37")
     terms = forbidden_terms(partner, ["37", "41", AGGLOPOLYS], geo)
     document = docx.Document()
     document.add_paragraph("Rien à signaler.")
@@ -167,10 +170,7 @@ def test_the_output_check_reads_the_pdf_text(project):
     build_extracts(project, ["41"], workers=1)
     pdf = (project / "build" / "extraits" / "41-loir-et-cher.pdf").read_bytes()
     geo = load_geographie()
-    checked = verify(project)
-    partner = next(
-        p for p in partenaires(checked.content.sources["convention"].data, geo) if p.code == "37"
-    )
+    partner = _partner(project, "37")
     leaks = scan_pdf(pdf, forbidden_terms(partner, ["37", "41", AGGLOPOLYS], geo))
     assert {leak.terme for leak in leaks} >= {"Blois", "Loir-et-Cher"}
 
