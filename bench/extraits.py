@@ -35,8 +35,8 @@ def values(value) -> dict:
 
 
 def make_project(root: Path) -> int:
-    from cusdoc.geographie import load_geographie
-    from cusdoc.synthetic import Commune, generate
+    from cusdoc.load.geography import load_geographie
+    from tests.synthetic import Commune, generate
 
     geo = load_geographie()
     codes = partners(geo)
@@ -72,7 +72,7 @@ def make_project(root: Path) -> int:
 
 
 def main() -> int:
-    from cusdoc.extraction import build_extracts
+    from cusdoc.extracts import build_extracts
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -22,8 +22,8 @@ SCALES = [
 
 
 def generate(root: Path, logements: int, attributions: int) -> float:
-    from cusdoc.geographie import load_geographie
-    from cusdoc.synthetic import Commune, generate
+    from cusdoc.load.geography import load_geographie
+    from tests.synthetic import Commune, generate
 
     geo = load_geographie()
     communes = [Commune(code) for code in geo.communes]  # a national spread, equal weights
@@ -34,8 +34,8 @@ def generate(root: Path, logements: int, attributions: int) -> float:
 
 def measure(root: str) -> None:
     """Child process: load and compute, print seconds and peak memory as JSON."""
-    from cusdoc.calcul import compute
-    from cusdoc.donnees import load_data
+    from cusdoc.compute import compute
+    from cusdoc.load.data import load_data
 
     start = time.perf_counter()
     db, problems = load_data(Path(root))

@@ -1,3 +1,10 @@
-"""cusdoc: la convention d'utilité sociale d'un organisme HLM, tenue comme du code."""
+"""cusdoc: the convention d'utilité sociale of a French social-housing organisation, as code."""
 
-__version__ = "0.1.0"
+from pathlib import Path
+
+__version__ = "0.2.0"
+
+PACKAGE = Path(__file__).resolve().parent
+DATA = PACKAGE / "data"  # official geography, indicator catalogue, column names
+TEMPLATES = PACKAGE / "templates"  # Jinja, pandoc filter, Word reference, Typst, fonts
+SKELETON = PACKAGE / "skeleton"  # what `cusdoc init` writes

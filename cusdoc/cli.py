@@ -5,8 +5,8 @@ from pathlib import Path
 import click
 
 from cusdoc import __version__, cli_fr
-from cusdoc.build import FORMATS, build, check, verify
 from cusdoc.errors import ContentError, Problem
+from cusdoc.pipeline import DELIVERABLES, build, check, prepare
 
 cli_fr.install()
 
@@ -42,10 +42,10 @@ def format_option(choices: list[str], help_text: str):
 
 def _formats(ctx, param, value: str) -> tuple[str, ...]:
     chosen = tuple(f.strip() for f in value.split(",") if f.strip())
-    unknown = [f for f in chosen if f not in FORMATS]
+    unknown = [f for f in chosen if f not in DELIVERABLES]
     if unknown or not chosen:
         raise click.BadParameter(
-            f"formats possibles : {', '.join(FORMATS)} (séparés par des virgules) ; "
+            f"formats possibles : {', '.join(DELIVERABLES)} (séparés par des virgules) ; "
             f"trouvé « {value} »"
         )
     return chosen
@@ -85,7 +85,7 @@ def check_command(projet: Path, format_: str) -> None:
     Exemple : cusdoc check
     """
     try:
-        click.echo(verify(projet).summary)
+        click.echo(check(projet).summary)
     except ContentError as error:
         if format_ != "github":
             raise
@@ -128,9 +128,10 @@ def indicateurs_command(projet: Path, format_: str) -> None:
 
     Exemple : cusdoc indicateurs --format csv > indicateurs.csv
     """
-    from cusdoc.tableur import tidy_rows, to_csv, to_json
+    from cusdoc.export.tidy import tidy_rows, to_csv, to_json
 
-    rows = tidy_rows(check(projet))
+    (convention,) = prepare(projet)
+    rows = tidy_rows(convention)
     click.echo(to_csv(rows) if format_ == "csv" else to_json(rows), nl=format_ == "json")
 
 
@@ -155,7 +156,7 @@ def extrait_command(projet: Path, codes: tuple[str, ...], tous: bool) -> None:
 
     Exemple : cusdoc extrait --partenaire 243700754
     """
-    from cusdoc.extraction import build_extracts
+    from cusdoc.extracts import build_extracts
 
     if tous == bool(codes):
         raise click.UsageError("indiquez --partenaire CODE ou --tous")
@@ -179,8 +180,9 @@ def diff_command(projet: Path, avant: str | None, apres: str | None, format_: st
 
     Exemple : cusdoc diff main travail --format markdown
     """
-    from cusdoc.diff import WORKTREE, compare, default_base, report
-    from cusdoc.geographie import load_geographie
+    from cusdoc.git import WORKTREE, default_base
+    from cusdoc.load.geography import load_geographie
+    from cusdoc.review.diff import compare, report
 
     differences = compare(projet, avant or default_base(projet), apres or WORKTREE)
     click.echo(report(differences, load_geographie().names, format_ == "markdown"), nl=False)
@@ -198,8 +200,8 @@ def suivi_command(projet: Path, avant: str | None, apres: str | None) -> None:
 
     Exemple : cusdoc suivi main travail
     """
-    from cusdoc.diff import WORKTREE, default_base
-    from cusdoc.suivi import tracked_docx
+    from cusdoc.git import WORKTREE, default_base
+    from cusdoc.review.tracked import tracked_docx
     from cusdoc.write import write_atomically
 
     data = tracked_docx(projet, avant or default_base(projet), apres or WORKTREE)
@@ -219,7 +221,7 @@ def init_command(dossier: Path) -> None:
 
     Exemple : cusdoc init ../ma-convention
     """
-    from cusdoc.init import init_project
+    from cusdoc.scaffold import init_project
 
     init_project(dossier)
     click.echo(f"Dépôt créé : {dossier}. Ensuite : cd {dossier} && make convention")
@@ -237,7 +239,7 @@ def schema_command(dossier: Path) -> None:
 
     Exemple : cusdoc schema schemas
     """
-    from cusdoc.jsonschema import write_schemas
+    from cusdoc.validate.jsonschema import write_schemas
 
     for path in write_schemas(dossier):
         click.echo(f"Produit : {path}")

@@ -39,3 +39,21 @@ class ContentError(CusdocError):
 
 class ToolError(CusdocError):
     """A tool of the chain (pandoc, Typst, the file system) failed."""
+
+
+class LeakError(CusdocError):
+    """An extract names another territory: nothing is written.
+
+    leaks: (file of the extract, term found, territory it names, where in the file).
+    """
+
+    def __init__(self, leaks: list[tuple[str, str, str, str]]):
+        lines = [
+            f"build/extraits/{fichier} : « {terme} » ({territoire}) dans {ou}"
+            for fichier, terme, territoire, ou in leaks
+        ]
+        count = len(leaks)
+        lines.append(
+            f"{count} fuite{'s' if count > 1 else ''} : les extraits n'ont pas été écrits."
+        )
+        super().__init__("\n".join(lines))

@@ -14,8 +14,8 @@ import click
 from click.testing import CliRunner
 
 from cusdoc.cli import main as cli
-from cusdoc.indicateurs import CATALOGUE, load_catalogue
-from cusdoc.schema import CHAPITRE, CONVENTION, SPECIAL_CHAPTERS
+from cusdoc.load.catalogue import CATALOGUE, load_catalogue
+from cusdoc.validate.schema import CHAPITRE, CONVENTION, SPECIAL_CHAPTERS
 
 REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "reference"
 TERMINAL_WIDTH = 88  # the help is wrapped at a fixed width so that the page is reproducible

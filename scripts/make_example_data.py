@@ -28,8 +28,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from cusdoc import synthetic
-from cusdoc.synthetic import Quota, allocate
+from tests import synthetic
+from tests.synthetic import Quota, allocate
 
 SEED = 2024
 TARGET = Path(__file__).resolve().parent.parent / "content" / "donnees"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from cusdoc.build import build
+from cusdoc.pipeline import build
 
 REPO = Path(__file__).resolve().parent.parent
 PROJETS = Path(__file__).resolve().parent / "projets"

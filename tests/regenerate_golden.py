@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from cusdoc.build import DEFAULT_TEMPLATES, check
+from cusdoc import TEMPLATES
+from cusdoc.pipeline import prepare
 from cusdoc.render import render_markdown
 
 TESTS = Path(__file__).resolve().parent
@@ -13,7 +14,8 @@ GOLDEN = {
 
 
 def rendered(root: Path) -> str:
-    return render_markdown(check(root), DEFAULT_TEMPLATES)
+    (convention,) = prepare(root)
+    return render_markdown(convention, TEMPLATES)
 
 
 if __name__ == "__main__":

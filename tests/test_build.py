@@ -1,11 +1,13 @@
 """Building: reproducible bytes, and a failed build never touches the last good deliverables."""
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from cusdoc.build import build, source_date_epoch
+from cusdoc import TEMPLATES
 from cusdoc.errors import ContentError, ToolError
+from cusdoc.pipeline import build, source_date_epoch
 from tests.conftest import EPOCH, PROJETS, REPO, copy_project
 
 
@@ -16,7 +18,11 @@ def minimal(tmp_path, monkeypatch) -> Path:
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+    return {
+        p.name: (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+    }
 
 
 def test_two_builds_give_identical_bytes(minimal):
@@ -49,14 +55,13 @@ def test_failure_in_the_last_export_writes_nothing(minimal):
         encoding="utf-8",
     )
     templates = minimal / "templates"
-    copy_project(REPO, minimal / "src")  # the repository's templates, to break the Typst one
-    (minimal / "src" / "templates").rename(templates)
+    shutil.copytree(TEMPLATES, templates)  # cusdoc's templates, to break the Typst one
     typst = templates / "typst" / "convention.typ"
     typst.write_text(typst.read_text(encoding="utf-8") + "\n#nimporte-quoi(\n", encoding="utf-8")
     with pytest.raises(ToolError, match="Typst a échoué"):
         build(minimal, ("docx", "pdf"))
     assert _snapshot(minimal / "build") == before  # the DOCX made before the PDF failed too
-    assert not [p for p in (minimal / "build").iterdir() if p.name.startswith(".")]
+    assert not list((minimal / "build").rglob("*.tmp"))
 
 
 def test_source_date_epoch_falls_back_to_the_last_commit(monkeypatch):

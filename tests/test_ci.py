@@ -3,10 +3,11 @@
 import yaml
 from click.testing import CliRunner
 
-from cusdoc.build import verify
+from cusdoc import SKELETON as MODELE
 from cusdoc.cli import github_annotation, main
 from cusdoc.errors import Problem
-from cusdoc.init import MODELE, init_project
+from cusdoc.pipeline import check
+from cusdoc.scaffold import init_project
 from tests.conftest import project_with
 
 
@@ -52,6 +53,6 @@ def test_init_creates_a_project_that_passes_the_check(tmp_path):
         "schemas/convention.schema.json",
     } <= names
     assert "{cusdoc_source}" not in (target / "Makefile").read_text(encoding="utf-8")
-    assert verify(target).summary.startswith("Contenu valide")
+    assert check(target).summary.startswith("Contenu valide")
     result = CliRunner().invoke(main, ["init", str(target)])
     assert result.exit_code == 1 and "n'est pas vide" in result.stderr

@@ -7,13 +7,12 @@ import pytest
 from click.testing import CliRunner
 from docx.oxml.ns import qn
 
-from cusdoc.build import verify
 from cusdoc.cli import main
 from cusdoc.errors import ContentError
-from cusdoc.extraction import LeakError, build_extracts
-from cusdoc.extraits import partenaires
-from cusdoc.fuites import forbidden_terms, scan_docx, scan_pdf
-from cusdoc.geographie import load_geographie
+from cusdoc.extracts import LeakError, build_extracts
+from cusdoc.extracts.leaks import forbidden_terms, scan_docx, scan_pdf
+from cusdoc.load.geography import load_geographie
+from cusdoc.pipeline import check
 from tests.conftest import EPOCH, PROJETS, copy_project
 
 AGGLOPOLYS = "200030385"
@@ -55,9 +54,7 @@ def project(tmp_path, monkeypatch):
 
 
 def _partner(project, code: str):
-    checked = verify(project)
-    convention = checked.content.sources["convention"].data
-    return next(p for p in partenaires(convention, checked.geo) if p.code == code)
+    return check(project).partenaire(code)
 
 
 def _text(path) -> str:
@@ -176,7 +173,7 @@ def test_the_output_check_reads_the_pdf_text(project):
 
 
 def test_a_leak_in_the_output_writes_nothing(project, monkeypatch):
-    import cusdoc.extraction as extraction
+    import cusdoc.extracts as extraction
 
     monkeypatch.setattr(extraction, "content_leaks", lambda *args: [])
     edl = project / "content" / "etat_des_lieux.yml"
@@ -188,7 +185,7 @@ def test_a_leak_in_the_output_writes_nothing(project, monkeypatch):
     )
     with pytest.raises(LeakError) as error:
         build_extracts(project, ["37"], workers=1)
-    assert "build/extraits/37-indre-et-loire : « Blois »" in str(error.value)
+    assert "build/extraits/37-indre-et-loire.docx : « Blois »" in str(error.value)
     assert not (project / "build" / "extraits").exists()
 
 

@@ -1,8 +1,8 @@
 import datetime
 
-from cusdoc.formats import date_longue, euros, nombre, pourcent
 from cusdoc.render import cellule, siren
-from cusdoc.typographie import NBSP, NNBSP
+from cusdoc.render.formats import date_longue, euros, nombre, pourcent
+from cusdoc.render.typography import NBSP, NNBSP
 
 
 def test_nombre_groups_thousands_with_a_thin_no_break_space():

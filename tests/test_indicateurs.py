@@ -12,10 +12,12 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from cusdoc.build import build, check
 from cusdoc.cli import main
-from cusdoc.donnees import load_data
-from cusdoc.indicateurs import compute_references, stock
+from cusdoc.compute.references import compute_references, stock
+from cusdoc.load.data import load_data
+from cusdoc.model import Quantity
+from cusdoc.pipeline import build, prepare
+from cusdoc.render import cell_text, layout
 from tests.conftest import EPOCH, PROJETS, copy_project
 
 AGGLOPOLYS, CHAMBORD = "200030385", "244100798"
@@ -59,11 +61,13 @@ def test_references_by_hand(db):
 
 
 def test_computed_table_by_financing(db):
-    from cusdoc.tableaux import TableContext, parc_par_financement
+    from cusdoc.compute.tables import TableContext, parc_par_financement
 
     table = parc_par_financement(db, TableContext({"41": "Loir-et-Cher"}, 2023, 5))
-    assert table["colonnes"] == ["Financement", "Loir-et-Cher", "Ensemble", "Part du parc"]
-    assert [row[1] for row in table["lignes"]] == ["2", "4", "1", "0", "1", "8"]
+    assert table.colonnes == ["Financement", "Loir-et-Cher", "Ensemble", "Part du parc"]
+    assert [row[1].value for row in table.lignes] == [2, 4, 1, 0, 1, 8]
+    assert [row[1].unit for row in table.lignes] == ["nombre"] * 6
+    assert table.lignes[-1][-1] == Quantity(100.0, "pourcent")
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
@@ -91,7 +95,8 @@ def test_indicateurs_csv_rows(tmp_path):
     assert lines[0] == "indicateur,niveau,territoire,ventilation,annee,nature,valeur,unite"
     assert "PP-1,departement,41,total,2025-2027,engagement,32,nombre" in lines
     assert "PP-2,departement,41,total,2023,reference,4,nombre" in lines
-    assert f"PS-1,epci,{AGGLOPOLYS},total,2023,reference,66.666667,pourcent" in lines
+    # 3 attributions only: under the secrecy threshold, the rate is not published
+    assert f"PS-1,epci,{AGGLOPOLYS},total,2023,reference,,pourcent" in lines
     assert "G-1,organisme,organisme,total,2030,engagement,1200,euros" in lines
     assert not any(line.startswith("PS-1,epci,200030385,total,2025-2027") for line in lines)
 
@@ -162,9 +167,9 @@ def test_replacing_the_data_changes_the_references(tmp_path):
     path = root / "content" / "donnees" / "patrimoine.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     path.write_text("\n".join([*lines, lines[1].replace(";F;", ";G;")]) + "\n", encoding="utf-8")
-    convention = check(root)
+    (convention,) = prepare(root)
     pp2 = next(e for e in convention.engagements if e.indicateur.id == "PP-2")
-    assert pp2.reference["total"] == 5
+    assert pp2.reference["total"] == Quantity(5, "nombre")
 
 
 def test_no_data_folder_is_reported_where_data_was_needed(tmp_path):
@@ -187,7 +192,7 @@ def test_classement_by_hand(db):
     up to 40 %); E2 and E3 have half of them: balanced."""
     import yaml
 
-    from cusdoc.classement import classify
+    from cusdoc.compute.classement import classify
 
     config = yaml.safe_load((PROJETS / "minimal" / "content" / "classement.yml").read_text())
     rows = classify(db, config)
@@ -223,14 +228,14 @@ def test_attributions_table_masks_small_counts_and_their_complements(db):
     """Six attributions in 2023, five with a signed lease: Agglopolys 4 (file lines 2 to 5),
     Grand Chambord 1 (line 7; line 6 has no signed lease). Every count is under 5 but the
     département's and the whole's 5 attributions: all EPCI cells are masked."""
-    from cusdoc.tableaux import TableContext, attributions_par_territoire
+    from cusdoc.compute.tables import TableContext, attributions_par_territoire
 
     names = {"41": "Loir-et-Cher", AGGLOPOLYS: "Agglopolys", CHAMBORD: "Grand Chambord"}
     table = attributions_par_territoire(db, TableContext(names, 2023, 5))
-    assert [row[:3] for row in table["lignes"]] == [
+    assert [[cell_text(cell) for cell in row[:3]] for row in table.lignes] == [
         ["Loir-et-Cher", "5", "s"],
         ["dont Agglopolys", "s", "s"],
         ["dont Grand Chambord", "s", "s"],
         ["Ensemble", "5", "s"],
     ]
-    assert table["source"].endswith("s : secret statistique (effectif inférieur à 5)")
+    assert layout(table)["source"].endswith("s : secret statistique (effectif inférieur à 5)")

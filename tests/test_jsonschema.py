@@ -8,8 +8,8 @@ import jsonschema
 import pytest
 import yaml
 
-from cusdoc.jsonschema import json_schemas, write_schemas
-from cusdoc.schema import SPECIAL_CHAPTERS
+from cusdoc.validate.jsonschema import json_schemas, write_schemas
+from cusdoc.validate.schema import SPECIAL_CHAPTERS
 from tests.conftest import REPO
 
 CONTENT = sorted((REPO / "content").glob("*.yml"))

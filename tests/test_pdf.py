@@ -72,8 +72,8 @@ def test_signature_page_is_last(pages):
 
 def test_a_list_in_a_table_cell_stays_one_list_item_in_typst():
     """pandoc wraps a list item in a cell with too small an indent for Typst: it must not wrap."""
-    from cusdoc.build import DEFAULT_TEMPLATES
-    from cusdoc.export import Templates, to_typst
+    from cusdoc import TEMPLATES as DEFAULT_TEMPLATES
+    from cusdoc.export.convert import Templates, to_typst
 
     item = "une action dont le texte est assez long pour dépasser largement une ligne " * 3
     markdown = f"::: {{.tableau}}\n- - A\n  - B\n- - texte\n  - - {item}\n    - court\n:::\n"

@@ -3,8 +3,8 @@
 import cerberus
 import pytest
 
-from cusdoc.schema import CHAPITRE, CONVENTION, SPECIAL_CHAPTERS
-from cusdoc.validate import ContentValidator
+from cusdoc.validate.content import ContentValidator
+from cusdoc.validate.schema import CHAPITRE, CONVENTION, SPECIAL_CHAPTERS
 
 SCHEMAS = {"convention": CONVENTION, "chapitre": CHAPITRE, **SPECIAL_CHAPTERS}
 

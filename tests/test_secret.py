@@ -1,6 +1,6 @@
 """Statistical secrecy on hand-built tables, masks worked out by hand."""
 
-from cusdoc.secret import primary, rate_shown, suppress
+from cusdoc.compute.secrecy import primary, rate_shown, suppress
 
 
 def test_primary_masks_counts_from_one_to_threshold_minus_one():

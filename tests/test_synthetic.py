@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cusdoc.synthetic import Commune, generate
+from tests.synthetic import Commune, generate
 
 REPO = Path(__file__).resolve().parent.parent
 DONNEES = REPO / "content" / "donnees"

@@ -1,6 +1,6 @@
 import pytest
 
-from cusdoc.typographie import NBSP, NNBSP, typographie
+from cusdoc.render.typography import NBSP, NNBSP, typographie
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,175 @@
+"""Assemble stage for the commitments: one line per indicator and territory, one table each."""
+
+from dataclasses import replace
+
+from cusdoc.compute.secrecy import rate_shown, reason
+from cusdoc.load.geography import Geographie
+from cusdoc.model import (
+    ORGANISME,
+    TOTAL,
+    EngagementContext,
+    Indicateur,
+    Ligne,
+    Paragraph,
+    Partenaire,
+    Quantity,
+    Section,
+    Table,
+    cumulative,
+    cumulative_periods,
+    niveau_of,
+    years,
+)
+
+
+def build_lignes(
+    data: dict, catalogue: dict[str, Indicateur], context: EngagementContext, geo: Geographie
+) -> list[Ligne]:
+    """The commitments of validated content, in catalogue order."""
+    lignes = []
+    for ident, indicateur in catalogue.items():
+        for row in data.get(ident, []):
+            code = row["territoire"]
+            niveau = niveau_of(code, indicateur, context)
+            ventilations = {TOTAL: row["valeurs"], **(row.get("ventilations") or {})}
+            if indicateur.reference == "calculee":
+                reference = {
+                    name: reference_value(indicateur, (ident, niveau, code, name), context)
+                    for name in ventilations
+                }
+            else:
+                reference = {TOTAL: Quantity(row.get("reference"), indicateur.unite)}
+            lignes.append(
+                Ligne(
+                    indicateur=indicateur,
+                    niveau=niveau,
+                    territoire=code,
+                    nom=territory_name(code, niveau, geo),
+                    reference=reference,
+                    source_reference=row.get("source_reference"),
+                    valeurs={
+                        name: {int(y): v for y, v in values.items()}
+                        for name, values in ventilations.items()
+                    },
+                    taux_cia=row.get("taux_cia"),
+                )
+            )
+    return lignes
+
+
+def reference_value(indicateur: Indicateur, key: tuple, context: EngagementContext) -> Quantity:
+    """A computed reference; a rate on fewer attributions than the secrecy threshold is masked."""
+    value = context.references.get(key)
+    masked = None
+    if key in context.denominateurs and not rate_shown(context.denominateurs[key], context.seuil):
+        masked = reason(context.seuil)
+    return Quantity(value, indicateur.unite, masked=masked)
+
+
+def territory_name(code: str, niveau: str, geo: Geographie) -> str:
+    if niveau == ORGANISME:
+        return "Ensemble de l'organisme"
+    if niveau == "region":
+        return f"Région {geo.regions[code]}"
+    territoire = geo.territoire(code)
+    return territoire.nom if territoire else code
+
+
+def lignes_for(
+    lignes: list[Ligne],
+    partenaire: Partenaire,
+    context: EngagementContext,
+    catalogue: dict[str, Indicateur],
+) -> list[Ligne]:
+    """A partner's commitments: its own territory's, labelled organisation-wide figures, and for
+    an EPCI the references computed on its territory where the commitment is departmental."""
+    out = []
+    for ligne in lignes:
+        if ligne.territoire == partenaire.code or ligne.territoire in partenaire.epci:
+            out.append(ligne)
+        elif ligne.niveau in (ORGANISME, "region"):
+            echelle = "de l'organisme" if ligne.niveau == ORGANISME else "de la région"
+            nom = f"{ligne.nom} (indicateur mesuré à l'échelle {echelle})"
+            out.append(replace(ligne, nom=nom))
+    if partenaire.nature == "EPCI":
+        present = {(kept.indicateur.id, kept.territoire) for kept in out}
+        for ligne in lignes:
+            indicateur = ligne.indicateur
+            if indicateur.reference != "calculee" or (indicateur.id, partenaire.code) in present:
+                continue
+            if indicateur.echelle != "departement" or ligne.niveau != "departement":
+                continue
+            present.add((indicateur.id, partenaire.code))
+            reference = {
+                name: reference_value(
+                    indicateur, (indicateur.id, "epci", partenaire.code, name), context
+                )
+                for name in ligne.valeurs
+            }
+            out.append(
+                Ligne(
+                    indicateur=indicateur,
+                    niveau="epci",
+                    territoire=partenaire.code,
+                    nom=f"{partenaire.nom} (référence ; l'engagement est départemental)",
+                    reference=reference,
+                    source_reference=None,
+                    valeurs={name: {} for name in ligne.valeurs},
+                )
+            )
+    order = list(catalogue)
+    return sorted(out, key=lambda kept: order.index(kept.indicateur.id))
+
+
+def indicator_sections(
+    lignes: list[Ligne], numero: str, context: EngagementContext
+) -> list[Section]:
+    """One section per indicator, with one table per territory."""
+    sections: list[Section] = []
+    for ligne in lignes:
+        indicateur = ligne.indicateur
+        if not sections or sections[-1].id != f"indicateur-{indicateur.id.lower()}":
+            intitule = f"*{indicateur.intitule}*"
+            if indicateur.a_verifier:
+                intitule += "^[Formulation à confirmer sur Légifrance avant signature.]"
+            blocs = [Paragraph(intitule), Paragraph(f"**Engagement :** {indicateur.engagement}")]
+            sections.append(
+                Section(
+                    f"indicateur-{indicateur.id.lower()}",
+                    f"{numero}.{len(sections) + 1}",
+                    f"{indicateur.id} — {indicateur.titre}",
+                    2,
+                    blocs,
+                )
+            )
+        sections[-1].blocs.append(engagement_table(ligne, context))
+    return sections
+
+
+def engagement_table(ligne: Ligne, context: EngagementContext) -> Table:
+    """Référence | each year | cumul 3 ans | cumul 6 ans, one row per breakdown."""
+    indicateur = ligne.indicateur
+    unit = indicateur.unite
+    span = years(context.periode)
+    periods = cumulative_periods(context.periode)
+    lignes = []
+    for name, values in ligne.valeurs.items():
+        cells = [ligne.reference.get(name) or Quantity(None, unit)]
+        cells += [Quantity(values.get(y), unit) for y in span]
+        for _, period in periods:
+            total = cumulative(values, period) if indicateur.additif else None
+            cells.append(Quantity(total, unit))
+        label = "Total" if name == TOTAL else f"dont {name}" if name.startswith("hors") else name
+        lignes.append([label, *cells])
+    source = (
+        f"référence calculée à partir des données de l'organisme ({context.annee_reference})"
+        if indicateur.reference == "calculee"
+        else ligne.source_reference or "référence déclarée par l'organisme"
+    )
+    return Table(
+        f"{indicateur.id} — {ligne.nom}",
+        ["", f"Réf. {context.annee_reference}", *map(str, span), *(label for label, _ in periods)],
+        lignes,
+        [2.2, 1.2, *[1] * len(span), 1.2, 1.2],
+        source,
+    )

@@ -1,0 +1,132 @@
+"""Classement du patrimoine (CCH R. 445-3): each ensemble immobilier scored on the service-rendu
+criteria with the weights of content/classement.yml, classed, and given an occupation category."""
+
+from cusdoc.load.data import Data
+from cusdoc.model import CRITERES, OCCUPATION, Quantity, Table
+
+SOURCE = (
+    "données de l'organisme (content/donnees/ensembles.csv), pondérations de content/classement.yml"
+)
+
+
+def ensembles(data: Data, ponderations: dict[str, float]) -> list[dict]:
+    """Every ensemble with its weighted score, its logements and its occupation ratios."""
+    weights = {c: float(ponderations.get(c, 0)) for c in CRITERES}
+    score = " + ".join(f"{w} * e.{c}" for c, w in weights.items())
+    rows = data.execute(
+        f"""
+        SELECT e.ENSEMBLE, e.nom, c.nom, count(l.ENSEMBLE), ({score}) / {sum(weights.values())},
+               100.0 * e.menages_sous_60_pct / nullif(e.menages, 0),
+               100.0 * e.menages_apl / nullif(e.menages, 0), e.taux_vacance, e.taux_rotation
+        FROM ensembles e JOIN communes c ON c.code = e.DEPCOM
+        LEFT JOIN logements l ON l.ENSEMBLE = e.ENSEMBLE
+        GROUP BY ALL ORDER BY e.ENSEMBLE
+        """
+    ).fetchall()
+    keys = ("ensemble", "nom", "commune", "logements", "note", *OCCUPATION)
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def classe(note: float, classes: list[dict]) -> dict:
+    """The first class, from the best, whose minimum the score reaches."""
+    return next(c for c in classes if note >= c["note_minimale"])
+
+
+def categorie(ensemble: dict, categories: list[dict]) -> str:
+    """The first occupation category whose conditions hold (all of them, or `au_moins` of
+    them); the last category has none and takes the rest."""
+    for category in categories:
+        conditions = category.get("conditions", {})
+        held = sum(_holds(ensemble[name], bound) for name, bound in conditions.items())
+        if held >= category.get("au_moins", len(conditions)):
+            return category["categorie"]
+    return categories[-1]["categorie"]
+
+
+def _holds(value, bound: dict) -> bool:
+    if value is None:
+        return False
+    return value >= bound.get("minimum", value) and value <= bound.get("maximum", value)
+
+
+def classify(data: Data, config: dict) -> list[dict]:
+    classes = config["service_rendu"]["classes"]
+    categories = config["occupation"]["categories"]
+    out = []
+    for ensemble in ensembles(data, config["service_rendu"]["ponderations"]):
+        found = classe(ensemble["note"], classes)
+        out.append(
+            {
+                **ensemble,
+                "classe": found["classe"],
+                "libelle": found["libelle"],
+                "categorie": categorie(ensemble, categories),
+            }
+        )
+    return out
+
+
+def tables(rows: list[dict], config: dict) -> dict[str, Table]:
+    """The summary by class and the annex listing every ensemble."""
+    total = sum(r["logements"] for r in rows)
+    share = lambda n: Quantity(100 * n / total if total else None, "pourcent")  # noqa: E731
+    classes = config["service_rendu"]["classes"]
+    synthese = []
+    for c in classes:
+        members = [r for r in rows if r["classe"] == c["classe"]]
+        logements = sum(r["logements"] for r in members)
+        synthese.append(
+            [
+                f"{c['classe']} – {c['libelle']}",
+                Quantity(len(members)),
+                Quantity(logements),
+                share(logements),
+            ]
+        )
+    synthese.append(["Total", Quantity(len(rows)), Quantity(total), share(total)])
+    categories = [c["categorie"] for c in config["occupation"]["categories"]]
+    occupation = [
+        [
+            c["classe"],
+            *(
+                Quantity(sum(1 for r in rows if r["classe"] == c["classe"] and r["categorie"] == k))
+                for k in categories
+            ),
+        ]
+        for c in classes
+    ]
+    ensembles_ = [
+        [
+            r["ensemble"],
+            r["nom"],
+            r["commune"],
+            Quantity(r["logements"]),
+            Quantity(r["note"], "note", decimals=2),
+            r["classe"],
+            r["categorie"],
+        ]
+        for r in rows
+    ]
+    return {
+        "classement_synthese": Table(
+            "Classement des ensembles immobiliers selon le service rendu",
+            ["Classe de service rendu", "Ensembles", "Logements", "Part du parc"],
+            synthese,
+            [3.4, 1.4, 1.4, 1.4],
+            SOURCE,
+        ),
+        "classement_occupation": Table(
+            "Ensembles immobiliers par classe de service rendu et catégorie d'occupation",
+            ["Classe", *categories],
+            occupation,
+            [1, *[1.5] * len(categories)],
+            SOURCE,
+        ),
+        "classement_ensembles": Table(
+            "Classement de chaque ensemble immobilier",
+            ["Ensemble", "Nom", "Commune", "Logements", "Note", "Classe", "Occupation"],
+            ensembles_,
+            [1.2, 3, 2.2, 1.1, 0.9, 0.9, 2.2],
+            SOURCE,
+        ),
+    }

@@ -1,0 +1,38 @@
+"""Export stage: a rendered document into the bytes of its deliverables (DOCX, PDF, XLSX, MD).
+
+Nothing here writes a file: the write stage does, once every deliverable is ready.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from cusdoc.export.convert import Templates, to_docx, to_pdf
+from cusdoc.model import Convention
+
+FORMATS = ("docx", "pdf", "xlsx", "md")
+
+
+def export(
+    markdown: str,
+    convention: Convention,
+    templates: Templates,
+    epoch: int,
+    formats: tuple[str, ...] = ("docx", "pdf"),
+) -> dict[str, bytes]:
+    """Format → bytes of each deliverable asked for (XLSX only for a document with commitments)."""
+    out: dict[str, bytes] = {}
+    if "md" in formats:
+        out["md"] = markdown.encode("utf-8")
+    # pandoc runs as a subprocess and Typst releases the GIL: DOCX and PDF are made side by side.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        jobs = {}
+        if "docx" in formats:
+            jobs["docx"] = pool.submit(to_docx, markdown, templates, convention, epoch)
+        if "pdf" in formats:
+            jobs["pdf"] = pool.submit(to_pdf, markdown, templates, epoch)
+        for name, job in jobs.items():
+            out[name] = job.result()
+    if "xlsx" in formats and convention.engagements:
+        from cusdoc.export.xlsx import to_xlsx
+
+        out["xlsx"] = to_xlsx(convention, epoch)
+    return out

@@ -1,0 +1,65 @@
+"""A content-addressed cache of the deliverables: unchanged documents are not made again.
+
+The key is everything a DOCX or PDF depends on: the rendered Markdown, every file of the
+templates, the versions of cusdoc and of the converters, the date stamped and, for an extract,
+the terms its leak check forbids. A hit returns the bytes a clean build would produce.
+"""
+
+import hashlib
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+
+from cusdoc import __version__
+
+TOOLS = ("pypandoc-binary", "typst", "python-docx", "openpyxl", "jinja2", "babel")
+
+
+@cache
+def tools() -> str:
+    return " ".join(f"{name}={version(name)}" for name in TOOLS) + f" cusdoc={__version__}"
+
+
+@cache
+def folder_digest(folder: Path) -> str:
+    """The digest of every file under folder, names included."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def key(*parts: str) -> str:
+    digest = hashlib.sha256(tools().encode())
+    for part in parts:
+        digest.update(b"\0" + part.encode("utf-8"))
+    return digest.hexdigest()[:32]
+
+
+class Cache:
+    """Deliverables stored under build/.cache/<group>/<key>.<format>."""
+
+    def __init__(self, root: Path, group: str):
+        self.folder = root / "build" / ".cache" / group
+        self.used: set[Path] = set()
+
+    def get(self, key_: str, fmt: str) -> bytes | None:
+        path = self.folder / f"{key_}.{fmt}"
+        self.used.add(path)
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    def outputs(self, key_: str, files: dict[str, bytes]) -> dict[Path, bytes]:
+        """What to write for the files just made: the write stage stores them with the rest."""
+        paths = {self.folder / f"{key_}.{fmt}": data for fmt, data in files.items()}
+        self.used.update(paths)
+        return paths
+
+    def prune(self) -> None:
+        """Forget the entries this run did not use (a full run knows every live one)."""
+        if self.folder.is_dir():
+            for path in self.folder.iterdir():
+                if path not in self.used and not path.name.startswith("."):
+                    path.unlink(missing_ok=True)

@@ -1,0 +1,85 @@
+"""The indicators as data: tidy rows, one per indicator × territory × breakdown × year, as CSV
+or JSON (`cusdoc indicateurs`)."""
+
+import csv
+import io
+import json
+
+from cusdoc.model import Convention, Quantity, cumulative, cumulative_periods, years
+
+COLUMNS = (
+    "indicateur",
+    "niveau",
+    "territoire",
+    "ventilation",
+    "annee",
+    "nature",
+    "valeur",
+    "unite",
+)
+
+
+def tidy_rows(convention: Convention) -> list[dict]:
+    """One row per indicator × territory × breakdown × year (or span) × nature."""
+    rows = []
+    all_years = years(convention.periode)
+    periods = cumulative_periods(convention.periode)
+    for ligne in convention.engagements:
+        base = {
+            "indicateur": ligne.indicateur.id,
+            "niveau": ligne.niveau,
+            "territoire": ligne.territoire,
+            "unite": ligne.indicateur.unite,
+        }
+        for ventilation, values in ligne.valeurs.items():
+            reference = ligne.reference.get(ventilation)
+            if reference is not None and reference.value is not None:
+                rows.append(
+                    {
+                        **base,
+                        "ventilation": ventilation,
+                        "annee": str(convention.annee_reference),
+                        "nature": "reference",
+                        "valeur": shown(reference),
+                    }
+                )
+            spans = [(str(y), [y]) for y in all_years]
+            if ligne.indicateur.additif:
+                spans += [(f"{span[0]}-{span[-1]}", span) for _, span in periods]
+            for annee, span in spans:
+                value = cumulative(values, span)
+                rows.append(
+                    {
+                        **base,
+                        "ventilation": ventilation,
+                        "annee": annee,
+                        "nature": "engagement",
+                        "valeur": value,
+                    }
+                )
+    return [{column: row[column] for column in COLUMNS} for row in rows]
+
+
+def shown(quantity: Quantity | None) -> float | None:
+    """The value as the documents print it: none when masked by statistical secrecy."""
+    if quantity is None or quantity.masked:
+        return None
+    return quantity.value
+
+
+def _number(value):
+    return round(value, 6) if isinstance(value, float) else value
+
+
+def to_csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: _number(v) for k, v in row.items()} for row in rows)
+    return out.getvalue()
+
+
+def to_json(rows: list[dict]) -> str:
+    return json.dumps(
+        [{k: _number(v) for k, v in row.items()} for row in rows], ensure_ascii=False, indent=2
+    )

@@ -1,0 +1,95 @@
+"""Everything cusdoc asks git: versions, dates, authors, and the project at a revision."""
+
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+
+from cusdoc.errors import CusdocError
+
+WORKTREE = "travail"  # the revision name of the working tree
+
+
+def git(root: Path, *args: str) -> str:
+    """git's output as text; a French error if git fails or is missing."""
+    return git_bytes(root, *args).decode()
+
+
+def git_bytes(root: Path, *args: str) -> bytes:
+    """git's output; a French error if git fails or is missing."""
+    try:
+        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
+    except OSError as e:
+        raise CusdocError(f"git n'a pas pu être lancé ({e.strerror}) : installez git") from e
+    if result.returncode != 0:
+        message = result.stderr.decode(errors="replace").strip()
+        raise CusdocError(f"git {' '.join(args)} a échoué : {message}")
+    return result.stdout
+
+
+def _quiet(root: Path, *args: str) -> str | None:
+    try:
+        return git(root, *args).strip() or None
+    except CusdocError:
+        return None
+
+
+def commit_epoch(root: Path) -> int | None:
+    """The date of the last commit, in seconds, or None outside a repository."""
+    stamp = _quiet(root, "log", "-1", "--format=%ct")
+    return int(stamp) if stamp and stamp.isdigit() else None
+
+
+def version(root: Path) -> dict:
+    """The commit the documents derive from and its date, or {} outside a repository."""
+    found = _quiet(root, "log", "-1", "--format=%h %ct")
+    if not found:
+        return {}
+    commit, epoch = found.split()
+    return {"commit": commit, "date": datetime.fromtimestamp(int(epoch), UTC).date()}
+
+
+def default_base(root: Path) -> str:
+    """The point where the current branch left the main one (main, else master)."""
+    for branch in ("main", "master", "origin/main"):
+        found = _quiet(root, "merge-base", "HEAD", branch)
+        if found:
+            return found
+    return "HEAD"
+
+
+def author_and_date(root: Path, revision: str) -> tuple[str, str]:
+    """Who made a version, and when: its commit's author, or the one who edits now."""
+    if revision == WORKTREE:
+        name = _quiet(root, "config", "user.name")
+        stamp = _quiet(root, "log", "-1", "--format=%aI") or "1970-01-01T00:00:00Z"
+        return name or "Modification en cours", stamp
+    author, stamp = git(root, "log", "-1", "--format=%an%x00%aI", revision).strip().split("\x00")
+    return author, stamp
+
+
+@contextmanager
+def checkout(root: Path, revision: str) -> Iterator[Path]:
+    """A folder holding the project as it was at a revision (the working tree as is).
+
+    The folder lives as long as the `with` block: use what it holds inside it.
+    """
+    if revision == WORKTREE:
+        yield root
+        return
+    try:
+        archive = git_bytes(root, "archive", "--format=tar", revision)
+    except CusdocError as e:
+        raise CusdocError(f"révision introuvable : {revision}") from e
+    tmp = tempfile.mkdtemp(prefix="cusdoc-")
+    try:
+        with tarfile.open(fileobj=BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        yield Path(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

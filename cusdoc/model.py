@@ -1,0 +1,312 @@
+"""The document model: plain data that flows from compute to assemble to render.
+
+Compute produces numbers (`Quantity`, with their unit and, when masked, the reason); assemble
+builds the `Convention` of one scope (the whole organisation, or one partner) out of chapters,
+sections, blocks, tables and engagement lines; render is the only stage that formats.
+"""
+
+import re
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+REF = re.compile(r"§\[([^\]]*)\]")  # a cross-reference in a writer's text: §[id]
+ORGANISME = "organisme"  # the territory code of an organisation-wide figure
+TOTAL = "total"  # the breakdown of an indicator's whole value
+
+# Ids that assemble gives to parts it writes itself: a writer's id may not take them.
+GENERATED_IDS = {
+    "objet": "partie produite par cusdoc",
+    "objet-objet": "partie produite par cusdoc",
+    "objet-duree": "partie produite par cusdoc",
+    "objet-perimetre": "partie produite par cusdoc",
+    "preambule": "partie produite par cusdoc",
+    "presentation": "partie produite par cusdoc",
+    "signatures": "partie produite par cusdoc",
+}
+GENERATED_PREFIXES = {"indicateur-": "section produite pour chaque indicateur"}
+
+
+# The vocabulary of the content that the later stages implement.
+TABLES_DONNEES = (  # `tableau_calcule:` in a chapter
+    "parc_par_territoire",
+    "parc_par_financement",
+    "parc_par_dpe",
+    "attributions_par_territoire",
+)
+TABLES_CLASSEMENT = ("classement_synthese", "classement_occupation", "classement_ensembles")
+CRITERES = ("qualite_construction", "equipements", "localisation", "environnement")
+OCCUPATION = ("part_menages_sous_60_pct", "part_menages_apl", "taux_vacance", "taux_rotation")
+
+
+def parse_calendrier(value) -> tuple[int, int] | None:
+    """2026 → (2026, 2026); "2025-2027" → (2025, 2027); anything else → None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value, value
+    match = re.fullmatch(r"\s*(\d{4})\s*-\s*(\d{4})\s*", str(value))
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def generated_id(ident: str) -> str | None:
+    """Why an id is reserved by cusdoc, or None if a writer may use it."""
+    if ident in GENERATED_IDS:
+        return GENERATED_IDS[ident]
+    return next((why for p, why in GENERATED_PREFIXES.items() if ident.startswith(p)), None)
+
+
+def chapter_id(name: str) -> str:
+    """The anchor of a chapter file: etat_des_lieux → etat-des-lieux."""
+    return name.replace("_", "-")
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers and tables
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A computed number: None when there is none to give (printed « – »).
+
+    unit: nombre, pourcent (already ×100), euros, note; decimals: None for the unit's default;
+    masked: why the value is not printed (statistical secrecy), or None.
+    """
+
+    value: float | int | None
+    unit: str = "nombre"
+    decimals: int | None = None
+    masked: str | None = None
+
+    def __str__(self) -> str:  # how a quantity reads in plain text (diff, tidy rows)
+        return "–" if self.value is None else f"{self.value:g}"
+
+
+Cell = str | Quantity
+
+
+@dataclass
+class Table:
+    """A table as data: cells are text or quantities; render formats and aligns them."""
+
+    titre: str
+    colonnes: list[str]
+    lignes: list[list[Cell]]
+    largeurs: list[float] | None = None  # relative widths, one per column
+    source: str | None = None
+    kind: ClassVar[str] = "tableau"
+
+    @property
+    def masks(self) -> list[str]:
+        """The distinct reasons of the masked cells, in order of appearance."""
+        reasons = [
+            c.masked for row in self.lignes for c in row if isinstance(c, Quantity) and c.masked
+        ]
+        return list(dict.fromkeys(reasons))
+
+
+# ---------------------------------------------------------------------------------------------
+# Text
+
+
+@dataclass
+class Paragraph:
+    text: str
+    kind: ClassVar[str] = "paragraphe"
+
+
+@dataclass
+class Liste:
+    items: list[str]
+    numerotee: bool = False
+    kind: ClassVar[str] = "liste"
+
+
+Block = Paragraph | Liste | Table
+
+
+@dataclass
+class Action:
+    """One action of the programme, under an orientation."""
+
+    id: str
+    numero: str
+    intitule: str
+    aujourd_hui: list[Block]
+    objectifs: list[Block]
+    moyens_et_etapes: list[Block]
+    pilote: str
+    partenaires: list[str]
+    calendrier: str
+    territoires: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    """A heading with its text; chapters are sections of level 1."""
+
+    id: str
+    numero: str
+    titre: str
+    niveau: int
+    blocs: list[Block] = field(default_factory=list)
+    sections: list["Section"] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    gabarit: str = "generique"  # a chapter's template: templates/chapitres/<gabarit>.md.j2
+    territoires: list[str] = field(default_factory=list)  # a zoom's territories, if any
+
+
+# ---------------------------------------------------------------------------------------------
+# Engagements
+
+
+@dataclass(frozen=True)
+class Indicateur:
+    id: str
+    titre: str
+    intitule: str
+    a_verifier: bool
+    engagement: str
+    volet: str
+    obligatoire: bool
+    unite: str  # nombre, pourcent, euros
+    horizon: str  # annuel, cumul
+    echelle: str  # departement, epci, organisme, region
+    ventilations: tuple[str, ...]
+    reference: str  # calculee, declaree
+
+    @property
+    def additif(self) -> bool:
+        """Counts add up across years and territories; rates and amounts do not."""
+        return self.unite == "nombre"
+
+
+@dataclass
+class Ligne:
+    """One territory's commitments for one indicator: every breakdown, year by year."""
+
+    indicateur: Indicateur
+    niveau: str  # organisme, region, departement, epci
+    territoire: str
+    nom: str
+    reference: dict[str, Quantity]  # ventilation → reference value
+    source_reference: str | None
+    valeurs: dict[str, dict[int, float]] = field(default_factory=dict)  # ventilation → year → v
+    taux_cia: float | None = None
+
+
+def years(periode: tuple[int, int]) -> list[int]:
+    return list(range(periode[0], periode[1] + 1))
+
+
+def cumulative_periods(periode: tuple[int, int]) -> list[tuple[str, list[int]]]:
+    """The cumulative columns: the first three years, then the whole period."""
+    span = years(periode)
+    return [("Cumul 3 ans", span[:3]), (f"Cumul {len(span)} ans", span)]
+
+
+def cumulative(values: dict[int, float], span: list[int]) -> float | None:
+    """The sum over the years, when every one of them has a value."""
+    present = [values[y] for y in span if y in values]
+    return sum(present) if len(present) == len(span) else None
+
+
+@dataclass(frozen=True)
+class EngagementContext:
+    """What the commitments are checked against and laid out with."""
+
+    periode: tuple[int, int]
+    annee_reference: int
+    territoires: dict[str, str]  # code → "departement" or "epci", as declared in convention.yml
+    regions: tuple[str, ...]
+    volets: tuple[str, ...]
+    references: dict  # (indicateur, niveau, territoire, ventilation) → value
+    stock: dict  # (niveau, territoire) → counts
+    departements_of: dict[str, tuple[str, ...]]  # EPCI → the départements it lies in
+    denominateurs: dict  # rates' attribution counts
+    seuil: int  # statistical secrecy
+
+
+def niveau_of(code: str, indicateur: Indicateur, context: EngagementContext) -> str | None:
+    """The level a territory code stands for in an indicator's table, or None if not allowed."""
+    if indicateur.echelle == "organisme":
+        return ORGANISME if code == ORGANISME else None
+    if indicateur.echelle == "region":
+        return "region" if code in context.regions else None
+    if code == ORGANISME and indicateur.additif:
+        return ORGANISME
+    declared = context.territoires.get(code)
+    if indicateur.echelle == "epci":
+        return "epci" if declared == "epci" else None
+    return declared  # départements, and EPCI when the préfet asks for them
+
+
+# ---------------------------------------------------------------------------------------------
+# Parties, partners and the document
+
+
+@dataclass(frozen=True)
+class Partenaire:
+    """A département or an EPCI declared in convention.yml: a partner that gets an extract."""
+
+    code: str
+    nature: str  # "département" or "EPCI"
+    nom: str
+    statut: str  # signataire or associé
+    contact: dict | None
+    date_consultation: object  # datetime.date or None
+    communes: frozenset[str]  # INSEE codes of the communes of its territory
+    epci: frozenset[str]  # for a département: the convention's EPCI that lie in it
+    designation: str  # after « à l'intention » : « du Département d'Indre-et-Loire »…
+    slug: str  # the file name of its extract: <code>-<slug>
+
+    @property
+    def fichier(self) -> str:
+        """build/extraits/<code>-<nom>, without extension."""
+        return f"{self.code}-{self.slug}"
+
+    def covers(self, code: str) -> bool:
+        """Whether text tagged with this territory code belongs in the partner's extract."""
+        return code == self.code or code in self.epci
+
+
+@dataclass
+class Partie:
+    """One party to the convention, as named in the preamble and the signature page."""
+
+    partie: str
+    designation: str  # "l'État", "le Département d'Indre-et-Loire", …
+    fonction: str
+    nom: str
+    territoire: str | None = None
+
+
+@dataclass
+class Extrait:
+    """What a partner's extract says about itself on its cover page."""
+
+    partenaire: Partenaire
+    commit: str | None
+    date_version: object
+    date_consultation: object
+    date_limite: object
+    contact: dict | None
+
+
+@dataclass
+class Convention:
+    """The document of one scope: the whole convention, or a partner's extract of it."""
+
+    organisme: dict
+    forme: str
+    siege_commune: str
+    periode: tuple[int, int]
+    date_effet: object
+    annee_reference: int
+    psp: dict
+    region: str
+    territoires: list[dict]
+    perimetre: Table
+    parties: list[Partie]
+    lieu_signature: str
+    visas: list[str]
+    chapitres: list[Section]
+    engagements: list[Ligne] = field(default_factory=list)
+    extrait: Extrait | None = None

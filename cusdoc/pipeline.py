@@ -1,0 +1,158 @@
+"""The recipe: load → validate → compute → assemble, for the convention or a partner's extract.
+
+`check` runs the stages that decide whether the content is valid; `prepare` goes on to the
+document model of each scope asked for. Every command (build, extracts, diff, suivi) starts
+from `prepare`; only render, export and write come after it.
+"""
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from cusdoc import git
+from cusdoc.errors import ContentError, CusdocError
+from cusdoc.load.content import Content, load_content
+from cusdoc.load.data import Data, data_present, load_data
+from cusdoc.load.geography import Geographie, load_geographie
+from cusdoc.model import Convention, Partenaire
+
+ORGANISATION = None  # the scope of the whole convention; a partner's code otherwise
+
+
+@dataclass
+class Project:
+    """Content and data that passed every check, with the organisation's references."""
+
+    root: Path
+    content: Content
+    geo: Geographie
+    data: Data | None
+    calculs: object  # cusdoc.compute.Calculs
+    partenaires: list[Partenaire]
+
+    @property
+    def summary(self) -> str:
+        chapitres = self.content.convention["chapitres"]
+        first, last = self.content.settings.periode
+        return f"Contenu valide : {len(chapitres) + 1} chapitres, période {first}-{last}."
+
+    def partenaire(self, code: str) -> Partenaire:
+        known = {p.code: p for p in self.partenaires}
+        if code not in known:
+            raise CusdocError(
+                f"partenaire inconnu : {code} (partenaires déclarés dans "
+                f"content/convention.yml : {', '.join(known)})"
+            )
+        return known[code]
+
+
+def check(root: Path) -> Project:
+    """Load and check the content and the data; raise one error listing every problem."""
+    from cusdoc.assemble import engagement_context
+    from cusdoc.assemble.scope import partenaires
+    from cusdoc.compute import Calculs, compute
+    from cusdoc.load.catalogue import load_catalogue
+    from cusdoc.validate.content import data_needed, validate_content
+    from cusdoc.validate.data import check_data
+    from cusdoc.validate.engagements import check_engagements
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # DuckDB releases the GIL: the data loads while the YAML is checked.
+        loading = pool.submit(load_data, root) if data_present(root) else None
+        geo = load_geographie()
+        content, problems = load_content(root)
+        problems += validate_content(content, geo, complete=not problems)
+        data, data_problems = loading.result() if loading else (None, [])
+    problems += data_problems
+    if data is None:
+        problems += data_needed(content)
+    if problems:
+        raise ContentError(problems)
+    calculs = Calculs({}, {}, {})
+    if data is not None:
+        problems += check_data(data, content.settings.annee_reference)
+        calculs = compute(data, content)
+    if not problems and "engagements" in content.sources:
+        context = engagement_context(content, geo, calculs)
+        problems += check_engagements(content.sources["engagements"], load_catalogue(), context)
+    if problems:
+        raise ContentError(problems)
+    return Project(root, content, geo, data, calculs, partenaires(content.convention, geo))
+
+
+def document(project: Project, code: str | None = ORGANISATION) -> Convention:
+    """The document model of one scope: the convention, or a partner's extract."""
+    from cusdoc.assemble import assemble
+    from cusdoc.compute import compute_tables
+
+    partenaire = None if code is ORGANISATION else project.partenaire(code)
+    tables = {}
+    if project.data is not None:
+        data = project.data
+        if partenaire is not None:
+            # The data is restricted before anything is computed on it.
+            data = data.territory(partenaire.nature, partenaire.code)
+        tables = compute_tables(data, project.content, project.geo.names)
+    version = git.version(project.root) if partenaire is not None else None
+    return assemble(project.content, project.geo, project.calculs, tables, partenaire, version)
+
+
+def prepare(root: Path, scopes: Sequence[str | None] = (ORGANISATION,)) -> list[Convention]:
+    """The one recipe: the checked, computed and assembled document of each scope."""
+    project = check(root)
+    return [document(project, scope) for scope in scopes]
+
+
+def source_date_epoch(root: Path) -> int:
+    """The date stamped in the deliverables: SOURCE_DATE_EPOCH, else the last commit's date."""
+    import os
+
+    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    epoch = git.commit_epoch(root)
+    if epoch is not None:
+        return epoch
+    # Outside git: the newest content file, so the date still follows the content.
+    return int(max(p.stat().st_mtime for p in (root / "content").rglob("*") if p.is_file()))
+
+
+DELIVERABLES = {
+    "docx": "convention.docx",
+    "pdf": "convention.pdf",
+    "xlsx": "indicateurs.xlsx",
+    "md": "convention.md",
+}
+
+
+def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf", "xlsx")) -> list[Path]:
+    """Produce the deliverables in build/; on failure the previous ones stay as they were."""
+    # Imported here so that `cusdoc check` does not pay for Jinja, Babel, pandoc and Typst.
+    from cusdoc.export import export
+    from cusdoc.export.cache import Cache, folder_digest, key
+    from cusdoc.export.convert import Templates
+    from cusdoc.render import render_markdown
+    from cusdoc.write import write_atomically
+
+    (convention,) = prepare(root)
+    templates = Templates.of(root)
+    markdown = render_markdown(convention, templates.root)
+    epoch = source_date_epoch(root)
+    cache = Cache(root, "convention")
+    entry = key(markdown, folder_digest(templates.root), str(epoch))
+    files = {
+        fmt: data
+        for fmt in ("docx", "pdf")
+        if fmt in formats and (data := cache.get(entry, fmt)) is not None
+    }
+    missing = tuple(fmt for fmt in formats if fmt not in files)
+    made = export(markdown, convention, templates, epoch, missing) if missing else {}
+    files.update(made)
+    target = root / "build"
+    outputs = {target / DELIVERABLES[fmt]: files[fmt] for fmt in formats if fmt in files}
+    stored = {fmt: data for fmt, data in made.items() if fmt in ("docx", "pdf")}
+    # Every deliverable is ready before any file of build/ is replaced.
+    write_atomically({**outputs, **cache.outputs(entry, stored)})
+    if set(formats) >= {"docx", "pdf"}:
+        cache.prune()
+    return list(outputs)

@@ -1,0 +1,70 @@
+"""French formatting of numbers, percentages, amounts and dates (Babel, CLDR fr_FR)."""
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import parse_pattern
+
+from cusdoc.render.typography import NBSP, NNBSP
+
+LOCALE = "fr_FR"
+
+
+@cache
+def _pattern(decimales: int | None):
+    """Babel's number pattern, parsed once: formatting thousands of cells stays fast."""
+    if decimales is None:
+        return parse_pattern(Locale.parse(LOCALE).decimal_formats[None].pattern)
+    return parse_pattern("#,##0" + ("." + "0" * decimales if decimales else ""))
+
+
+@cache
+def _locale() -> Locale:
+    return Locale.parse(LOCALE)
+
+
+def nombre(value: float, decimales: int | None = None) -> str:
+    """1234.5 → « 1 234,5 » (espace fine insécable entre milliers)."""
+    number = Decimal(str(value))
+    if decimales is not None:
+        # Administrative figures round half up (12,345 → 12,35), not to even.
+        number = number.quantize(Decimal(1).scaleb(-decimales), rounding=ROUND_HALF_UP)
+    text = _pattern(decimales).apply(number, _locale())
+    return text.replace(NBSP, NNBSP).replace(" ", NNBSP)
+
+
+def pourcent(value: float, decimales: int = 1) -> str:
+    """12.5 (déjà en pourcentage) → « 12,5 % »."""
+    return nombre(value, decimales) + NBSP + "%"
+
+
+def euros(value: float, decimales: int = 0) -> str:
+    """1234 → « 1 234 € »."""
+    return nombre(value, decimales) + NBSP + "€"
+
+
+def date_longue(value: datetime.date) -> str:
+    """2025-01-01 → « 1er janvier 2025 » (« er » en exposant, syntaxe pandoc)."""
+    text = format_date(value, "d MMMM y", locale=LOCALE)
+    return "1^er^" + text[1:] if value.day == 1 else text
+
+
+DECIMALES = {"nombre": None, "pourcent": 1, "euros": 0, "note": 2}
+
+
+def quantite(q) -> str:
+    """A Quantity in French, with its unit; « – » when there is no value."""
+    if q.value is None:
+        return "–"
+    decimales = q.decimals if q.decimals is not None else DECIMALES[q.unit]
+    if q.unit == "pourcent":
+        return pourcent(q.value, decimales)
+    if q.unit == "euros":
+        return euros(q.value, decimales)
+    return nombre(q.value, decimales)
+
+
+FILTERS = {"nombre": nombre, "pourcent": pourcent, "euros": euros, "date_longue": date_longue}

@@ -1,0 +1,589 @@
+"""Validate stage: every content file against its schema, then the checks across files."""
+
+import datetime
+import difflib
+import re
+
+import cerberus
+from cerberus import errors as cerrors
+from cerberus.schema import DefinitionSchema
+
+from cusdoc.errors import Problem
+from cusdoc.load.content import Content, Path_, Source, dotted
+from cusdoc.load.geography import Geographie
+from cusdoc.model import REF, chapter_id, generated_id, parse_calendrier
+from cusdoc.validate.schema import REQUIRED_CHAPTERS, schema_for
+
+TYPE_NAMES = {
+    "string": "un texte",
+    "integer": "un nombre entier",
+    "float": "un nombre",
+    "number": "un nombre",
+    "boolean": "oui ou non (true/false)",
+    "date": "une date AAAA-MM-JJ",
+    "dict": "des clés « nom: valeur »",
+    "list": "une liste (lignes commençant par « - »)",
+}
+
+
+def describe(value) -> str:
+    """How a found value is named in a message."""
+    if value is None:
+        return "une valeur vide"
+    if isinstance(value, bool):
+        return f"la valeur booléenne {'true' if value else 'false'}"
+    if isinstance(value, int | float):
+        return f"le nombre {value}"
+    if isinstance(value, datetime.date):
+        return f"la date {value.isoformat()}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:39] + "…"
+        return f"« {shown} »"
+    if isinstance(value, list):
+        return "une liste"
+    return "des clés « nom: valeur »"
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        d = int(char) * (2 if index % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+class TrustedSchema(DefinitionSchema):
+    """Our own schema, not checked again at every run: tests/test_schema.py checks it once.
+
+    Checking a schema is most of cerberus's time on the example (0,3 s of `cusdoc check`).
+    """
+
+    def validate(self, schema=None) -> None:
+        return None
+
+
+class ContentValidator(cerberus.Validator):
+    """Cerberus with the few rules our schema names in check_with."""
+
+    @classmethod
+    def trusting(cls, schema: dict, **config) -> "ContentValidator":
+        validator = cls(**config)
+        validator.schema = TrustedSchema(validator, schema)
+        return validator
+
+    def _check_with_bloc(self, field, value):
+        if isinstance(value, dict) and len(value) != 1:
+            kinds = "« liste », « liste_numerotee » ou « tableau »"
+            found = ", ".join(f"« {k} »" for k in value) or "aucune clé"
+            self._error(field, f"un bloc a une seule clé parmi {kinds} ; trouvé {found}")
+
+    def _check_with_section(self, field, value):
+        if isinstance(value, dict) and "contenu" not in value and "sections" not in value:
+            self._error(field, "une section a un « contenu » ou des « sections »")
+
+    def _check_with_siren(self, field, value):
+        if not re.fullmatch(r"\d{9}", value):
+            self._error(field, f"un SIREN de 9 chiffres est attendu, trouvé {describe(value)}")
+        elif not luhn_ok(value):
+            self._error(field, f"le SIREN {value} est invalide (clé de contrôle erronée)")
+
+    def _check_with_calendrier(self, field, value):
+        years = parse_calendrier(value)
+        if years is None:
+            self._error(
+                field,
+                "une année (2026) ou une période (2025-2027) est attendue, "
+                f"trouvé {describe(value)}",
+            )
+            return
+        first, last = self._config.get("periode") or years
+        debut, fin = years
+        if debut > fin:
+            self._error(field, f"la période {debut}-{fin} commence après sa fin")
+        for year in dict.fromkeys((debut, fin)):
+            if not first <= year <= last:
+                self._error(field, f"l'année {year} est hors de la période {first}-{last}")
+
+
+def validate_content(content: Content, geo: Geographie, complete: bool = True) -> list[Problem]:
+    """All problems of the content: schema, then cross-file checks.
+
+    complete=False when some file could not be read: references into it are then not checked.
+    """
+    convention = content.sources.get("convention")
+    periode = _periode(convention.data) if convention else None
+    problems = []
+    for name, source in content.sources.items():
+        problems += _validate_schema(name, source, periode)
+    if convention and isinstance(convention.data, dict):
+        problems += _check_convention(convention, geo, periode)
+        problems += _check_chapters(convention)
+    problems += _check_ids_and_refs(content, complete)
+    problems += _check_tables(content)
+    if "classement" in content.sources:
+        problems += _check_classement(content.sources["classement"])
+    return problems
+
+
+def _periode(data) -> tuple[int, int] | None:
+    generation = data.get("generation") if isinstance(data, dict) else None
+    if not isinstance(generation, dict):
+        return None
+    first, last = generation.get("premiere_annee"), generation.get("derniere_annee")
+    if isinstance(first, int) and isinstance(last, int) and first <= last:
+        return first, last
+    return None
+
+
+def _validate_schema(name: str, source: Source, periode) -> list[Problem]:
+    schema = schema_for(name)
+    if not isinstance(source.data, dict):
+        line, column = source.position(())
+        return [
+            Problem(
+                source.file,
+                line,
+                column,
+                "",
+                f"des clés « nom: valeur » sont attendues en haut du fichier, "
+                f"trouvé {describe(source.data)}",
+            )
+        ]
+    validator = ContentValidator.trusting(schema, periode=periode)
+    validator.validate(source.data)
+    return [_problem(source, schema, e) for e in _leaf_errors(validator._errors)]
+
+
+def _leaf_errors(errors):
+    for error in errors:
+        if error.is_group_error and error.child_errors:
+            yield from _leaf_errors(error.child_errors)
+        elif not error.is_group_error:
+            yield error
+
+
+def _schema_at(schema: dict, path: Path_) -> dict | None:
+    """The mapping of field rules that applies at path (list indices skip a level)."""
+    rules = {"schema": schema, "type": "dict"}
+    for part in path:
+        inner = rules.get("schema")
+        if inner is None:
+            return None
+        rules = inner if isinstance(part, int) else inner.get(part, {})
+    inner = rules.get("schema")
+    return inner if isinstance(inner, dict) and "type" not in inner else None
+
+
+def _problem(source: Source, schema: dict, error) -> Problem:
+    path = tuple(error.document_path)
+    message = _french(error, schema, path)
+    if error.code == cerrors.UNKNOWN_FIELD.code:
+        line, column = source.position(path, key=True)
+        path = path[:-1]  # the message names the key
+    elif error.code == cerrors.REQUIRED_FIELD.code:
+        line, column = source.position(path[:-1])
+    else:
+        line, column = source.position(path)
+    return Problem(source.file, line, column, dotted(path), message)
+
+
+def _french(error, schema: dict, path: Path_) -> str:
+    rule, constraint, value = error.rule, error.constraint, error.value
+    if error.code == cerrors.CUSTOM.code:
+        return error.info[0]
+    if error.code == cerrors.UNKNOWN_FIELD.code:
+        allowed = sorted((_schema_at(schema, path[:-1]) or {}).keys())
+        close = difflib.get_close_matches(str(path[-1]), allowed, n=1, cutoff=0.6)
+        hint = f" ; vouliez-vous dire « {close[0]} » ?" if close else ""
+        if set(allowed) >= {"liste", "liste_numerotee"}:
+            hint += " ; un paragraphe qui contient « : » doit être placé entre guillemets"
+        known = ", ".join(allowed)
+        return f"clé inconnue {describe(str(path[-1]))}{hint} (clés possibles : {known})"
+    if rule == "required":
+        return f"la clé « {path[-1]} » est obligatoire"
+    if rule == "type":
+        wanted = constraint if isinstance(constraint, list) else [constraint]
+        names = " ou ".join(TYPE_NAMES.get(t, t) for t in wanted)
+        hint = ""
+        if "string" in wanted and isinstance(value, int | float | datetime.date):
+            hint = " (mettez la valeur entre guillemets)"
+        return f"{names} est attendu, trouvé {describe(value)}{hint}"
+    if rule in ("empty", "nullable"):
+        return "une valeur non vide est attendue"
+    if rule == "minlength":
+        plural = "s" if constraint > 1 else ""
+        return f"au moins {constraint} élément{plural} attendu{plural}"
+    if rule == "allowed":
+        close = difflib.get_close_matches(str(value), [str(c) for c in constraint], n=1)
+        if close:
+            return f"valeur inconnue {describe(value)} ; vouliez-vous dire « {close[0]} » ?"
+        choices = ", ".join(f"« {c} »" for c in constraint)
+        return f"valeur possible : {choices} ; trouvé {describe(value)}"
+    if rule == "min":
+        return f"une valeur d'au moins {constraint} est attendue, trouvé {describe(value)}"
+    if rule == "max":
+        return f"une valeur d'au plus {constraint} est attendue, trouvé {describe(value)}"
+    if rule == "regex":
+        return f"format invalide : {describe(value)} ne correspond pas au format attendu"
+    return f"valeur refusée par la règle {rule} : {describe(value)}"
+
+
+def _problem_at(source: Source, path: Path_, message: str, key: bool = False) -> Problem:
+    line, column = source.position(path, key=key)
+    return Problem(source.file, line, column, dotted(path), message)
+
+
+def _check_convention(source: Source, geo: Geographie, periode) -> list[Problem]:
+    data = source.data
+    problems = []
+    generation = data.get("generation")
+    if isinstance(generation, dict):
+        first, last = generation.get("premiere_annee"), generation.get("derniere_annee")
+        reference = generation.get("annee_reference")
+        if isinstance(first, int) and isinstance(last, int) and first > last:
+            problems.append(
+                _problem_at(
+                    source,
+                    ("generation", "derniere_annee"),
+                    f"la dernière année ({last}) précède la première ({first})",
+                )
+            )
+        if periode and isinstance(reference, int) and reference >= periode[0]:
+            problems.append(
+                _problem_at(
+                    source,
+                    ("generation", "annee_reference"),
+                    f"l'année de référence ({reference}) doit précéder la période "
+                    f"{periode[0]}-{periode[1]}",
+                )
+            )
+        problems += _check_psp(source, generation)
+    organisme = data.get("organisme") if isinstance(data.get("organisme"), dict) else {}
+    siege = organisme.get("siege") if isinstance(organisme.get("siege"), dict) else {}
+    if isinstance(siege.get("commune"), str) and siege["commune"] not in geo.communes:
+        problems.append(
+            _problem_at(
+                source,
+                ("organisme", "siege", "commune"),
+                f"la commune {siege['commune']} n'existe pas dans le code officiel géographique",
+            )
+        )
+    problems += _check_territories(source, geo)
+    return problems
+
+
+def _check_psp(source: Source, generation: dict) -> list[Problem]:
+    """The PSP must have been approved less than three years before the CUS takes effect."""
+    psp = source.data.get("plan_strategique_patrimoine")
+    effet = generation.get("date_effet")
+    approved = psp.get("date_approbation") if isinstance(psp, dict) else None
+    if not (isinstance(effet, datetime.date) and isinstance(approved, datetime.date)):
+        return []
+    limit = effet.replace(year=effet.year - 3)
+    if approved <= limit or approved > effet:
+        return [
+            _problem_at(
+                source,
+                ("plan_strategique_patrimoine", "date_approbation"),
+                f"le plan stratégique de patrimoine doit avoir été approuvé moins de trois ans "
+                f"avant la date d'effet ({effet.isoformat()}) ; trouvé {approved.isoformat()}",
+            )
+        ]
+    return []
+
+
+def _check_territories(source: Source, geo: Geographie) -> list[Problem]:
+    data = source.data
+    problems = []
+    territoires = data.get("territoires") if isinstance(data.get("territoires"), list) else []
+    statut_of: dict[str, str] = {}
+    for index, item in enumerate(territoires):
+        code = item.get("code") if isinstance(item, dict) else None
+        if not isinstance(code, str):
+            continue
+        path = ("territoires", index, "code")
+        if code in statut_of:
+            problems.append(_problem_at(source, path, f"le territoire {code} est déjà déclaré"))
+        elif geo.territoire(code) is None:
+            nature = "l'EPCI de SIREN" if len(code) == 9 else "le département"
+            problems.append(
+                _problem_at(
+                    source, path, f"{nature} {code} n'existe pas dans la géographie officielle"
+                )
+            )
+        statut_of[code] = item.get("statut")
+    departements = {c for c in statut_of if c in geo.departements}
+    for index, item in enumerate(territoires):
+        code = item.get("code") if isinstance(item, dict) else None
+        epci = geo.epci.get(code) if isinstance(code, str) else None
+        if epci and not set(epci.departements) & departements:
+            problems.append(
+                _problem_at(
+                    source,
+                    ("territoires", index, "code"),
+                    f"l'EPCI {code} ({epci.nom}) n'est dans aucun des départements déclarés "
+                    f"({', '.join(sorted(departements)) or 'aucun'})",
+                )
+            )
+    signataires = data.get("signataires") if isinstance(data.get("signataires"), list) else []
+    signed: set[str] = set()
+    counts = {"État": 0, "organisme": 0}
+    for index, item in enumerate(signataires):
+        if not isinstance(item, dict):
+            continue
+        partie, code = item.get("partie"), item.get("territoire")
+        if partie in counts:
+            counts[partie] += 1
+            if code is not None:
+                problems.append(
+                    _problem_at(
+                        source,
+                        ("signataires", index, "territoire"),
+                        f"pas de territoire pour la partie « {partie} »",
+                    )
+                )
+            continue
+        if partie not in ("département", "EPCI"):
+            continue
+        path = ("signataires", index)
+        if not isinstance(code, str):
+            problems.append(
+                _problem_at(source, path, f"la clé « territoire » est obligatoire pour un {partie}")
+            )
+            continue
+        territoire = geo.territoire(code)
+        if territoire is None or territoire.nature != partie:
+            problems.append(
+                _problem_at(
+                    source,
+                    (*path, "territoire"),
+                    f"le code {code} n'est pas celui d'un {partie} de la géographie officielle",
+                )
+            )
+        elif statut_of.get(code) != "signataire":
+            problems.append(
+                _problem_at(
+                    source,
+                    (*path, "territoire"),
+                    f"le territoire {code} ({territoire.nom}) doit figurer dans « territoires » "
+                    "avec le statut « signataire »",
+                )
+            )
+        signed.add(code)
+    for partie, count in counts.items():
+        if signataires and count != 1:
+            problems.append(
+                _problem_at(
+                    source,
+                    ("signataires",),
+                    f"un et un seul bloc de signature est attendu pour la partie « {partie} », "
+                    f"trouvé {count}",
+                )
+            )
+    for index, item in enumerate(territoires):
+        code = item.get("code") if isinstance(item, dict) else None
+        if statut_of.get(code) == "signataire" and code not in signed and geo.territoire(code):
+            problems.append(
+                _problem_at(
+                    source,
+                    ("territoires", index),
+                    f"le territoire signataire {code} ({geo.territoire(code).nom}) "
+                    "n'a pas de bloc dans « signataires »",
+                )
+            )
+    return problems
+
+
+def _check_chapters(source: Source) -> list[Problem]:
+    chapitres = source.data.get("chapitres")
+    if not isinstance(chapitres, list):
+        return []
+    problems = []
+    seen: set = set()
+    for index, name in enumerate(chapitres):
+        if name == "convention":
+            problems.append(
+                _problem_at(source, ("chapitres", index), "« convention » n'est pas un chapitre")
+            )
+        if name in seen:
+            problems.append(
+                _problem_at(source, ("chapitres", index), f"le chapitre « {name} » est déjà listé")
+            )
+        seen.add(name)
+    for name, description in REQUIRED_CHAPTERS.items():
+        if name not in seen:
+            problems.append(
+                _problem_at(
+                    source,
+                    ("chapitres",),
+                    f"le chapitre obligatoire « {name} » ({description}) manque",
+                )
+            )
+    return problems
+
+
+def walk(data, path: Path_ = ()):
+    """Every (path, value) of nested data, depth first."""
+    yield path, data
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from walk(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from walk(value, (*path, index))
+
+
+def section_ids(content: Content):
+    """(source, path, id) of every id declared in the chapters."""
+    for name, source in content.sources.items():
+        if name == "convention":
+            continue
+        for path, value in walk(source.data):
+            if path and path[-1] == "id" and isinstance(value, str):
+                yield source, path, value
+
+
+def _check_ids_and_refs(content: Content, complete: bool) -> list[Problem]:
+    problems = []
+    # id → where it is declared, as the duplicate message names it
+    declared: dict[str, str] = {
+        chapter_id(name): f"chapitre {source.file}" for name, source in content.sources.items()
+    }
+    for source, path, ident in section_ids(content):
+        reserved = generated_id(ident)
+        if reserved:
+            problems.append(
+                _problem_at(
+                    source,
+                    path,
+                    f"l'identifiant « {ident} » est réservé ({reserved}) : choisissez-en un autre",
+                )
+            )
+            continue
+        if ident in declared:
+            problems.append(
+                _problem_at(
+                    source, path, f"l'identifiant « {ident} » est déjà pris ({declared[ident]})"
+                )
+            )
+            continue
+        declared[ident] = f"{source.file}, ligne {source.position(path)[0]}"
+    for source in content.sources.values() if complete else ():
+        for path, value in walk(source.data):
+            if not isinstance(value, str) or "§[" not in value:
+                continue
+            for match in REF.finditer(value):
+                if match[1] not in declared:
+                    close = difflib.get_close_matches(match[1], declared, n=1, cutoff=0.6)
+                    hint = f" ; vouliez-vous dire « {close[0]} » ?" if close else ""
+                    problems.append(
+                        _problem_at(
+                            source, path, f"renvoi §[{match[1]}] vers une section inconnue{hint}"
+                        )
+                    )
+    return problems
+
+
+def _check_tables(content: Content) -> list[Problem]:
+    problems = []
+    for source in content.sources.values():
+        for path, value in walk(source.data):
+            if not (path and path[-1] == "tableau" and isinstance(value, dict)):
+                continue
+            colonnes = value.get("colonnes")
+            if not isinstance(colonnes, list):
+                continue
+            width = len(colonnes)
+            largeurs = value.get("largeurs")
+            if isinstance(largeurs, list) and len(largeurs) != width:
+                problems.append(
+                    _problem_at(
+                        source,
+                        (*path, "largeurs"),
+                        f"{width} largeurs attendues (une par colonne), trouvé {len(largeurs)}",
+                    )
+                )
+            for index, row in enumerate(value.get("lignes") or []):
+                if isinstance(row, list) and len(row) != width:
+                    hint = (
+                        " ; dans une liste entre crochets, une virgule sépare deux cellules : "
+                        "mettez entre guillemets une cellule qui en contient une"
+                        if len(row) > width
+                        else ""
+                    )
+                    problems.append(
+                        _problem_at(
+                            source,
+                            (*path, "lignes", index),
+                            f"{width} cellules attendues (une par colonne), "
+                            f"trouvé {len(row)}{hint}",
+                        )
+                    )
+    return problems
+
+
+def data_needed(content: Content) -> list[Problem]:
+    """Without content/donnees/, nothing can be computed: say where the data was needed."""
+    problems = []
+    for name, source in content.sources.items():
+        if name == "engagements":
+            problems.append(
+                _problem_at(
+                    source,
+                    (),
+                    "les engagements chiffrés demandent les données de l'organisme : "
+                    "le dossier content/donnees/ est introuvable",
+                )
+            )
+            continue
+        for path, value in walk(source.data):
+            if path and path[-1] == "tableau_calcule":
+                problems.append(
+                    _problem_at(
+                        source,
+                        path,
+                        f"le tableau calculé « {value} » demande les données de l'organisme : "
+                        "le dossier content/donnees/ est introuvable",
+                    )
+                )
+    return problems
+
+
+def _check_classement(source: Source) -> list[Problem]:
+    """Classes from the best score down; the last occupation category catches every ensemble."""
+    data = source.data if isinstance(source.data, dict) else {}
+    problems = []
+    classes = (data.get("service_rendu") or {}).get("classes") or []
+    minima = [c.get("note_minimale") for c in classes if isinstance(c, dict)]
+    if all(isinstance(m, int | float) for m in minima):
+        for index in range(1, len(minima)):
+            if minima[index] >= minima[index - 1]:
+                problems.append(
+                    _problem_at(
+                        source,
+                        ("service_rendu", "classes", index, "note_minimale"),
+                        f"les classes vont de la meilleure à la moins bonne : {minima[index]:g} "
+                        f"devrait être inférieur à {minima[index - 1]:g}",
+                    )
+                )
+    if minima and isinstance(minima[-1], int | float) and minima[-1] > 1:
+        problems.append(
+            _problem_at(
+                source,
+                ("service_rendu", "classes", len(minima) - 1, "note_minimale"),
+                f"la dernière classe reçoit les notes les plus basses : sa note minimale doit "
+                f"être 1 au plus, trouvé {minima[-1]:g}",
+            )
+        )
+    categories = (data.get("occupation") or {}).get("categories") or []
+    if categories and isinstance(categories[-1], dict) and categories[-1].get("conditions"):
+        problems.append(
+            _problem_at(
+                source,
+                ("occupation", "categories", len(categories) - 1, "conditions"),
+                "la dernière catégorie reçoit les ensembles qu'aucune autre ne retient : "
+                "elle n'a pas de conditions",
+                key=True,
+            )
+        )
+    return problems

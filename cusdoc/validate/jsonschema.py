@@ -1,0 +1,164 @@
+"""JSON Schemas for the editor, translated from the cerberus schemas of cusdoc.schema.
+
+VS Code's YAML extension reads them for completion, hover help and error squiggles. The
+check_with rules (one key per block, SIREN key, years within the period) have no JSON Schema
+form: `cusdoc check` remains the reference.
+"""
+
+import json
+from pathlib import Path
+
+from cusdoc.validate.schema import CHAPITRE, CONVENTION, SPECIAL_CHAPTERS
+from cusdoc.write import write_atomically
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+GENERATED = "Produit par « cusdoc schema » à partir de cusdoc/schema.py : ne pas modifier."
+
+TITLES = {
+    "convention": "content/convention.yml : l'organisme, la génération, les partenaires",
+    "chapitre": "Un chapitre de content/ : titre, introduction et sections",
+    "orientations": "content/orientations.yml : orientations stratégiques et programme d'actions",
+    "engagements": "content/engagements.yml : les engagements chiffrés, indicateur par indicateur",
+    "classement": "content/classement.yml : le classement des ensembles immobiliers",
+}
+
+TYPES = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer"},
+    "float": {"type": "number"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "dict": {"type": "object"},
+    "list": {"type": "array"},
+}
+
+# The cerberus rules translated; required is listed by the parent, check_with has no equivalent.
+RULES = {"type", "required", "allowed", "regex", "min", "max", "minlength", "empty", "schema"}
+RULES |= {"keysrules", "valuesrules", "meta", "check_with"}
+
+
+def json_schemas() -> dict[str, dict]:
+    """One JSON Schema per kind of content file: convention, chapitre and each special chapter."""
+    fields = {"convention": CONVENTION, "chapitre": CHAPITRE, **SPECIAL_CHAPTERS}
+    return {kind: document_schema(kind, schema) for kind, schema in fields.items()}
+
+
+def write_schemas(folder: Path) -> list[Path]:
+    """Write <kind>.schema.json for every kind into folder; the paths written, in kind order."""
+    outputs = {folder / f"{kind}.schema.json": dump(s) for kind, s in json_schemas().items()}
+    write_atomically(outputs)
+    return list(outputs)
+
+
+def dump(schema: dict) -> bytes:
+    """Stable JSON text: sorted keys, so that a regenerated file differs only where rules do."""
+    return (json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+
+
+def document_schema(kind: str, fields: dict) -> dict:
+    """The JSON Schema of a whole file, whose top level is the mapping of fields."""
+    return {
+        "$schema": DRAFT,
+        "$comment": GENERATED,
+        "title": TITLES[kind],
+        **translate({"type": "dict", "schema": fields}),
+    }
+
+
+def translate(rules: dict) -> dict:
+    """The JSON Schema of one cerberus rule set; a list of types becomes one branch per type."""
+    unknown = set(rules) - RULES
+    if unknown:
+        raise ValueError(f"no JSON Schema translation for cerberus rules {sorted(unknown)}")
+    kinds = rules.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    branches = [typed(rules, kind) for kind in kinds]
+    if len(branches) == 1:
+        result = branches[0]
+    elif all(set(b) == {"type"} for b in branches):
+        result = {"type": list(dict.fromkeys(b["type"] for b in branches))}
+    else:
+        result = {"anyOf": branches}
+    meta = rules.get("meta", {})
+    if meta.get("codes"):
+        result["enum"] = official_codes(meta["codes"])
+    description = meta.get("description")
+    return {**result, "description": description} if description else result
+
+
+def official_codes(kind: str) -> list[str]:
+    """Codes from the official geography, so that the editor completes them."""
+    from cusdoc.load.geography import load_geographie
+
+    geo = load_geographie()
+    codes = [*geo.departements, *geo.epci]
+    if kind == "engagement":
+        codes += ["organisme", *geo.regions]
+    return sorted(set(codes))
+
+
+def typed(rules: dict, kind: str | None) -> dict:
+    """One cerberus type with the rules that apply to values of that type."""
+    result = dict(TYPES[kind]) if kind else {}
+    if "allowed" in rules:
+        result["enum"] = list(rules["allowed"])
+    json_type = result.get("type")
+    for applies_to, rules_of in TYPED_RULES.items():
+        if json_type in (None, *applies_to):
+            result |= rules_of(rules)
+    return result
+
+
+def string_rules(rules: dict) -> dict:
+    """regex (a full match for cerberus, hence anchored) and empty: False."""
+    result = {}
+    if "regex" in rules:
+        result["pattern"] = f"^(?:{rules['regex']})$"
+    if rules.get("empty") is False:
+        result["minLength"] = 1
+    return result
+
+
+def number_rules(rules: dict) -> dict:
+    """min and max, both inclusive."""
+    names = {"min": "minimum", "max": "maximum"}
+    return {names[rule]: rules[rule] for rule in names if rule in rules}
+
+
+def array_rules(rules: dict) -> dict:
+    """minlength (or empty: False) and the rules of every item."""
+    result = {}
+    minimum = max(rules.get("minlength", 0), 1 if rules.get("empty") is False else 0)
+    if minimum:
+        result["minItems"] = minimum
+    if "schema" in rules:
+        result["items"] = translate(rules["schema"])
+    return result
+
+
+def object_rules(rules: dict) -> dict:
+    """Known fields (no others allowed) or key and value rules, and empty: False."""
+    result = {}
+    if "schema" in rules:
+        fields = rules["schema"]
+        result["properties"] = {name: translate(field) for name, field in fields.items()}
+        result["additionalProperties"] = False
+        required = [name for name, field in fields.items() if field.get("required")]
+        if required:
+            result["required"] = required
+    if "keysrules" in rules:
+        result["propertyNames"] = translate(rules["keysrules"])
+    if "valuesrules" in rules:
+        result["additionalProperties"] = translate(rules["valuesrules"])
+    if rules.get("empty") is False:
+        result["minProperties"] = 1
+    return result
+
+
+TYPED_RULES = {
+    ("string",): string_rules,
+    ("integer", "number"): number_rules,
+    ("array",): array_rules,
+    ("object",): object_rules,
+}

@@ -1,0 +1,393 @@
+"""The content schema, declared once as cerberus rules with a French description per field.
+
+Writers type the keys: they are French. `meta.description` documents each field.
+"""
+
+from cusdoc.load.catalogue import load_catalogue
+from cusdoc.model import CRITERES, OCCUPATION, TABLES_CLASSEMENT, TABLES_DONNEES
+
+YEAR = {"type": "integer", "min": 1900, "max": 2100}
+TEXT = {"type": "string", "empty": False}
+DATE = {"type": "date"}
+ID = {"type": "string", "regex": r"[a-z0-9]+(-[a-z0-9]+)*"}
+CODE = {"type": "string", "regex": r"[0-9][0-9AB][0-9]{0,3}|[0-9]{9}"}
+TEXTS = {"type": "list", "minlength": 1, "schema": TEXT}
+
+
+def field(
+    rules: dict, description: str, required: bool = False, codes: str | None = None, **more
+) -> dict:
+    """One field: its rules, its description and whether it must be there.
+
+    codes names the list of official codes the field takes (for editors' completion):
+    "territoires" (départements and EPCI) or "engagement" (also régions and « organisme »).
+    """
+    meta = {"description": description, **({"codes": codes} if codes else {})}
+    return {**rules, **more, "required": required, "meta": meta}
+
+
+def mapping(fields: dict, description: str, required: bool = False, **more) -> dict:
+    return field({"type": "dict", "schema": fields}, description, required, **more)
+
+
+def sequence(item: dict, description: str, required: bool = False, minlength: int = 1) -> dict:
+    return field({"type": "list", "schema": item, "minlength": minlength}, description, required)
+
+
+TABLEAU = mapping(
+    {
+        "titre": field(TEXT, "Titre du tableau", required=True),
+        "colonnes": field(TEXTS, "Intitulés des colonnes", required=True),
+        "largeurs": sequence(
+            {"type": "number", "min": 0.1}, "Largeurs relatives des colonnes, une par colonne"
+        ),
+        "lignes": sequence(
+            {"type": "list", "schema": {"type": ["string", "integer", "float"]}},
+            "Lignes du tableau, autant de cellules que de colonnes",
+            required=True,
+        ),
+        "source": field(TEXT, "Source des données, imprimée sous le tableau"),
+    },
+    "Tableau simple : titre, colonnes, lignes",
+)
+
+
+def blocs(description: str, tableau: bool = True, required: bool = False) -> dict:
+    """A list of prose blocks: paragraphs (strings), lists and, where allowed, tables."""
+    kinds = {
+        "liste": field(TEXTS, "Liste à puces"),
+        "liste_numerotee": field(TEXTS, "Liste numérotée"),
+    }
+    if tableau:
+        kinds["tableau"] = TABLEAU
+        kinds["tableau_calcule"] = field(
+            {"type": "string", "allowed": sorted([*TABLES_DONNEES, *TABLES_CLASSEMENT])},
+            "Tableau calculé à partir des données de content/donnees/",
+        )
+    block = {"type": ["string", "dict"], "empty": False, "check_with": "bloc", "schema": kinds}
+    return sequence(block, description, required)
+
+
+IDENTIFIANT = field(ID, "Identifiant pour les renvois §[id], unique")
+TERRITOIRES = sequence(
+    field(CODE, "Code d'un département ou SIREN d'un EPCI", codes="territoires"),
+    "Territoires concernés (codes), pour les zooms territoriaux",
+)
+
+
+def section(depth: int) -> dict:
+    fields = {
+        "id": IDENTIFIANT,
+        "titre": field(TEXT, "Titre de la section", required=True),
+        "contenu": blocs("Texte de la section"),
+        "territoires": TERRITOIRES,
+    }
+    if depth > 1:
+        fields["sections"] = sequence(section(depth - 1), "Sous-sections")
+    return {"type": "dict", "check_with": "section", "schema": fields}
+
+
+CHAPITRE = {
+    "titre": field(TEXT, "Titre du chapitre", required=True),
+    "introduction": blocs("Texte d'introduction du chapitre"),
+    "sections": sequence(section(3), "Sections du chapitre (trois niveaux au plus)", required=True),
+}
+
+ACTION = mapping(
+    {
+        "id": IDENTIFIANT,
+        "intitule": field(TEXT, "Intitulé de l'action", required=True),
+        "aujourd_hui": blocs("Situation actuelle", tableau=False, required=True),
+        "objectifs": blocs("Objectifs", tableau=False, required=True),
+        "moyens_et_etapes": blocs("Moyens et étapes", tableau=False, required=True),
+        "pilote": field(TEXT, "Service pilote", required=True),
+        "partenaires": field(TEXTS, "Partenaires associés"),
+        "calendrier": field(
+            {"type": ["integer", "string"], "check_with": "calendrier"},
+            "Année (2026) ou période (2025-2027) de réalisation",
+            required=True,
+        ),
+        "territoires": TERRITOIRES,
+    },
+    "Une action du programme",
+)
+
+ORIENTATIONS = {
+    "titre": field(TEXT, "Titre du chapitre", required=True),
+    "introduction": blocs("Texte d'introduction du chapitre"),
+    "orientations": sequence(
+        mapping(
+            {
+                "id": IDENTIFIANT,
+                "titre": field(TEXT, "Intitulé de l'orientation", required=True),
+                "contenu": blocs("Enjeux et ambitions de l'orientation", required=True),
+                "territoires": TERRITOIRES,
+                "actions": sequence(ACTION, "Programme d'actions de l'orientation", required=True),
+            },
+            "Une orientation stratégique",
+        ),
+        "Orientations stratégiques, chacune avec son programme d'actions",
+        required=True,
+    ),
+}
+
+YEAR_VALUES = {
+    "type": "dict",
+    "keysrules": {"type": "string", "regex": r"[0-9]{4}"},
+    "valuesrules": {"type": "number", "min": 0},
+}
+
+ENGAGEMENT = mapping(
+    {
+        "territoire": field(
+            {"type": "string"},
+            "Code du département, SIREN de l'EPCI, code de la région, ou « organisme »",
+            required=True,
+            codes="engagement",
+        ),
+        "reference": field(
+            {"type": "number", "min": 0},
+            "Valeur de référence, pour un indicateur dont la référence est déclarée",
+        ),
+        "source_reference": field(TEXT, "Source de la valeur de référence déclarée"),
+        "valeurs": field(YEAR_VALUES, "L'engagement de chaque année (« 2025: 150 »)", True),
+        "ventilations": field(
+            {"type": "dict", "valuesrules": YEAR_VALUES},
+            "Les déclinaisons (PLAI, PLUS, PLS, hors QPV…), année par année",
+        ),
+        "taux_cia": field(
+            {"type": "number", "min": 0, "max": 100},
+            "PS-1 : taux fixé par la convention intercommunale d'attribution, en %",
+        ),
+    },
+    "Les engagements d'un territoire",
+)
+
+ENGAGEMENTS = {
+    "titre": field(TEXT, "Titre du chapitre", required=True),
+    "introduction": blocs("Texte d'introduction du chapitre"),
+    "engagements": field(
+        {
+            "type": "dict",
+            "keysrules": {"type": "string", "allowed": list(load_catalogue())},
+            "valuesrules": {"type": "list", "minlength": 1, "schema": ENGAGEMENT},
+        },
+        "Par indicateur (PP-1, PS-1…), la liste des territoires et de leurs engagements",
+        required=True,
+    ),
+}
+
+BOUND = mapping(
+    {
+        "minimum": field({"type": "number"}, "Valeur minimale (incluse)"),
+        "maximum": field({"type": "number"}, "Valeur maximale (incluse)"),
+    },
+    "Bornes d'un indicateur d'occupation",
+)
+
+CLASSEMENT = {
+    "titre": field(TEXT, "Titre de l'annexe", required=True),
+    "introduction": blocs("Texte de présentation de la méthode"),
+    "service_rendu": mapping(
+        {
+            "ponderations": field(
+                {
+                    "type": "dict",
+                    "keysrules": {"type": "string", "allowed": list(CRITERES)},
+                    "valuesrules": {"type": "number", "min": 0},
+                },
+                "Poids de chaque critère dans la note de service rendu",
+                required=True,
+            ),
+            "classes": sequence(
+                mapping(
+                    {
+                        "classe": field(TEXT, "Nom court de la classe (A, B…)", required=True),
+                        "libelle": field(TEXT, "Libellé de la classe", required=True),
+                        "note_minimale": field(
+                            {"type": "number"}, "Note pondérée minimale de la classe", True
+                        ),
+                    },
+                    "Une classe de service rendu",
+                ),
+                "Les classes, de la meilleure à la moins bonne",
+                required=True,
+            ),
+        },
+        "Le classement selon le service rendu",
+        required=True,
+    ),
+    "occupation": mapping(
+        {
+            "categories": sequence(
+                mapping(
+                    {
+                        "categorie": field(TEXT, "Nom de la catégorie", required=True),
+                        "conditions": field(
+                            {
+                                "type": "dict",
+                                "keysrules": {
+                                    "type": "string",
+                                    "allowed": list(OCCUPATION),
+                                },
+                                "valuesrules": BOUND,
+                            },
+                            "Conditions sur les indicateurs d'occupation ; la dernière catégorie "
+                            "n'en a pas",
+                        ),
+                        "au_moins": field(
+                            {"type": "integer", "min": 1},
+                            "Nombre de conditions qui doivent être remplies (toutes par défaut)",
+                        ),
+                    },
+                    "Une catégorie d'occupation",
+                ),
+                "Les catégories, dans l'ordre où elles sont essayées",
+                required=True,
+            )
+        },
+        "Les catégories d'occupation sociale",
+        required=True,
+    ),
+}
+
+FORMES = ["OPH", "ESH", "coopérative", "SEM"]
+VOLETS = ["logements_foyers", "accession"]
+PARTIES = ["État", "organisme", "département", "EPCI"]
+STATUTS = ["signataire", "associé"]
+
+CONVENTION = {
+    "organisme": mapping(
+        {
+            "raison_sociale": field(TEXT, "Raison sociale", required=True),
+            "sigle": field(TEXT, "Sigle usuel"),
+            "forme": field(
+                {"type": "string", "allowed": FORMES}, "Catégorie d'organisme", required=True
+            ),
+            "siren": field(
+                {"type": "string", "check_with": "siren"}, "Numéro SIREN (9 chiffres)", True
+            ),
+            "siege": mapping(
+                {
+                    "adresse": field(TEXT, "Voie", required=True),
+                    "code_postal": field(
+                        {"type": "string", "regex": r"[0-9]{5}"}, "Code postal", required=True
+                    ),
+                    "commune": field(
+                        {"type": "string", "regex": r"[0-9][0-9AB][0-9]{3}"},
+                        "Code Insee de la commune",
+                        required=True,
+                    ),
+                },
+                "Adresse du siège",
+                required=True,
+            ),
+            "rattachement": field(CODE, "Collectivité de rattachement d'un OPH (code)"),
+        },
+        "L'organisme HLM qui conclut la convention",
+        required=True,
+    ),
+    "generation": mapping(
+        {
+            "date_effet": field(DATE, "Date d'effet (AAAA-MM-JJ)", required=True),
+            "premiere_annee": field(YEAR, "Première année d'engagement", required=True),
+            "derniere_annee": field(YEAR, "Dernière année d'engagement", required=True),
+            "annee_reference": field(YEAR, "Année des valeurs de référence", required=True),
+        },
+        "La génération de la convention et sa période",
+        required=True,
+    ),
+    "plan_strategique_patrimoine": mapping(
+        {
+            "date_approbation": field(DATE, "Date d'approbation (AAAA-MM-JJ)", required=True),
+            "instance": field(TEXT, "Instance qui l'a approuvé", required=True),
+            "periode": field(
+                {"type": "string", "regex": r"[0-9]{4}-[0-9]{4}"}, "Période couverte (AAAA-AAAA)"
+            ),
+        },
+        "Le plan stratégique de patrimoine (CCH L. 411-9)",
+        required=True,
+    ),
+    "territoires": sequence(
+        mapping(
+            {
+                "code": field(
+                    CODE, "Code du département ou SIREN de l'EPCI", True, codes="territoires"
+                ),
+                "statut": field(
+                    {"type": "string", "allowed": STATUTS}, "Signataire ou associé", required=True
+                ),
+                "date_consultation": field(
+                    DATE, "Date de la réunion de consultation du partenaire (AAAA-MM-JJ)"
+                ),
+                "contact": mapping(
+                    {
+                        "nom": field(TEXT, "Prénom et nom", required=True),
+                        "fonction": field(TEXT, "Fonction"),
+                        "courriel": field(TEXT, "Adresse électronique"),
+                        "telephone": field(TEXT, "Téléphone"),
+                    },
+                    "L'interlocuteur de l'organisme pour ce partenaire",
+                ),
+            },
+            "Un territoire",
+        ),
+        "Départements (code) et EPCI (SIREN) où l'organisme a du patrimoine",
+        required=True,
+    ),
+    "signataires": sequence(
+        mapping(
+            {
+                "partie": field(
+                    {"type": "string", "allowed": PARTIES}, "Partie représentée", required=True
+                ),
+                "territoire": field(CODE, "Code du département ou de l'EPCI", codes="territoires"),
+                "fonction": field(
+                    TEXT, "Qualité du signataire (« Le préfet de la région … »)", required=True
+                ),
+                "nom": field(TEXT, "Prénom et nom", required=True),
+            },
+            "Un bloc de signature",
+        ),
+        "Les signataires, dans l'ordre des blocs de signature",
+        required=True,
+        minlength=2,
+    ),
+    "lieu_signature": field(TEXT, "Ville de signature", required=True),
+    "secret_statistique": field(
+        {"type": "integer", "min": 1},
+        "Seuil du secret statistique : un effectif de ménages inférieur est masqué (5 par défaut)",
+    ),
+    "volets": sequence(
+        {"type": "string", "allowed": VOLETS},
+        "Les volets facultatifs de la convention : logements_foyers, accession",
+    ),
+    "visas": field(TEXTS, "Visas ajoutés à ceux du code de la construction et de l'habitation"),
+    "chapitres": sequence(
+        {"type": "string", "regex": r"[a-z0-9_]+"},
+        "Les chapitres, dans l'ordre : noms des fichiers de content/",
+        required=True,
+    ),
+}
+
+REQUIRED_CHAPTERS = {
+    "etat_des_lieux": "l'état des lieux",
+    "orientations": "les orientations stratégiques et le programme d'actions",
+    "politique_patrimoniale": "la politique patrimoniale et d'investissement",
+    "gestion_sociale": "le cahier des charges de gestion sociale",
+    "qualite_service": "les engagements de qualité de service",
+}
+
+# The chapters whose shape is not the generic one (titre, introduction, sections).
+SPECIAL_CHAPTERS = {
+    "orientations": ORIENTATIONS,
+    "engagements": ENGAGEMENTS,
+    "classement": CLASSEMENT,
+}
+
+
+def schema_for(name: str) -> dict:
+    """The cerberus schema of a content file."""
+    if name == "convention":
+        return CONVENTION
+    return SPECIAL_CHAPTERS.get(name, CHAPITRE)
