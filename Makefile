@@ -40,8 +40,8 @@ bench: $(STAMP) ## Mesure les temps de vérification, de production et de calcul
 	$(BIN)/python bench/indicateurs.py
 	$(BIN)/python bench/extraits.py
 
-reference: $(STAMP) ## Régénère le document Word de référence (templates/reference.docx)
-	$(BIN)/python scripts/make_reference_docx.py templates/reference.docx
+reference: $(STAMP) ## Régénère le document Word de référence (cusdoc/templates/reference.docx)
+	$(BIN)/python scripts/make_reference_docx.py cusdoc/templates/reference.docx
 
 docs: $(STAMP) ## Construit le site de documentation (build/site/), sans aucun avertissement
 	$(BIN)/python scripts/make_docs.py

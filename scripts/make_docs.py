@@ -216,12 +216,12 @@ def content_files() -> dict[str, tuple[str, dict]]:
 
 
 def schema_page() -> str:
-    """docs/reference/schema.md: every field of every content file, from cusdoc/schema.py."""
+    """docs/reference/schema.md: every field of every content file, from cusdoc/validate/schema.py."""
     files = content_files()
     lines = [
         "# Référence du schéma",
         "",
-        "*Page produite par `scripts/make_docs.py` à partir de `cusdoc/schema.py` : ne la "
+        "*Page produite par `scripts/make_docs.py` à partir de `cusdoc/validate/schema.py` : ne la "
         "modifiez pas à la main, modifiez le schéma puis lancez `make docs`.*",
         "",
         PATH_HELP,

@@ -7,7 +7,7 @@ content/gestion_sociale.yml) are reproduced exactly, by allocation rather than s
 logements by EPCI, commune and QPV quartier, financing and DPE classes by département, F/G by
 EPCI, rooms, construction periods, collectif/individuel, accessible logements, the 428 ensembles
 and their classes, occupation rates, and the attributions of 2021 to 2023. Everything else
-follows the generic distributions of cusdoc.synthetic.
+follows the generic distributions of tests/synthetic.py.
 
 Two classifications of the prose are not columns of the files; the data reproduce them under
 these rules, which the indicators should follow:

@@ -1,6 +1,6 @@
-"""Build templates/reference.docx: pandoc's reference document restyled for a French convention.
+"""Build cusdoc/templates/reference.docx: pandoc's reference document restyled for a French convention.
 
-Usage: python scripts/make_reference_docx.py templates/reference.docx
+Usage: python scripts/make_reference_docx.py cusdoc/templates/reference.docx
 The result is committed so that writers can also restyle it in Word or LibreOffice.
 """
 

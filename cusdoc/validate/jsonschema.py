@@ -12,7 +12,7 @@ from cusdoc.validate.schema import CHAPITRE, CONVENTION, SPECIAL_CHAPTERS
 from cusdoc.write import write_atomically
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-GENERATED = "Produit par « cusdoc schema » à partir de cusdoc/schema.py : ne pas modifier."
+GENERATED = "Produit par « cusdoc schema » à partir de cusdoc/validate/schema.py : ne pas modifier."
 
 TITLES = {
     "convention": "content/convention.yml : l'organisme, la génération, les partenaires",
