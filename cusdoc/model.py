@@ -23,7 +23,12 @@ GENERATED_IDS = {
     "presentation": "partie produite par cusdoc",
     "signatures": "partie produite par cusdoc",
 }
-GENERATED_PREFIXES = {"indicateur-": "section produite pour chaque indicateur"}
+INDICATEUR = "indicateur-"  # + the indicator's id in lower case: its section
+GENERATED_PREFIXES = {INDICATEUR: "section produite pour chaque indicateur"}
+
+
+def indicator_section_id(indicateur_id: str) -> str:
+    return INDICATEUR + indicateur_id.lower()
 
 
 # The vocabulary of the content that the later stages implement.

@@ -17,6 +17,7 @@ from cusdoc.model import (
     Table,
     cumulative,
     cumulative_periods,
+    indicator_section_id,
     niveau_of,
     years,
 )
@@ -128,14 +129,15 @@ def indicator_sections(
     sections: list[Section] = []
     for ligne in lignes:
         indicateur = ligne.indicateur
-        if not sections or sections[-1].id != f"indicateur-{indicateur.id.lower()}":
+        ident = indicator_section_id(indicateur.id)
+        if not sections or sections[-1].id != ident:
             intitule = f"*{indicateur.intitule}*"
             if indicateur.a_verifier:
                 intitule += "^[Formulation à confirmer sur Légifrance avant signature.]"
             blocs = [Paragraph(intitule), Paragraph(f"**Engagement :** {indicateur.engagement}")]
             sections.append(
                 Section(
-                    f"indicateur-{indicateur.id.lower()}",
+                    ident,
                     f"{numero}.{len(sections) + 1}",
                     f"{indicateur.id} — {indicateur.titre}",
                     2,

@@ -6,6 +6,8 @@ with its file, line and column instead of failing somewhere in a computation.
 
 import codecs
 import csv
+import hashlib
+import os
 import re
 import tempfile
 from contextlib import contextmanager
@@ -210,7 +212,17 @@ class Data:
 
 
 def load_data(root: Path) -> tuple[Data, list[Problem]]:
-    """Every data file of content/donnees/ as a typed DuckDB table; problems for what is wrong."""
+    """Every data file of content/donnees/ as a typed DuckDB table; problems for what is wrong.
+
+    Data that passed its checks once is kept, typed, in build/.cache/donnees/ under the digest
+    of its files: a writer who changes only text does not pay for reading the CSV again.
+    """
+    cached = _cache_path(root)
+    if cached is not None and cached.is_file():
+        try:
+            return Data(duckdb.connect(str(cached), read_only=True)), []
+        except duckdb.Error:
+            pass  # an unreadable cache is made again
     # In memory, DuckDB would checkpoint after the raw tables are dropped: a second of work
     # for nothing at 550 000 logements.
     db = duckdb.connect(config={"checkpoint_threshold": "100GB"})
@@ -220,7 +232,48 @@ def load_data(root: Path) -> tuple[Data, list[Problem]]:
         problems += _load_dataset(db, root, dataset, aliases.get(dataset.name, {}))
     if not problems:
         _derive(db)
+        if cached is not None:
+            _keep(db, cached)
     return Data(db), problems
+
+
+def _cache_path(root: Path) -> Path | None:
+    """build/.cache/donnees/<digest of the data files, the column names and cusdoc>.duckdb."""
+    from cusdoc import __version__
+
+    digest = hashlib.blake2b(f"{__version__} {duckdb.__version__}".encode(), digest_size=16)
+    folder = root / DATA_DIR
+    files = [folder / f"{d.name}.csv" for d in DATASETS] + [folder / "colonnes.yml"]
+    files += [PACKAGE_DATA / name for name in ("colonnes.yml", "communes.csv", "epci.csv")]
+    for path in files:
+        digest.update(path.name.encode() + b"\0")
+        try:
+            with path.open("rb") as f:
+                while chunk := f.read(CHUNK):
+                    digest.update(chunk)
+        except FileNotFoundError:
+            digest.update(b"-")
+        except OSError:
+            return None
+    return root / "build" / ".cache" / "donnees" / f"{digest.hexdigest()}.duckdb"
+
+
+def _keep(db, path: Path) -> None:
+    """Copy the typed tables into the cache file; a cache that cannot be written is skipped."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("*.duckdb*"):
+            old.unlink(missing_ok=True)  # one data set at a time: the previous one is stale
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        db.execute(f"ATTACH '{tmp}' AS kept")
+        for (table,) in db.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall():
+            db.execute(f"CREATE TABLE kept.{table} AS SELECT * FROM {table}")
+        db.execute("DETACH kept")
+        os.replace(tmp, path)
+    except (OSError, duckdb.Error):
+        return
 
 
 GEOGRAPHY = {

@@ -1,0 +1,5 @@
+"""python -m cusdoc: the command line."""
+
+from cusdoc.cli import main
+
+main()
