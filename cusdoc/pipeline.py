@@ -15,7 +15,7 @@ from cusdoc.errors import ContentError, CusdocError
 from cusdoc.load.content import Content, load_content
 from cusdoc.load.data import Data, data_present, load_data
 from cusdoc.load.geography import Geographie, load_geographie
-from cusdoc.model import Convention, Partenaire
+from cusdoc.model import Convention, EngagementContext, Partenaire
 
 ORGANISATION = None  # the scope of the whole convention; a partner's code otherwise
 
@@ -28,7 +28,7 @@ class Project:
     content: Content
     geo: Geographie
     data: Data | None
-    calculs: object  # cusdoc.compute.Calculs
+    context: EngagementContext  # the organisation's references and stock, per territory
     partenaires: list[Partenaire]
 
     @property
@@ -73,12 +73,12 @@ def check(root: Path) -> Project:
     if data is not None:
         problems += check_data(data, content.settings.annee_reference)
         calculs = compute(data, content)
+    context = engagement_context(content, geo, calculs)
     if not problems and "engagements" in content.sources:
-        context = engagement_context(content, geo, calculs)
         problems += check_engagements(content.sources["engagements"], load_catalogue(), context)
     if problems:
         raise ContentError(problems)
-    return Project(root, content, geo, data, calculs, partenaires(content.convention, geo))
+    return Project(root, content, geo, data, context, partenaires(content.convention, geo))
 
 
 def document(project: Project, code: str | None = ORGANISATION) -> Convention:
@@ -95,7 +95,7 @@ def document(project: Project, code: str | None = ORGANISATION) -> Convention:
             data = data.territory(partenaire.nature, partenaire.code)
         tables = compute_tables(data, project.content, project.geo.names)
     version = git.version(project.root) if partenaire is not None else None
-    return assemble(project.content, project.geo, project.calculs, tables, partenaire, version)
+    return assemble(project.content, project.geo, project.context, tables, partenaire, version)
 
 
 def prepare(root: Path, scopes: Sequence[str | None] = (ORGANISATION,)) -> list[Convention]:

@@ -66,7 +66,7 @@ def engagement_context(content: Content, geo: Geographie, calculs: Calculs) -> E
 def assemble(
     content: Content,
     geo: Geographie,
-    calculs: Calculs,
+    context: EngagementContext,
     tables: dict[str, Table],
     partenaire: Partenaire | None = None,
     version: dict | None = None,
@@ -74,13 +74,12 @@ def assemble(
     """The document of one scope: the convention, or with a partner, its extract (the partner's
     chapters, zooms and commitments only).
 
-    calculs holds the organisation's references and stock, which the commitments are laid out
+    context holds the organisation's references and stock, which the commitments are laid out
     with; tables, the computed tables of the scope's territory.
     """
     data = content.convention
     settings = content.settings
     organisme = data["organisme"]
-    context = engagement_context(content, geo, calculs)
     catalogue = load_catalogue()
     names = [n for n in data["chapitres"] if partenaire is None or n in CHAPITRES_EXTRAIT]
     # Annexes keep their own title (« Annexe — … ») and take no number; chapter 1 of the
