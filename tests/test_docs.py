@@ -88,3 +88,19 @@ def test_site_builds_strictly(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr
     assert (tmp_path / "reference" / "schema" / "index.html").exists()
+
+
+def test_architecture_page_names_every_module_and_only_existing_ones():
+    import re
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    page = (repo / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`(cusdoc/[\w/]+\.py)`", page))
+    modules = {
+        str(p.relative_to(repo))
+        for p in (repo / "cusdoc").rglob("*.py")
+        if p.name != "__main__.py" and not (p.name == "__init__.py" and p.stat().st_size == 0)
+    }
+    assert modules - named == set(), "modules missing from docs/architecture.md"
+    assert named - modules == set(), "docs/architecture.md names modules that do not exist"
