@@ -215,16 +215,39 @@ def suivi_command(projet: Path, avant: str | None, apres: str | None) -> None:
 def init_command(dossier: Path) -> None:
     """Crée le dépôt de la convention d'un nouvel organisme, prêt à vérifier et produire.
 
-    Le dossier reçoit un contenu d'exemple commenté (content/), un Makefile, l'intégration
-    continue (GitHub Actions et GitLab), les schémas pour l'éditeur et la configuration
-    pre-commit.
+    Le dossier reçoit un contenu d'exemple commenté (content/), un Makefile qui installe
+    cusdoc à cette version, l'intégration continue (GitHub Actions et GitLab), les schémas pour
+    l'éditeur et la configuration pre-commit ; il devient un dépôt git (branche main) dont le
+    premier commit contient le tout.
 
     Exemple : cusdoc init ../ma-convention
     """
-    from cusdoc.scaffold import init_project
+    from cusdoc.errors import CusdocError
+    from cusdoc.scaffold import BRANCH, init_project, init_repository
 
     init_project(dossier)
-    click.echo(f"Dépôt créé : {dossier}. Ensuite : cd {dossier} && make convention")
+    try:
+        commit, author, fallback = init_repository(dossier)
+    except CusdocError as error:
+        raise CusdocError(
+            f"Fichiers écrits dans {dossier}, mais le dépôt git n'a pas pu être créé : "
+            f"{error.message}\nCréez-le vous-même : cd {dossier} && git init && git add -A "
+            "&& git commit"
+        ) from error
+    click.echo(
+        f"Dépôt git créé : {dossier} (branche {BRANCH}), premier commit {commit} de {author}."
+    )
+    if fallback:
+        click.echo(
+            "Aucune identité git n'est configurée : ce commit porte celle de cusdoc. Pour les "
+            'suivants : git config --global user.name "Prénom Nom" et git config --global '
+            "user.email adresse@organisme.fr"
+        )
+    click.echo(
+        "Remplacez d'abord l'organisme et les territoires d'exemple de content/convention.yml "
+        ": cusdoc check signale la raison sociale et le SIREN d'exemple tant qu'ils restent."
+    )
+    click.echo(f"Ensuite : cd {dossier} && make convention")
 
 
 @main.command("schema")

@@ -25,7 +25,7 @@ def git_bytes(root: Path, *args: str) -> bytes:
     try:
         result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
     except OSError as e:
-        raise CusdocError(f"git n'a pas pu être lancé ({e.strerror}) : installez git") from e
+        raise CusdocError("git est introuvable : installez git pour cette commande") from e
     if result.returncode != 0:
         message = result.stderr.decode(errors="replace").strip()
         raise CusdocError(f"git {' '.join(args)} a échoué : {message}")

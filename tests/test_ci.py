@@ -6,8 +6,6 @@ from click.testing import CliRunner
 from cusdoc import SKELETON as MODELE
 from cusdoc.cli import github_annotation, main
 from cusdoc.errors import Problem
-from cusdoc.pipeline import check
-from cusdoc.scaffold import init_project
 from tests.conftest import project_with
 
 
@@ -37,22 +35,3 @@ def test_ci_templates_run_the_check_the_build_and_the_comment():
     gitlab = yaml.safe_load((MODELE / "ci" / "gitlab-ci.yml").read_text(encoding="utf-8"))
     assert gitlab["production"]["artifacts"]["paths"] == ["build/"]
     assert any("cusdoc diff" in line for line in gitlab["production"]["script"])
-
-
-def test_init_creates_a_project_that_passes_the_check(tmp_path):
-    target = tmp_path / "nouvelle"
-    written = init_project(target)
-    names = {p.relative_to(target).as_posix() for p in written}
-    assert {
-        "Makefile",
-        ".gitignore",
-        ".pre-commit-config.yaml",
-        ".gitlab-ci.yml",
-        ".github/workflows/convention.yml",
-        "content/convention.yml",
-        "schemas/convention.schema.json",
-    } <= names
-    assert "{cusdoc_source}" not in (target / "Makefile").read_text(encoding="utf-8")
-    assert check(target).summary.startswith("Contenu valide")
-    result = CliRunner().invoke(main, ["init", str(target)])
-    assert result.exit_code == 1 and "n'est pas vide" in result.stderr

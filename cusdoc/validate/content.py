@@ -2,12 +2,15 @@
 
 import datetime
 import difflib
+import functools
 import re
 
 import cerberus
+import yaml
 from cerberus import errors as cerrors
 from cerberus.schema import DefinitionSchema
 
+from cusdoc import SKELETON
 from cusdoc.errors import Problem
 from cusdoc.load.content import Content, Path_, Source, dotted
 from cusdoc.load.geography import Geographie
@@ -118,6 +121,7 @@ def validate_content(content: Content, geo: Geographie, complete: bool = True) -
     if convention and isinstance(convention.data, dict):
         problems += _check_convention(convention, geo, periode)
         problems += _check_chapters(convention)
+        problems += check_placeholder_identity(convention)
     problems += _check_ids_and_refs(content, complete)
     problems += _check_tables(content)
     if "classement" in content.sources:
@@ -420,6 +424,35 @@ def _check_chapters(source: Source) -> list[Problem]:
                 )
             )
     return problems
+
+
+# The identity fields that `cusdoc init` fills with example values, as the message names them.
+IDENTITY = {"raison_sociale": "la raison sociale", "siren": "le SIREN"}
+
+
+@functools.cache
+def skeleton_identity() -> dict[str, str]:
+    """The example raison sociale and SIREN of the skeleton's content/convention.yml."""
+    text = (SKELETON / "content" / "convention.yml").read_text(encoding="utf-8")
+    organisme = yaml.safe_load(text)["organisme"]
+    return {key: organisme[key] for key in IDENTITY}
+
+
+def check_placeholder_identity(source: Source) -> list[Problem]:
+    """The organisation still bears the example identity that `cusdoc init` wrote."""
+    organisme = source.data.get("organisme")
+    if not isinstance(organisme, dict):
+        return []
+    return [
+        _problem_at(
+            source,
+            ("organisme", key),
+            f"{describe(example)} est la valeur d'exemple du modèle cusdoc init : "
+            f"remplacez-la par {IDENTITY[key]} de l'organisme",
+        )
+        for key, example in skeleton_identity().items()
+        if organisme.get(key) == example
+    ]
 
 
 def walk(data, path: Path_ = ()):
