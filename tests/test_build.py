@@ -1,14 +1,16 @@
 """Building: reproducible bytes, and a failed build never touches the last good deliverables."""
 
+import datetime
 import shutil
 from pathlib import Path
 
+import docx
 import pytest
 
 from cusdoc import TEMPLATES
 from cusdoc.errors import ContentError, ToolError
-from cusdoc.pipeline import build, source_date_epoch
-from tests.conftest import EPOCH, PROJETS, REPO, copy_project
+from cusdoc.pipeline import build
+from tests.conftest import EPOCH, PROJETS, copy_project
 
 
 @pytest.fixture
@@ -35,7 +37,10 @@ def test_two_builds_give_identical_bytes(minimal):
 def test_source_date_epoch_changes_the_stamp(minimal, monkeypatch):
     docx_2026 = build(minimal, ("docx",))[0].read_bytes()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01
-    assert build(minimal, ("docx",))[0].read_bytes() != docx_2026
+    path = build(minimal, ("docx",))[0]
+    assert path.read_bytes() != docx_2026
+    created = docx.Document(path).core_properties.created
+    assert created == datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
 
 
 def test_broken_content_leaves_previous_deliverables_untouched(minimal):
@@ -62,11 +67,6 @@ def test_failure_in_the_last_export_writes_nothing(minimal):
         build(minimal, ("docx", "pdf"))
     assert _snapshot(minimal / "build") == before  # the DOCX made before the PDF failed too
     assert not list((minimal / "build").rglob("*.tmp"))
-
-
-def test_source_date_epoch_falls_back_to_the_last_commit(monkeypatch):
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    assert source_date_epoch(REPO) > 1_700_000_000
 
 
 def test_unwritable_build_folder_is_a_french_error(minimal):

@@ -16,7 +16,7 @@ def test_check_reports_exact_french_messages(case, tmp_path):
     root = project_with(case, tmp_path)
     result = CliRunner().invoke(main, ["-C", str(root), "check"])
     assert result.exit_code == 1
-    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert type(result.exception) is SystemExit
     assert result.stderr == (PROJETS / case / "attendu.txt").read_text(encoding="utf-8")
     assert "Traceback" not in result.output
 
