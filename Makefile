@@ -35,10 +35,8 @@ lint: $(STAMP) ## Vérifie le style du code (ruff)
 golden: $(STAMP) ## Régénère le Markdown de référence des tests (tests/golden/)
 	$(BIN)/python -m tests.regenerate_golden
 
-bench: $(STAMP) ## Mesure les temps de vérification, de production et de calcul des indicateurs
+bench: $(STAMP) ## Mesure les cibles de temps : production, vérification, extraits, indicateurs
 	$(BIN)/python bench/run.py
-	$(BIN)/python bench/indicateurs.py
-	$(BIN)/python bench/extraits.py
 
 reference: $(STAMP) ## Régénère le document Word de référence (cusdoc/templates/reference.docx)
 	$(BIN)/python scripts/make_reference_docx.py cusdoc/templates/reference.docx

@@ -6,6 +6,7 @@ Targets of the issue « Engagements chiffrés »: 550 000 logements (the largest
 in a fresh process so that its peak memory is its own.
 """
 
+import importlib
 import json
 import resource
 import subprocess
@@ -14,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parent.parent
+
 SCALES = [
     # (name, logements, attributions, target seconds, target memory in MB or None)
     ("grand groupe", 550_000, 60_000, 3.0, 1024),
@@ -21,31 +24,38 @@ SCALES = [
 ]
 
 
+def synthetic():
+    """The seeded data generator of the tests."""
+    sys.path.insert(0, str(REPO))
+    return importlib.import_module("tests.synthetic")
+
+
 def generate(root: Path, logements: int, attributions: int) -> float:
     from cusdoc.load.geography import load_geographie
-    from tests.synthetic import Commune, generate
 
+    generator = synthetic()
     geo = load_geographie()
-    communes = [Commune(code) for code in geo.communes]  # a national spread, equal weights
+    # a national spread, equal weights
+    communes = [generator.Commune(code) for code in geo.communes]
     start = time.perf_counter()
-    generate(root / "content" / "donnees", communes, logements, [2022, 2023], 2026, attributions)
+    generator.generate(
+        root / "content" / "donnees", communes, logements, [2022, 2023], 2026, attributions
+    )
     return time.perf_counter() - start
 
 
 def measure(root: str) -> None:
     """Child process: load and compute, print seconds and peak memory as JSON."""
-    from cusdoc.compute import compute
+    from cusdoc.compute.references import compute_references
     from cusdoc.load.data import load_data
 
     start = time.perf_counter()
-    db, problems = load_data(Path(root))
+    data, problems = load_data(Path(root))
     assert not problems, problems[:3]
-    calculs, _ = compute(db, 2023, {}, None)
+    references, _ = compute_references(data, 2023)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        json.dumps({"seconds": seconds, "memory_mb": peak, "references": len(calculs.references)})
-    )
+    print(json.dumps({"seconds": seconds, "memory_mb": peak, "references": len(references)}))
 
 
 def main() -> int:
