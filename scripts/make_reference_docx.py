@@ -1,4 +1,4 @@
-"""Build cusdoc/templates/reference.docx: pandoc's reference document restyled for a French convention.
+"""Build cusdoc/templates/reference.docx: pandoc's reference document, restyled for a convention.
 
 Usage: python scripts/make_reference_docx.py cusdoc/templates/reference.docx
 The result is committed so that writers can also restyle it in Word or LibreOffice.
@@ -67,11 +67,13 @@ def table_style(document, name: str, borders: bool):
         f'<w:{e} w:val="{"single" if borders else "nil"}" w:sz="4" w:space="0" w:color="969696"/>'
         for e in ("top", "left", "bottom", "right", "insideH", "insideV")
     )
+    # No top or bottom cell margin: with the 1.8 pt before and after of « Table Text », a row
+    # is as high as in the PDF (4 pt of inset around a line measured from cap height).
     element.append(
         parse_xml(
             f"<w:tblPr {nsdecls('w')}><w:tblBorders>{edges}</w:tblBorders>"
-            '<w:tblCellMar><w:top w:w="40" w:type="dxa"/><w:left w:w="85" w:type="dxa"/>'
-            '<w:bottom w:w="40" w:type="dxa"/><w:right w:w="85" w:type="dxa"/></w:tblCellMar>'
+            '<w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="85" w:type="dxa"/>'
+            '<w:bottom w:w="0" w:type="dxa"/><w:right w:w="85" w:type="dxa"/></w:tblCellMar>'
             "</w:tblPr>"
         )
     )
@@ -93,6 +95,10 @@ def main(target: Path) -> None:
     section.left_margin = section.right_margin = Cm(2)
     section.top_margin, section.bottom_margin = Cm(2.4), Cm(2.2)
     section.header_distance = section.footer_distance = Cm(1)
+    # Footnotes numbered through the document (pandoc's default restarts them each section,
+    # which LibreOffice reads as « per chapter »).
+    for restart in section._sectPr.iter(qn("w:numRestart")):
+        restart.set(qn("w:val"), "continuous")
 
     styles = document.styles
     defaults = styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
@@ -107,10 +113,25 @@ def main(target: Path) -> None:
         set_font(styles[name], 10.5)
     for name in ("Body Text", "First Paragraph"):
         styles[name].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-        styles[name].paragraph_format.space_after = Pt(6)
+        # The PDF's rhythm (convention.typ), whose spacings run from a line's baseline to the
+        # next one's cap height: lines 1.31 em apart (Word's single spacing for Arial is
+        # 1.15 em), paragraphs 1.64 em apart, baseline to baseline. The space goes before a
+        # paragraph, so that one also separates it from a table above.
+        styles[name].paragraph_format.space_before = Pt(3.5)
+        styles[name].paragraph_format.space_after = Pt(0)
+        styles[name].paragraph_format.line_spacing = 1.1375
+    # Items of a tight list are as far apart as lines in the PDF, plus a little.
+    styles["Compact"].paragraph_format.space_before = Pt(0)
+    styles["Compact"].paragraph_format.space_after = Pt(1.8)
     cell_text = styles.add_style("Table Text", WD_STYLE_TYPE.PARAGRAPH)
     cell_text.base_style = styles["Compact"]
     set_font(cell_text, 9)
+    cell_text.paragraph_format.line_spacing = 1.0
+    cell_text.paragraph_format.space_before = cell_text.paragraph_format.space_after = Pt(1.8)
+    # Columns are as wide as their longest word: table text is never hyphenated, as in the PDF.
+    cell_text.element.get_or_add_pPr().find(qn("w:spacing")).addprevious(
+        parse_xml(f"<w:suppressAutoHyphens {nsdecls('w')}/>")
+    )
     for level, size in ((1, 17), (2, 13), (3, 11.5), (4, 10.5)):
         style = styles[f"Heading {level}"]
         set_font(style, size, bold=True, italic=level == 4, color=BLUE)
@@ -118,14 +139,42 @@ def main(target: Path) -> None:
         style.paragraph_format.space_before = Pt(18 if level < 3 else 12)
         style.paragraph_format.space_after = Pt(8)
     styles["Heading 1"].paragraph_format.page_break_before = True
+    styles["Heading 1"].paragraph_format.space_before = Pt(0)  # at the top of its page
+    # The title page of the PDF (convention.typ), whose blue rules cusdoc draws around these.
     set_font(styles["Title"], 26, bold=True, color=BLUE)
-    set_font(styles["Subtitle"], 15, color=None)
+    set_font(styles["Subtitle"], 15, bold=False, italic=False, color=RGBColor(0, 0, 0))
     for name in ("Title", "Subtitle"):
-        styles[name].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    styles["Title"].paragraph_format.space_before = Pt(180)
+        style = styles[name]
+        style.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        style.paragraph_format.space_before = Pt(0)
+        style.paragraph_format.space_after = Pt(0)
+        p_pr = style.element.get_or_add_pPr()
+        for old in p_pr.findall(qn("w:pBdr")):
+            p_pr.remove(old)
+        p_pr.find(qn("w:spacing")).addprevious(
+            parse_xml(f"<w:suppressAutoHyphens {nsdecls('w')}/>")
+        )
+    styles["Subtitle"].paragraph_format.space_before = Pt(9)
+    for name in ("Title", "Subtitle"):  # no letter spacing, capitals or kerning of the theme
+        rpr = styles[name].element.rPr
+        for old in [c for c in rpr if c.tag in (qn("w:spacing"), qn("w:caps"), qn("w:kern"))]:
+            rpr.remove(old)
     set_font(styles["Table Caption"], 9.5, bold=True, italic=False, color=BLUE)
+    styles["Table Caption"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    styles["Table Caption"].paragraph_format.space_before = Pt(8)
+    styles["Table Caption"].paragraph_format.space_after = Pt(4)
     styles["Table Caption"].paragraph_format.keep_with_next = True
     set_font(styles["TOC Heading"], 17, bold=True, color=BLUE)
+    for level in (1, 2):  # the entries cusdoc writes in the table of contents
+        entry = styles.add_style(f"TOC {level}", WD_STYLE_TYPE.PARAGRAPH)
+        entry.element.set(qn("w:styleId"), f"TOC{level}")  # Word's own, built-in style
+        del entry.element.attrib[qn("w:customStyle")]
+        entry.element.find(qn("w:name")).set(qn("w:val"), f"toc {level}")
+        entry.base_style = styles["Normal"]
+        set_font(entry, 10.5)
+        entry.paragraph_format.space_before = Pt(5 if level == 1 else 0)
+        entry.paragraph_format.space_after = Pt(1)
+        entry.paragraph_format.left_indent = Cm(0 if level == 1 else 0.6)
 
     source = styles.add_style("Source", WD_STYLE_TYPE.PARAGRAPH)
     source.base_style = styles["Body Text"]

@@ -87,7 +87,7 @@ def test_the_cover_names_version_consultation_and_contact(project):
     build_extracts(project, ["37"], workers=1)
     text = _text(project / "build" / "extraits" / "37-indre-et-loire.docx")
     assert "Établi à l’intention du Département d’Indre-et-Loire, associé" in text
-    assert "Réunion de consultation : 17 mars 2025" in text
+    assert "Réunion de consultation\u00a0: 17 mars 2025" in text
     assert "transmis au plus tard le 17 février 2025" in text
     assert "Léa Morel, chargée de mission, lm@exemple.fr" in text
 
@@ -107,7 +107,10 @@ def test_figures_are_recomputed_on_the_territory(project):
     titles = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert "Signatures" in titles
     g1 = [p.text for p in document.paragraphs if "G-1 — Ensemble de l’organisme" in p.text]
-    assert g1 == ["G-1 — Ensemble de l’organisme (indicateur mesuré à l’échelle de l’organisme)"]
+    assert g1 == [
+        "Tableau\u00a07.\u00a0– G-1 — Ensemble de l’organisme (indicateur mesuré à l’échelle de "
+        "l’organisme)"
+    ]
 
 
 def test_signature_blocks_only_for_the_signatories_concerned(project):

@@ -142,10 +142,10 @@ def test_xlsx_has_one_sheet_per_indicator(tmp_path, monkeypatch):
         "Référence 2023",
     )
     assert rows[1] == (
-        "departement",
+        "Département",
         "41",
         "Loir-et-Cher",
-        "total",
+        "Total",
         10,
         10,
         10,
@@ -155,7 +155,7 @@ def test_xlsx_has_one_sheet_per_indicator(tmp_path, monkeypatch):
         14,
         32,
         70,
-        "nombre",
+        "Nombre",
     )
     first = (root / "build" / "indicateurs.xlsx").read_bytes()
     build(root, ("xlsx",))

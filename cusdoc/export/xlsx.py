@@ -1,12 +1,65 @@
-"""The indicators as a workbook for the administration: build/indicateurs.xlsx."""
+"""The indicators as a workbook for the administration: build/indicateurs.xlsx.
+
+Numbers are stored as numbers, formatted in the workbook: a percentage as a fraction shown in
+per cent (0,214 shown « 21,4 % »), counts with thousands grouped, amounts in euros. Format codes
+are written in the file's own (English) syntax, which French Excel and LibreOffice display in
+theirs: `#,##0` reads « # ##0 » there.
+"""
 
 import datetime
 import zipfile
 from io import BytesIO
 
 from cusdoc.export.tidy import shown
-from cusdoc.model import Convention, cumulative, cumulative_periods
+from cusdoc.model import TOTAL, Convention, cumulative, cumulative_periods
+from cusdoc.render.typography import typographie
 from cusdoc.write import reproducible_zip
+
+NIVEAUX = {
+    "organisme": "Organisme",
+    "region": "Région",
+    "departement": "Département",
+    "epci": "EPCI",
+}
+UNITES = {"nombre": "Nombre", "pourcent": "Pourcentage", "euros": "Euros"}
+# Literal characters other than a plain space are quoted, as Excel wants them.
+FORMATS = {
+    "nombre": "#,##0",
+    "pourcent": '0.0"\u00a0"%',  # the value is a fraction: 0.214 → 21,4 %
+    "euros": '#,##0"\u00a0€"',
+}
+DECIMAL_NUMBER = "#,##0.0##"  # a count that is not whole
+HEADER_ROW = 3  # title, wording of the indicator, then the column headers
+LABEL_COLUMNS = 4  # Niveau, Code du territoire, Territoire, Ventilation
+MAX_WIDTH = 60  # characters: longer labels wrap
+
+
+def ventilation_label(name: str) -> str:
+    """As the convention's tables name a breakdown (assemble.engagements.engagement_table)."""
+    return "Total" if name == TOTAL else f"dont {name}" if name.startswith("hors") else name
+
+
+def stored(value, unite: str):
+    """A value as the workbook stores it: a percentage as a fraction."""
+    if value is None or unite != "pourcent":
+        return value
+    return round(value / 100, 8)
+
+
+def number_format(value, unite: str) -> str:
+    if unite == "nombre" and isinstance(value, float) and not value.is_integer():
+        return DECIMAL_NUMBER
+    return FORMATS.get(unite, "General")
+
+
+def displayed_length(value, unite: str) -> int:
+    """About how many characters a cell shows, to size its column."""
+    if value is None:
+        return 0
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        text = f"{value * 100:,.1f} %" if unite == "pourcent" else f"{value:,}"
+        return len(text) + (2 if unite == "euros" else 0)
+    return len(str(value))
 
 
 def to_xlsx(convention: Convention, epoch: int) -> bytes:
@@ -17,6 +70,7 @@ def to_xlsx(convention: Convention, epoch: int) -> bytes:
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
     from openpyxl.writer.excel import ExcelWriter
 
     years = list(range(convention.periode[0], convention.periode[1] + 1))
@@ -24,60 +78,75 @@ def to_xlsx(convention: Convention, epoch: int) -> bytes:
     workbook = Workbook()
     about = workbook.active
     about.title = "Convention"
-    organisme = convention.organisme["raison_sociale"]
+    organisme = typographie(convention.organisme["raison_sociale"])
     for row in (
         ("Organisme", organisme),
         ("SIREN", convention.organisme["siren"]),
         ("Période des engagements", f"{years[0]}-{years[-1]}"),
         ("Année de référence", convention.annee_reference),
+        ("Pourcentages", "enregistrés en fraction (0,214), affichés en pour cent (21,4\u00a0%)"),
     ):
         about.append(row)
+    for (label,) in about.iter_rows(min_col=1, max_col=1):
+        label.font = Font(bold=True)
+    about["B4"].alignment = Alignment(horizontal="left")
     about.column_dimensions["A"].width = 28
-    about.column_dimensions["B"].width = 40
+    about.column_dimensions["B"].width = 70
     header_fill = PatternFill("solid", fgColor="D9E2F3")
+    headers = [
+        "Niveau",
+        "Code du territoire",
+        "Territoire",
+        "Ventilation",
+        f"Référence {convention.annee_reference}",
+        *map(str, years),
+        *(label for label, _ in periods),
+        "Unité",
+    ]
     sheets = {}
+    widths: dict[str, list[int]] = {}
     for ligne in convention.engagements:
         indicateur = ligne.indicateur
+        unite = indicateur.unite
         sheet = sheets.get(indicateur.id)
         if sheet is None:
             sheet = sheets[indicateur.id] = workbook.create_sheet(indicateur.id)
-            sheet.append([f"{indicateur.id} — {indicateur.titre}"])
-            sheet.append([indicateur.intitule])
-            sheet.append(
-                [
-                    "Niveau",
-                    "Code du territoire",
-                    "Territoire",
-                    "Ventilation",
-                    f"Référence {convention.annee_reference}",
-                    *map(str, years),
-                    *(label for label, _ in periods),
-                    "Unité",
-                ]
-            )
-            sheet["A1"].font = Font(bold=True)
-            for cell in sheet[3]:
+            sheet.append([typographie(f"{indicateur.id} — {indicateur.titre}")])
+            sheet.append([typographie(indicateur.intitule)])
+            sheet.append(headers)
+            sheet["A1"].font = Font(bold=True, size=12)
+            for cell in sheet[HEADER_ROW]:
                 cell.font = Font(bold=True)
                 cell.fill = header_fill
-                cell.alignment = Alignment(wrap_text=True)
-            sheet.column_dimensions["C"].width = 40
-            sheet.freeze_panes = "E4"
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            sheet.freeze_panes = f"{get_column_letter(LABEL_COLUMNS + 1)}{HEADER_ROW + 1}"
+            # Headers are sized to their longest word: they wrap between words.
+            widths[indicateur.id] = [max(map(len, h.split())) for h in headers]
         for ventilation, values in ligne.valeurs.items():
             spans = [
                 cumulative(values, span) if indicateur.additif else None for _, span in periods
             ]
-            sheet.append(
-                [
-                    ligne.niveau,
-                    ligne.territoire,
-                    ligne.nom,
-                    ventilation,
-                    shown(ligne.reference.get(ventilation)),
-                    *(values[y] for y in years),
-                    *spans,
-                    indicateur.unite,
-                ]
-            )
+            numbers = [shown(ligne.reference.get(ventilation)), *(values[y] for y in years)]
+            numbers = [stored(v, unite) for v in [*numbers, *spans]]
+            row = [
+                NIVEAUX.get(ligne.niveau, ligne.niveau),
+                convention.organisme["siren"] if ligne.niveau == "organisme" else ligne.territoire,
+                typographie(ligne.nom),
+                ventilation_label(ventilation),
+                *numbers,
+                UNITES.get(unite, unite),
+            ]
+            sheet.append(row)
+            for column, value in enumerate(row, start=1):
+                if LABEL_COLUMNS < column < len(row):
+                    sheet.cell(sheet.max_row, column).number_format = number_format(value, unite)
+                size = displayed_length(value, unite if LABEL_COLUMNS < column < len(row) else "")
+                widths[indicateur.id][column - 1] = max(widths[indicateur.id][column - 1], size)
+    for name, sheet in sheets.items():
+        for column, width in enumerate(widths[name], start=1):
+            sheet.column_dimensions[get_column_letter(column)].width = min(width + 2, MAX_WIDTH)
+        last = get_column_letter(len(headers))
+        sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{sheet.max_row}"
     moment = datetime.datetime.fromtimestamp(epoch, datetime.UTC).replace(tzinfo=None)
     workbook.properties.creator = organisme
     workbook.properties.created = workbook.properties.modified = moment

@@ -1,19 +1,23 @@
 """Render stage: the document model through the Jinja templates into pandoc Markdown.
 
 The only stage that formats: numbers in French (Babel), table cells aligned by what they hold,
-masked cells and their note, French spacing on every printed string.
+masked cells and their note, French spacing on every printed string (one pass over the whole
+Markdown, so that the templates' own words — « Vu : », « Pilote : » — get it too).
 """
 
 import re
+import struct
+from functools import cache
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
+from cusdoc import TEMPLATES
 from cusdoc.errors import ToolError
 from cusdoc.model import Convention, Quantity, Table
 from cusdoc.render.formats import FILTERS, quantite
-from cusdoc.render.typography import typographie
+from cusdoc.render.typography import typographie, typographie_markdown
 
 MASQUE = "s"  # what a masked cell prints
 TYPED = re.compile(r"[-+−]?[\d\s\u00a0\u202f]+([,.]\d+)?\s*(%|€|k€|M€)?")
@@ -35,9 +39,138 @@ def cell_text(cell) -> str:
     return str(cell)
 
 
+# Tables are laid out once, here, for both formats: 17 cm of text width (A4 less two 2 cm
+# margins), 9 pt Liberation Sans (Arial's metrics) in the cells, header row in bold.
+TABLE_WIDTH = 481.9  # points
+TABLE_FONT = 9.0  # points: « Table Text » in reference.docx, `show table` in convention.typ
+# A cell's inner margins (Typst 2 × 5 pt, Word 2 × 4.25 pt) and 2 pt of air for kerning and
+# rounding: a column this much wider than a word holds it on one line in both formats.
+CELL_PADDING = 12.0
+FONTS = TEMPLATES / "fonts"
+MARKUP = re.compile(r"\^\[[^\]]*\]|[*_`]|\]\([^)]*\)|\[")  # notes, emphasis, link targets
+
+
+@cache
+def font_advances(bold: bool = False) -> tuple[dict[int, float], float]:
+    """Advance width of each character of Liberation Sans, in ems, read from the vendored
+    TrueType file (tables head, hhea, hmtx and the Unicode cmap); and the width of a character
+    the font lacks."""
+    data = (FONTS / f"LiberationSans-{'Bold' if bold else 'Regular'}.ttf").read_bytes()
+
+    def u16(at: int) -> int:
+        return struct.unpack_from(">H", data, at)[0]
+
+    offsets = {
+        data[12 + 16 * i : 16 + 16 * i].decode("latin-1"): struct.unpack_from(
+            ">I", data, 20 + 16 * i
+        )[0]
+        for i in range(u16(4))
+    }
+    units = u16(offsets["head"] + 18)
+    metrics = u16(offsets["hhea"] + 34)
+    advances = [u16(offsets["hmtx"] + 4 * i) / units for i in range(metrics)]
+    cmap = offsets["cmap"]
+    table = next(
+        cmap + struct.unpack_from(">I", data, cmap + 8 + 8 * i)[0]
+        for i in range(u16(cmap + 2))
+        if (u16(cmap + 4 + 8 * i), u16(cmap + 6 + 8 * i)) == (3, 1)
+    )
+    segments = u16(table + 6) // 2  # format 4: segments of consecutive code points
+    ends, starts = table + 14, table + 16 + 2 * segments
+    deltas, ranges = starts + 2 * segments, starts + 4 * segments
+    widths = {}
+    for k in range(segments):
+        start, end = u16(starts + 2 * k), u16(ends + 2 * k)
+        delta, offset = struct.unpack_from(">h", data, deltas + 2 * k)[0], u16(ranges + 2 * k)
+        for code in range(start, min(end, 0xFFFE) + 1):
+            glyph = code if offset == 0 else u16(ranges + 2 * k + offset + 2 * (code - start))
+            if offset == 0 or glyph:
+                glyph = (glyph + delta) & 0xFFFF
+            widths[code] = advances[min(glyph, metrics - 1)]
+    return widths, widths[ord("n")]
+
+
+def text_width(text: str, bold: bool = False, size: float = TABLE_FONT) -> float:
+    """Width in points of text set on one line (no kerning: a slight overestimate)."""
+    widths, missing = font_advances(bold)
+    return size * sum(widths.get(ord(c), missing) for c in text)
+
+
+def words(text: str) -> list[str]:
+    """What a line never breaks inside: text between ordinary spaces (no-break spaces, hyphens,
+    slashes and codes such as 37006-0001 hold)."""
+    return MARKUP.sub("", text).split(" ")
+
+
+def minimum_widths(rows: list[list[str]]) -> list[float]:
+    """Each column's width below which a word of one of its cells would break (first row bold)."""
+    return [
+        CELL_PADDING
+        + max(
+            (text_width(w, bold=r == 0) for r, row in enumerate(rows) for w in words(row[i])),
+            default=0.0,
+        )
+        for i in range(len(rows[0]))
+    ]
+
+
+def _two_lines(text: str, bold: bool) -> float:
+    """The narrowest width that sets text on two lines at most."""
+    parts = words(text)
+    return min(
+        max(text_width(" ".join(parts[:k]), bold), text_width(" ".join(parts[k:]), bold))
+        for k in range(len(parts) + 1)
+    )
+
+
+def column_widths(rows: list[list[str]], hints: list[float] | None = None) -> list[float]:
+    """Widths in points of a table's columns, first row the header, filling TABLE_WIDTH.
+
+    Like a browser's automatic table layout, with a step between the minimum and the natural
+    width. No column is narrower than its longest word; then, if the table allows it, than its
+    header set on two lines. When every cell fits on one line, the spare width goes by content
+    length; otherwise the width beyond the reached step goes to each column by how much of its
+    text has to wrap. The writer's relative `largeurs` only weigh these shares.
+    """
+    count = len(rows[0])
+    plain = [[MARKUP.sub("", cell) for cell in row] for row in rows]
+    minimum = minimum_widths(rows)
+    header = [max(m, CELL_PADDING + _two_lines(plain[0][i], True)) for i, m in enumerate(minimum)]
+    natural = [
+        max(CELL_PADDING + text_width(row[i], bold=r == 0) for r, row in enumerate(plain))
+        for i in range(count)
+    ]
+    usable = hints and len(hints) == count and sum(hints) > 0
+    weight = [count * h / sum(hints) for h in hints] if usable else [1.0] * count
+    if sum(minimum) >= TABLE_WIDTH:  # too many columns: shrink, words will break
+        return [TABLE_WIDTH * m / sum(minimum) for m in minimum]
+    if sum(natural) <= TABLE_WIDTH:
+        base, share = natural, [n * w for n, w in zip(natural, weight, strict=True)]
+    else:
+        base = header if sum(header) <= TABLE_WIDTH else minimum
+        share = [(n - b) * w for n, b, w in zip(natural, base, weight, strict=True)]
+    spare = TABLE_WIDTH - sum(base)
+    total = sum(share) or 1.0
+    return [b + spare * s / total for b, s in zip(base, share, strict=True)]
+
+
+def widen_to_minimum(widths: list[float], minimum: list[float]) -> list[float]:
+    """Widths raised to their minimums, the difference taken from the columns that have room,
+    in proportion to that room; the total is unchanged."""
+    if sum(minimum) >= sum(widths):
+        return [sum(widths) * m / sum(minimum) for m in minimum]
+    deficit = sum(max(0.0, m - w) for w, m in zip(widths, minimum, strict=True))
+    room = [max(0.0, w - m) for w, m in zip(widths, minimum, strict=True)]
+    # the room is larger than the deficit: no column goes below its minimum
+    return [
+        max(w, m) - deficit * r / sum(room) for w, m, r in zip(widths, minimum, room, strict=True)
+    ]
+
+
 def layout(table: Table) -> dict:
     """What the table macro prints: formatted cells, the source with the masks' note, and the
-    separator line of the pipe table, whose dashes set relative widths and alignment."""
+    separator line of the pipe table, whose dashes set the column widths (`column_widths`) and
+    the alignment."""
     width = len(table.colonnes)
     # A column is right-aligned when every cell that says something is a number: a computed
     # quantity, or a figure a writer typed in a table of their own.
@@ -48,9 +181,13 @@ def layout(table: Table) -> dict:
         )
         for i in range(width)
     ]
-    largeurs = table.largeurs or [1] * width
-    # pandoc reads relative widths from the dashes once a line is wider than 72 characters.
-    dashes = [max(3, round(120 * w / sum(largeurs))) for w in largeurs]
+    lignes = [[cell_text(cell) for cell in row] for row in table.lignes]
+    # Measured as printed: one line, with the typography pass's no-break spaces.
+    printed = [[typographie(cellule(c)) for c in row] for row in [table.colonnes, *lignes]]
+    widths = column_widths(printed, table.largeurs)
+    # pandoc reads relative widths from the dashes once a line is wider than 72 characters;
+    # 240 dashes for the line set each width to the point.
+    dashes = [max(3, round(240 * w / TABLE_WIDTH)) for w in widths]
     separateur = (
         "|"
         + "|".join(
@@ -64,14 +201,10 @@ def layout(table: Table) -> dict:
     return {
         "titre": table.titre,
         "colonnes": table.colonnes,
-        "lignes": [[cell_text(cell) for cell in row] for row in table.lignes],
+        "lignes": lignes,
         "separateur": separateur,
         "source": source,
     }
-
-
-def _finalize(value):
-    return typographie(value) if isinstance(value, str) else value
 
 
 def environment(templates: Path) -> SandboxedEnvironment:
@@ -79,13 +212,14 @@ def environment(templates: Path) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         loader=FileSystemLoader(templates),
         undefined=StrictUndefined,
-        finalize=_finalize,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
     )
     env.filters.update(FILTERS, cellule=cellule, siren=siren, disposition=layout)
+    # Metadata values stay readable (« é », « » ») so that the typography pass reaches them.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     return env
 
 
@@ -113,4 +247,4 @@ def render_markdown(convention: Convention, templates: Path) -> str:
             f"{_template_position(e, templates)}: erreur de gabarit : {e.message}"
         ) from e
     text = "\n".join(line.rstrip() for line in text.splitlines())
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    return typographie_markdown(re.sub(r"\n{3,}", "\n\n", text).strip()) + "\n"

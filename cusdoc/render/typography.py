@@ -1,7 +1,8 @@
 """French typography pass on prose: no-break spaces where the Imprimerie nationale puts them.
 
 Idempotent, so applying it to text that already went through it changes nothing. URLs, code
-spans and link targets are left alone.
+spans and link targets are left alone. `typographie_markdown` is the one pass the whole rendered
+document goes through, template literals included; it leaves pandoc's syntax alone.
 """
 
 import re
@@ -52,3 +53,42 @@ def typographie(text: str) -> str:
         text = pattern.sub(replacement, text)
     pieces = text.split(HOLE)
     return "".join(piece + kept[i] if i < len(kept) else piece for i, piece in enumerate(pieces))
+
+
+# Lines that are pandoc syntax, not text: table separators and fences (code, raw blocks).
+SEPARATOR = re.compile(r"^\|?(\s*:?-+:?\s*\|)+\s*:?-*:?\s*$|^\s*[-+=:| ]+$")
+FENCE = re.compile(r"^\s*(```|~~~)")
+# A YAML metadata line: its key is never touched, its value is text.
+METADATA = re.compile(r"^([A-Za-z][\w-]*:[ \t]*)(.*)$")
+# A footnote definition label, `[^note]:`, is syntax too.
+NOTE_LABEL = re.compile(r"^(\[\^[^\]]+\]:)(.*)$")
+
+
+def typographie_markdown(markdown: str) -> str:
+    """The French spacing rules on every line of a pandoc Markdown document that is text.
+
+    Left alone: the keys of the YAML metadata block (its values are text), table separator
+    lines, fenced code and raw blocks, footnote labels; inside a line, what `typographie`
+    already protects (URLs, code, link targets, attributes).
+    """
+    lines = markdown.split("\n")
+    out = []
+    metadata = bool(lines) and lines[0] == "---"
+    fenced = False
+    for number, line in enumerate(lines):
+        if metadata:
+            if number > 0 and line in ("---", "..."):
+                metadata = False
+            elif match := METADATA.match(line):
+                line = match[1] + typographie(match[2])
+            out.append(line)
+        elif FENCE.match(line):
+            fenced = not fenced
+            out.append(line)
+        elif fenced or SEPARATOR.match(line):
+            out.append(line)
+        elif match := NOTE_LABEL.match(line):
+            out.append(match[1] + typographie(match[2]))
+        else:
+            out.append(typographie(line))
+    return "\n".join(out)
