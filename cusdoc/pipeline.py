@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cusdoc import git
 from cusdoc.errors import ContentError, CusdocError
@@ -16,6 +17,9 @@ from cusdoc.load.content import Content, load_content
 from cusdoc.load.data import Data, data_present, load_data
 from cusdoc.load.geography import Geographie, load_geographie
 from cusdoc.model import Convention, EngagementContext, Partenaire
+
+if TYPE_CHECKING:
+    from cusdoc.compute.secrecy import Secret
 
 ORGANISATION = None  # the scope of the whole convention; a partner's code otherwise
 
@@ -30,6 +34,8 @@ class Project:
     data: Data | None
     context: EngagementContext  # the organisation's references and stock, per territory
     partenaires: list[Partenaire]
+    # statistical secrecy decided on the whole organisation's data, carried into every document
+    secret: "Secret | None" = None
 
     @property
     def summary(self) -> str:
@@ -71,14 +77,17 @@ def check(root: Path) -> Project:
         raise ContentError(problems)
     calculs = Calculs({}, {}, {})
     if data is not None:
-        problems += check_data(data, content.settings.annee_reference)
+        territoires = [t["code"] for t in content.convention["territoires"]]
+        problems += check_data(data, content.settings.annee_reference, territoires)
         calculs = compute(data, content)
     context = engagement_context(content, geo, calculs)
     if not problems and "engagements" in content.sources:
         problems += check_engagements(content.sources["engagements"], load_catalogue(), context)
     if problems:
         raise ContentError(problems)
-    return Project(root, content, geo, data, context, partenaires(content.convention, geo))
+    return Project(
+        root, content, geo, data, context, partenaires(content.convention, geo), calculs.secret
+    )
 
 
 def document(project: Project, code: str | None = ORGANISATION) -> Convention:
@@ -93,7 +102,7 @@ def document(project: Project, code: str | None = ORGANISATION) -> Convention:
         if partenaire is not None:
             # The data is restricted before anything is computed on it.
             data = data.territory(partenaire.nature, partenaire.code)
-        tables = compute_tables(data, project.content, project.geo.names)
+        tables = compute_tables(data, project.content, project.geo.names, project.secret)
     version = git.version(project.root) if partenaire is not None else None
     return assemble(project.content, project.geo, project.context, tables, partenaire, version)
 
@@ -132,8 +141,9 @@ def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf", "xlsx")) -> lis
     from cusdoc.export.cache import Cache, folder_digest, key
     from cusdoc.export.convert import Templates
     from cusdoc.render import render_markdown
-    from cusdoc.write import write_atomically
+    from cusdoc.write import discard_stale, write_atomically
 
+    discard_stale(root / "build")  # what a killed build left: hidden, half-written files
     (convention,) = prepare(root)
     templates = Templates.of(root)
     markdown = render_markdown(convention, templates.root)

@@ -1,44 +1,140 @@
-"""The only code that writes files: atomic replacement and reproducible zip archives."""
+"""The only code that writes files: atomic publication and reproducible zip archives."""
 
+import contextlib
 import os
+import secrets
 import tempfile
+import time
 import zipfile
 from io import BytesIO
 from pathlib import Path
 
 from cusdoc.errors import ToolError
+from cusdoc.load.content import os_reason
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
+TEMPORARY = ".*.tmp"  # staged files and backups: hidden, so no one opens a half-written one
+# The commands import this module as their run starts: older temporary files are not theirs.
+STARTED = time.time()
 
 
 def write_atomically(outputs: dict[Path, bytes]) -> None:
-    """Write every file to a temporary sibling first, then move all into place.
+    """Publish every file or none: build/ holds either all the new files or all the old ones.
 
-    A failure before the moves leaves every previous file untouched.
+    Every file is first written in full to a hidden sibling; then each target is replaced in
+    turn, its previous version kept aside; if one replacement fails, those already made are
+    undone and the previous versions put back. What a killed run left in these folders is
+    removed first.
     """
-    staged: list[tuple[str, Path]] = []
+    for folder in {path.parent for path in outputs}:
+        discard_stale(folder, STARTED, recursive=False)
+    staged: dict[Path, str] = {}
     try:
-        _stage_and_replace(outputs, staged)
-    except OSError as e:
-        raise ToolError(f"écriture impossible de {e.filename or 'build/'} : {e.strerror}") from e
+        for path, data in outputs.items():
+            staged[path] = _stage(path, data)
+        _publish(staged)
     finally:
-        for tmp, _ in staged:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        for tmp in staged.values():
+            _remove(tmp)
 
 
-def _stage_and_replace(outputs: dict[Path, bytes], staged: list[tuple[str, Path]]) -> None:
-    for path, data in outputs.items():
+def _stage(path: Path, data: bytes) -> str:
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        staged.append((tmp, path))
+    except OSError as e:
+        raise _failure(path, e) from e
+    try:
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; deliverables are for sharing
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-    for tmp, path in staged:
-        os.replace(tmp, path)
+    except OSError as e:
+        _remove(tmp)
+        raise _failure(path, e) from e
+    return tmp
+
+
+def _publish(staged: dict[Path, str]) -> None:
+    """Replace each target by its staged file; on any failure, put every target back."""
+    done: list[tuple[Path, str | None]] = []  # (target, where its previous version is kept)
+    try:
+        for path, tmp in staged.items():
+            backup = _keep_previous(path)
+            done.append((path, backup))
+            try:
+                os.replace(tmp, path)
+            except OSError as e:
+                raise _failure(path, e) from e
+    except BaseException:
+        # Also on Ctrl-C: a half-published set is worse than an interrupted build.
+        unrestored = _roll_back(done)
+        if unrestored:
+            names = ", ".join(str(p) for p in unrestored)
+            raise ToolError(
+                f"publication interrompue et fichiers précédents non restaurés : {names} ; "
+                "relancez la production"
+            ) from None
+        raise
+    for _, backup in done:
+        if backup is not None:
+            _remove(backup)  # a backup left behind is removed by the next build
+
+
+def _keep_previous(path: Path) -> str | None:
+    """A hidden hard link to the current file (a rename where links are not supported)."""
+    if not os.path.lexists(path):
+        return None
+    backup = str(path.with_name(f".{path.name}.{secrets.token_hex(6)}.old.tmp"))
+    try:
+        os.link(path, backup)
+    except OSError:
+        try:
+            os.replace(path, backup)
+        except OSError as e:
+            raise _failure(path, e) from e
+    return backup
+
+
+def _roll_back(done: list[tuple[Path, str | None]]) -> list[Path]:
+    """Put back the previous version of every target already replaced; what could not be."""
+    unrestored = []
+    for path, backup in reversed(done):
+        try:
+            if backup is None:
+                if os.path.lexists(path):
+                    os.unlink(path)
+            else:
+                os.replace(backup, path)
+                if os.path.lexists(backup):  # a link to the file still in place
+                    os.unlink(backup)
+        except OSError:
+            unrestored.append(path)
+    return unrestored
+
+
+def discard_stale(folder: Path, before: float | None = None, recursive: bool = True) -> None:
+    """Remove the temporary files a killed run left in folder and below, older than before
+    (by default now): the files of a run still writing are newer than the current one."""
+    before = time.time() if before is None else before
+    if not folder.is_dir():
+        return
+    for path in folder.rglob(TEMPORARY) if recursive else folder.glob(TEMPORARY):
+        try:
+            if path.is_file() and path.stat().st_mtime < before:
+                path.unlink()
+        except OSError:
+            continue  # removed meanwhile, or not ours to remove: it does no harm
+
+
+def _failure(path: Path, error: OSError) -> ToolError:
+    return ToolError(f"écriture impossible de {path} : {os_reason(error)}")
+
+
+def _remove(tmp: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
 
 
 def reproducible_zip(data: bytes, date_time: tuple = ZIP_EPOCH) -> bytes:

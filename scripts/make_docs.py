@@ -216,7 +216,7 @@ def content_files() -> dict[str, tuple[str, dict]]:
 
 
 def schema_page() -> str:
-    """docs/reference/schema.md: every field of every content file, from cusdoc/validate/schema.py."""
+    """docs/reference/schema.md: every field of every content file, from the cerberus schema."""
     files = content_files()
     lines = [
         "# Référence du schéma",

@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from cusdoc.compute.secrecy import rate_shown, reason
+from cusdoc.compute.secrecy import Rate, reason
 from cusdoc.load.geography import Geographie
 from cusdoc.model import (
     ORGANISME,
@@ -59,11 +59,12 @@ def build_lignes(
 
 
 def reference_value(indicateur: Indicateur, key: tuple, context: EngagementContext) -> Quantity:
-    """A computed reference; a rate on fewer attributions than the secrecy threshold is masked."""
+    """A computed reference; a rate is masked with its count, as compute decided once on the
+    whole organisation (its denominator or numerator under the secrecy threshold, its count
+    masked in a table, or masked so that no other follows by difference)."""
     value = context.references.get(key)
-    masked = None
-    if key in context.denominateurs and not rate_shown(context.denominateurs[key], context.seuil):
-        masked = reason(context.seuil)
+    rate: Rate | None = context.denominateurs.get(key)
+    masked = reason(context.seuil) if rate is not None and rate.masked else None
     return Quantity(value, indicateur.unite, masked=masked)
 
 

@@ -1,8 +1,9 @@
 """Compute stage: everything a document needs from the organisation's data, as numbers.
 
 The references and stock counts the commitments are checked and laid out with are computed once,
-on the whole organisation; the tables the text places are computed for each document's scope (a
-`Data` view of one territory). Results are plain values and `Table`s of `Quantity` cells,
+on the whole organisation, and so is statistical secrecy: which counts and rates are masked. The
+tables the text places are computed for each document's scope (a `Data` view of one territory),
+with the organisation's masks. Results are plain values and `Table`s of `Quantity` cells,
 formatted only by render.
 """
 
@@ -10,7 +11,8 @@ from dataclasses import dataclass
 
 from cusdoc.compute import classement
 from cusdoc.compute.references import compute_references, stock
-from cusdoc.compute.tables import COMPUTED_TABLES, TableContext
+from cusdoc.compute.secrecy import Secret, rate_secrecy
+from cusdoc.compute.tables import COMPUTED_TABLES, RATE_COLUMNS, TableContext, organisation_secret
 from cusdoc.load.content import Content
 from cusdoc.load.data import Data
 from cusdoc.model import Table
@@ -21,20 +23,52 @@ class Calculs:
     """References per (indicateur, niveau, territoire, ventilation), and stock counts."""
 
     references: dict
-    denominateurs: dict  # of the rates: the attributions they are computed on
+    denominateurs: dict  # of the rates: their counts and whether secrecy masks them (Rate)
     stock: dict  # (niveau, territoire) → counts
+    secret: Secret | None = None  # the masks of the attributions table, for every document
 
 
 def compute(data: Data, content: Content) -> Calculs:
-    """The organisation's references and stock, for every territory."""
-    references, denominateurs = compute_references(data, content.settings.annee_reference)
-    return Calculs(references, denominateurs, stock(data))
-
-
-def compute_tables(data: Data, content: Content, names: dict[str, str]) -> dict[str, Table]:
-    """The tables a document prints, on the data given (whole, or a territory's view)."""
+    """The organisation's references, stock and statistical secrecy, for every territory."""
     settings = content.settings
-    context = TableContext(names, settings.annee_reference, settings.seuil)
+    annee = settings.annee_reference
+    references, denominateurs = compute_references(data, annee)
+    secret = organisation_secret(data, annee, settings.seuil)
+    pairs = data.execute(
+        "SELECT DISTINCT departement, epci FROM attribution WHERE annee = ? AND epci IS NOT NULL",
+        [annee],
+    ).fetchall()
+    departements_of: dict[str, set[str]] = {}
+    for departement, epci in pairs:
+        departements_of.setdefault(epci, set()).add(departement)
+    masked = _counted_masked(references, denominateurs, secret)
+    rates = rate_secrecy(references, denominateurs, departements_of, settings.seuil, masked)
+    return Calculs(references, rates, stock(data), secret)
+
+
+def _counted_masked(references: dict, denominateurs: dict, secret: Secret) -> set:
+    """The rates whose count the attributions table masks: a rate is masked with its count."""
+    masked = set()
+    for key, n in denominateurs.items():
+        indicateur, niveau, territoire, ventilation = key
+        column = RATE_COLUMNS.get((indicateur, ventilation))
+        if column is None:
+            continue
+        side = 0 if niveau == "departement" else 1  # (département, EPCI) rows it adds up
+        parts = frozenset(leaf for leaf in secret.leaves if leaf[side] == territoire)
+        numerator = round((references.get(key) or 0) * n / 100)
+        if parts and secret.masks(parts, column, numerator):
+            masked.add(key)
+    return masked
+
+
+def compute_tables(
+    data: Data, content: Content, names: dict[str, str], secret: Secret | None = None
+) -> dict[str, Table]:
+    """The tables a document prints, on the data given (whole, or a territory's view), under
+    the organisation's statistical secrecy (decided on the data given when there is none)."""
+    settings = content.settings
+    context = TableContext(names, settings.annee_reference, settings.seuil, secret)
     tables = {name: make(data, context) for name, make in COMPUTED_TABLES.items()}
     config = content.sources.get("classement")
     if config is not None:

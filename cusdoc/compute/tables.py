@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 
-from cusdoc.compute.secrecy import reason, suppress
+from cusdoc.compute.secrecy import Row, Secret, decide, reason
 from cusdoc.load.data import Data
-from cusdoc.model import Quantity, Table
+from cusdoc.model import TOTAL, Quantity, Table
 
 SOURCE = "données de l'organisme (content/donnees/patrimoine.csv), traitement cusdoc"
 
@@ -14,6 +14,8 @@ class TableContext:
     names: dict[str, str]  # territory code → name
     annee: int  # reference year
     seuil: int  # statistical secrecy threshold
+    # the masks decided on the whole organisation's data; None: decide on the data given
+    secret: Secret | None = None
 
 
 FAMILLES = ("PLAI", "PLUS", "PLS", "PLI", "autres")
@@ -136,46 +138,71 @@ ATTRIBUTION_COUNTS = {
 }
 
 
-def attributions_par_territoire(data: Data, context: TableContext) -> Table:
-    """Attributions followed by a signed lease in the reference year, by territory, under
-    statistical secrecy: EPCI add up to their département, départements to the whole."""
+# The column of the attributions table that counts what a rate counts: a rate is masked with
+# its count. PS-1 counts the same households; PS-2, PS-3 and PP-5 count them among every
+# attribution of the year, the table among those with a signed lease (nearly all of them).
+RATE_COLUMNS = {
+    ("PS-1", TOTAL): "dont 1er quartile ou relogés, hors QPV",
+    ("PS-2", TOTAL): "dont ménages prioritaires",
+    ("PS-3", TOTAL): "dont DALO",
+    ("PP-5", TOTAL): "dont mutations",
+}
+
+
+def attribution_counts(data: Data, annee: int) -> dict[Row, list[int]]:
+    """Attributions followed by a signed lease in the year, by (département, EPCI), by
+    département (département,) and whole (), in the order the table prints them."""
     counts = ", ".join(f"count(*) FILTER (WHERE {c})" for c in ATTRIBUTION_COUNTS.values())
     rows = data.execute(
         f"""
-        SELECT a.departement, a.epci, {counts}
+        SELECT a.departement, a.epci, grouping(a.departement), grouping(a.epci), {counts}
         FROM attribution a LEFT JOIN (SELECT annee AS seuil_annee, EPCI AS seuil_epci, seuil
                                       FROM seuils_premier_quartile) s
              ON s.seuil_epci = a.epci AND s.seuil_annee = a.annee
         WHERE a.annee = ? AND bail_signe
         GROUP BY ROLLUP (a.departement, a.epci)
-        ORDER BY a.departement NULLS LAST, a.epci IS NOT NULL, count(*) DESC, a.epci
+        ORDER BY grouping(a.departement), a.departement, grouping(a.epci) DESC, count(*) DESC,
+                 a.epci NULLS LAST
         """,
-        [context.annee],
+        [annee],
     ).fetchall()
-    values = [list(r[2:]) for r in rows]
-    masked: set[tuple[int, int]] = set()
-    # Each block of lines adds up to a total line: EPCI to their département (when no
-    # attribution lies outside an EPCI), départements to the whole.
-    departements = [i for i, r in enumerate(rows) if r[0] is not None and r[1] is None]
-    blocks = [departements]
-    for index in departements:
-        blocks.append([i for i, r in enumerate(rows) if r[0] == rows[index][0] and r[1]])
-    for block in blocks:
-        for i, j in suppress([values[i] for i in block], context.seuil, rows_total=False):
-            masked.add((block[i], j))
-    for i, j in suppress(values, context.seuil, rows_total=False, columns_total=False):
-        masked.add((i, j))  # primary everywhere, totals included
+    out = {}
+    for departement, epci, whole, by_departement, *values in rows:
+        row = () if whole else (departement,) if by_departement else (departement, epci)
+        out[row] = values
+    return out
+
+
+def organisation_secret(data: Data, annee: int, seuil: int) -> Secret:
+    """The masks of the attributions table, decided once on the whole organisation's data."""
+    return decide(attribution_counts(data, annee), list(ATTRIBUTION_COUNTS), seuil)
+
+
+def attributions_par_territoire(data: Data, context: TableContext) -> Table:
+    """Attributions followed by a signed lease in the reference year, by territory, under
+    statistical secrecy: EPCI add up to their département, départements to the whole.
+
+    The masks are the organisation's (context.secret): a count masked in the convention is
+    masked in every extract that prints it, whatever the extract's own rows would allow."""
+    counts = attribution_counts(data, context.annee)
+    columns = list(ATTRIBUTION_COUNTS)
+    secret = context.secret or decide(counts, columns, context.seuil)
+    leaves = [row for row in counts if len(row) == 2]
     why = reason(context.seuil)
     lignes = []
-    for i, (departement, epci, *_) in enumerate(rows):
-        if departement is None:
+    for row, values in counts.items():
+        if not row:
             label = "Ensemble"
-        elif epci is None:
-            label = context.names.get(departement, departement)
+        elif len(row) == 1:
+            label = context.names.get(row[0], row[0])
+        elif row[1] is None:
+            label = "dont communes hors EPCI"
         else:
-            label = f"dont {context.names.get(epci, epci)}"
+            label = f"dont {context.names.get(row[1], row[1])}"
+        parts = frozenset(leaf for leaf in leaves if leaf[: len(row)] == row)
         cells = [
-            Quantity(v, masked=why if (i, j) in masked else None) for j, v in enumerate(values[i])
+            Quantity(v, masked=why if secret.masks(parts, column, v) else None)
+            for column, v in zip(columns, values, strict=True)
         ]
         lignes.append([label, *cells])
     return Table(

@@ -6,6 +6,7 @@ the terms its leak check forbids. A hit returns the bytes a clean build would pr
 """
 
 import hashlib
+import json
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -63,3 +64,24 @@ class Cache:
             for path in self.folder.iterdir():
                 if path not in self.used and not path.name.startswith("."):
                     path.unlink(missing_ok=True)
+
+
+def _json(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def scope_inputs(content, partenaire) -> str:
+    """Everything of the content a document of this scope can print, as stable text.
+
+    A partner's extract keeps only its chapters, filtered to its territories; the convention
+    file and the commitments (from which its lines are chosen) count whole.
+    """
+    from cusdoc.assemble.scope import CHAPITRES_EXTRAIT, filter_chapter
+
+    parts = {}
+    for name, source in content.sources.items():
+        if partenaire is None or name in ("convention", "engagements"):
+            parts[name] = source.data
+        elif name in CHAPITRES_EXTRAIT:
+            parts[name] = filter_chapter(source.data, partenaire)
+    return _json(parts)

@@ -4,8 +4,10 @@ or JSON (`cusdoc indicateurs`)."""
 import csv
 import io
 import json
+from decimal import ROUND_HALF_UP, Decimal
 
 from cusdoc.model import Convention, Quantity, cumulative, cumulative_periods, years
+from cusdoc.render.formats import DECIMALES
 
 COLUMNS = (
     "indicateur",
@@ -47,7 +49,7 @@ def tidy_rows(convention: Convention) -> list[dict]:
             if ligne.indicateur.additif:
                 spans += [(f"{span[0]}-{span[-1]}", span) for _, span in periods]
             for annee, span in spans:
-                value = cumulative(values, span)
+                value = printed(cumulative(values, span), ligne.indicateur.unite)
                 rows.append(
                     {
                         **base,
@@ -61,10 +63,22 @@ def tidy_rows(convention: Convention) -> list[dict]:
 
 
 def shown(quantity: Quantity | None) -> float | None:
-    """The value as the documents print it: none when masked by statistical secrecy."""
+    """The value as the documents print it: rounded as they round it (a percentage to one
+    decimal), none when masked by statistical secrecy."""
     if quantity is None or quantity.masked:
         return None
-    return quantity.value
+    return printed(quantity.value, quantity.unit, quantity.decimals)
+
+
+def printed(value, unit: str, decimals: int | None = None):
+    """A number rounded half up as render prints it in its unit (cusdoc.render.formats)."""
+    if value is None or isinstance(value, bool):
+        return value
+    places = decimals if decimals is not None else DECIMALES.get(unit)
+    if places is None:
+        places = 3  # a plain number: Babel's pattern shows up to three decimals
+    number = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return int(number) if number == number.to_integral_value() else float(number)
 
 
 def _number(value):

@@ -16,7 +16,17 @@ from pathlib import Path
 from cusdoc.assemble.scope import CHAPITRES_EXTRAIT, kept_strings
 from cusdoc.errors import ContentError, LeakError, Problem
 from cusdoc.export.convert import Templates
-from cusdoc.extracts.leaks import Lexique, forbidden_terms, scan_docx, scan_pdf, scan_text
+from cusdoc.extracts.leaks import (
+    Fuite,
+    Lexique,
+    as_found,
+    common_words,
+    forbidden_terms,
+    markdown_text,
+    scan_docx,
+    scan_pdf,
+    words,
+)
 from cusdoc.load.content import dotted
 from cusdoc.model import Convention, Partenaire
 from cusdoc.pipeline import Project, check, document, source_date_epoch
@@ -31,15 +41,37 @@ def people(convention: dict) -> tuple[str, ...]:
     return tuple(names)
 
 
+def exceptions(convention: dict, partenaire: Partenaire) -> tuple[str, ...]:
+    """What a partner must read although it names another territory: the signing place as the
+    signature page writes it (« Fait à Orléans »), the titles of the signatories its extract
+    prints (« préfet du Nord »), the organisation's name, and the writer's declared list
+    (`fuites: {exceptions: [...]}` in content/convention.yml)."""
+    organisme = convention["organisme"]
+    phrases = [f"Fait à {convention['lieu_signature']}"]
+    phrases += [
+        s["fonction"]
+        for s in convention["signataires"]
+        if s.get("territoire") in (None, partenaire.code)
+    ]
+    phrases += [organisme["raison_sociale"], organisme.get("sigle")]
+    phrases += (convention.get("fuites") or {}).get("exceptions") or []
+    return tuple(p for p in phrases if p)
+
+
 def lexique(project: Project, partenaire: Partenaire) -> Lexique:
     convention = project.content.convention
     codes = [t["code"] for t in convention["territoires"]]
-    return forbidden_terms(partenaire, codes, project.geo, people(convention))
+    return forbidden_terms(
+        partenaire,
+        codes,
+        project.geo,
+        people(convention),
+        exceptions(convention, partenaire),
+    )
 
 
-def content_leaks(project: Project, partenaire: Partenaire, terms: Lexique) -> list[Problem]:
-    """Forbidden terms in the text an extract keeps, located in the content files."""
-    problems = []
+def _kept_texts(project: Project, partenaire: Partenaire):
+    """(source, path, text) of every string of content that the partner's extract prints."""
     for name in CHAPITRES_EXTRAIT:
         source = project.content.sources.get(name)
         if source is None:
@@ -48,20 +80,77 @@ def content_leaks(project: Project, partenaire: Partenaire, terms: Lexique) -> l
         if name == "engagements":  # its rows are chosen by territory when the extract is made
             data = {k: v for k, v in data.items() if k != "engagements"}
         for path, text in kept_strings(data, partenaire):
-            for leak in scan_text(text, terms, ""):
-                line, column = source.position(path)
-                problems.append(
-                    Problem(
-                        source.file,
-                        line,
-                        column,
-                        dotted(path),
-                        f"« {leak.terme} » ({leak.territoire}) fuirait dans l'extrait "
-                        f"{partenaire.code} ({partenaire.nom}) : marquez ce passage avec "
-                        "« territoires » ou reformulez-le sans nommer de territoire",
-                    )
-                )
+            yield source, path, text
+    convention = project.content.sources["convention"]
+    for index, territoire in enumerate(convention.data["territoires"]):
+        if territoire["code"] == partenaire.code and territoire.get("contact"):
+            for field, value in territoire["contact"].items():
+                yield convention, ("territoires", index, "contact", field), str(value)
+
+
+def _findings(project: Project, partenaire: Partenaire, terms: Lexique, relaxed: bool = False):
+    """(source, path, term, text as found) for every forbidden term of the kept content."""
+    kept = []
+    for source, path, text in _kept_texts(project, partenaire):
+        identifier = bool(path) and path[-1] == "id"  # an id becomes a bookmark of the DOCX
+        kept.append((source, path, words(markdown_text(text), identifier), identifier))
+    common = common_words(parsed for _, _, parsed, identifier in kept if not identifier)
+    for source, path, parsed, _ in kept:
+        for term, found in terms.find(parsed, relaxed=relaxed, common=common):
+            yield source, path, term, as_found(found, term.nom)
+
+
+def _named(terme: str, territoire: str, found: str) -> str:
+    """« Blois » (its territory), or « BLOIS » (lu « Blois », its territory) when written
+    otherwise."""
+    if not found or found == terme:
+        return f"« {terme} » ({territoire})"
+    return f"« {found} » (lu « {terme} », {territoire})"
+
+
+def content_leaks(project: Project, partenaire: Partenaire, terms: Lexique) -> list[Problem]:
+    """Forbidden terms in the text an extract keeps, located in the content files."""
+    problems = []
+    for source, path, term, found in _findings(project, partenaire, terms):
+        line, column = source.position(path)
+        advice = "reformulez-le sans nommer de territoire"
+        if source.file != "content/convention.yml":
+            advice = "marquez ce passage avec « territoires » ou " + advice
+        problems.append(
+            Problem(
+                source.file,
+                line,
+                column,
+                dotted(path),
+                f"{_named(term.nom, term.territoire, found)} fuirait dans l'extrait "
+                f"{partenaire.code} ({partenaire.nom}) : {advice}",
+            )
+        )
     return problems
+
+
+def origins(project: Project, partenaire: Partenaire, terms: Lexique) -> dict[str, str]:
+    """Where each forbidden term the kept content writes is first written (as a name, else as
+    a lower-case word): term → « écrit en content/…:line:column (path) »."""
+    out: dict[str, str] = {}
+    for relaxed in (False, True):  # as a name first, then as any word
+        for source, path, term, _ in _findings(project, partenaire, terms, relaxed):
+            line, column = source.position(path)
+            out.setdefault(term.nom, f"écrit en {source.file}:{line}:{column} ({dotted(path)})")
+    return out
+
+
+UNWRITTEN = "que n'écrit aucun texte de content/*.yml : il vient des données ou des gabarits"
+
+
+def _leak(partenaire: Partenaire, fmt: str, fuite: Fuite, written: dict[str, str]):
+    """A leak as LeakError reports it: the deliverable that would have been written, the term
+    as found, its territory, where in the file and where it was written."""
+    territoire = fuite.territoire
+    if fuite.trouve:
+        territoire = f"lu « {fuite.terme} », {territoire}"
+    where = f"{fuite.ou}, {written.get(fuite.terme, UNWRITTEN)}"
+    return f"{partenaire.fichier}.{fmt}", fuite.trouve or fuite.terme, territoire, where
 
 
 @dataclass
@@ -99,15 +188,19 @@ def build_extracts(root: Path, codes: list[str] | None = None, workers: int | No
         convention = document(project, partenaire.code)
         markdown = render_markdown(convention, templates.root)
         name = partenaire.fichier
-        forbidden = repr(sorted(terms[partenaire.code].terms))
-        entries[name] = key(markdown, digest, str(epoch), forbidden)
+        entries[name] = key(markdown, digest, str(epoch), terms[partenaire.code].signature())
         cached = {fmt: cache.get(entries[name], fmt) for fmt in FORMATS}
         if all(data is not None for data in cached.values()):
             files[name] = cached
         else:
             jobs.append(Job(name, markdown, convention, templates, epoch, terms[partenaire.code]))
     results = _run(jobs, workers)
-    leaks = [(f"{name}.{fmt}", *leak) for name, _, found in results for fmt, leak in found]
+    leaks = []
+    for name, _, found in results:
+        if found:
+            partenaire = next(p for p in chosen if p.fichier == name)
+            written = origins(project, partenaire, terms[partenaire.code])
+            leaks += [_leak(partenaire, fmt, fuite, written) for fmt, fuite in found]
     if leaks:
         raise LeakError(leaks)
     outputs: dict[Path, bytes] = {}
@@ -134,11 +227,11 @@ def _run(jobs: list[Job], workers: int | None) -> list:
         return list(pool.map(convert, jobs, chunksize=math.ceil(len(jobs) / workers)))
 
 
-def convert(job: Job) -> tuple[str, dict[str, bytes], list[tuple[str, tuple[str, str, str]]]]:
+def convert(job: Job) -> tuple[str, dict[str, bytes], list[tuple[str, Fuite]]]:
     """One partner's DOCX and PDF, with what the leak check found in each."""
     from cusdoc.export import export
 
     made = export(job.markdown, job.convention, job.templates, job.epoch, FORMATS)
-    found = [("docx", (f.terme, f.territoire, f.ou)) for f in scan_docx(made["docx"], job.terms)]
-    found += [("pdf", (f.terme, f.territoire, f.ou)) for f in scan_pdf(made["pdf"], job.terms)]
+    found = [("docx", fuite) for fuite in scan_docx(made["docx"], job.terms)]
+    found += [("pdf", fuite) for fuite in scan_pdf(made["pdf"], job.terms)]
     return job.fichier, made, found

@@ -1,5 +1,9 @@
 """Load stage: read the content files and parse YAML, keeping the position of every value."""
 
+import errno
+import math
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,11 +38,54 @@ YAML_PROBLEMS = {
         "séquence d'échappement inconnue dans un texte entre guillemets"
     ),
     "expected <block end>": "indentation incohérente : cette ligne n'est alignée sur aucun niveau",
+    "expected a single document": (
+        "un seul document par fichier : retirez les lignes « --- » ou « ... »"
+    ),
+    "expected <document start>": "contenu inattendu après la fin du document",
+    "found unhashable key": "une clé doit être un texte, pas une liste ni des clés",
+    "found duplicate anchor": "ancre YAML « & » en double",
+    "expected alphabetic or numeric character": (
+        "un nom est attendu après « & », « * » ou « % » ; un texte qui commence par l'un "
+        "d'eux doit être entre guillemets"
+    ),
+    "hexadecimal numbers": "séquence d'échappement \\x, \\u ou \\U incomplète",
+    "expected a comment or a line break": (
+        "après « | » ou « > », rien n'est attendu sur la ligne : le texte commence à la suivante"
+    ),
+    "found a tab character": "tabulation dans l'indentation : indentez avec des espaces",
+    "found incompatible YAML document": "version de YAML non acceptée (%YAML 1.1 attendu)",
 }
 
 
 class Refused(yaml.MarkedYAMLError):
-    """Valid YAML that cusdoc does not accept (merge keys)."""
+    """Valid YAML that cusdoc does not accept (tags, merge keys, aliases, deep nesting)."""
+
+
+class Impossible(yaml.MarkedYAMLError):
+    """A value that cannot be: a date that does not exist, a number too large or not finite."""
+
+
+# Bounds on what one content file may cost, checked before the YAML is composed, so that a
+# hostile or broken file fails in well under a second. The figures are our choice.
+MAX_FILE_BYTES = 2_000_000  # the largest chapter of the example is 52 Ko
+MAX_DEPTH = 32  # the deepest valid content (a table cell in a third-level section) is 13
+MAX_NODES = 100_000  # parser events (values, lists, keys): the example's largest file has 900
+MAX_NUMBER = 1e15  # numbers beyond stop being exact in double precision (DuckDB, Excel, PDF)
+MAX_REPORTED = 20  # control characters reported per file
+
+# Characters YAML refuses (libyaml's reader), as a writer is told about them.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+CONTROL_NAMES = {
+    "\x00": ("caractère nul", "supprimez-le"),
+    "\x08": ("retour arrière", "supprimez-le"),
+    "\x0b": (
+        "tabulation verticale, saut de ligne de Word",
+        "remplacez-le par un espace ou un retour à la ligne",
+    ),
+    "\x0c": ("saut de page", "remplacez-le par un retour à la ligne"),
+    "\x1b": ("échappement", "supprimez-le"),
+    "\x7f": ("suppression", "supprimez-le"),
+}
 
 
 @dataclass
@@ -93,6 +140,9 @@ class Content:
         )
 
 
+CHAPTER_NAME = re.compile(r"[a-z0-9_]+")  # as the schema has it
+
+
 def load_content(root: Path) -> tuple[Content, list[Problem]]:
     """Read content/convention.yml then each chapter it lists."""
     problems: list[Problem] = []
@@ -103,8 +153,8 @@ def load_content(root: Path) -> tuple[Content, list[Problem]]:
     sources["convention"] = main
     chapitres = main.data.get("chapitres") if isinstance(main.data, dict) else None
     for index, name in enumerate(chapitres if isinstance(chapitres, list) else []):
-        if not isinstance(name, str) or name in sources:
-            continue  # reported by validation
+        if not isinstance(name, str) or not CHAPTER_NAME.fullmatch(name) or name in sources:
+            continue  # reported by validation; a name is never a path (« ../ »)
         if not (root / "content" / f"{name}.yml").is_file():
             line, column = main.position(("chapitres", index))
             problems.append(
@@ -123,16 +173,67 @@ def load_content(root: Path) -> tuple[Content, list[Problem]]:
     return Content(root, sources), problems
 
 
+# The operating system's reasons, in the writer's language (strerror follows the locale).
+OS_REASONS = {
+    errno.EACCES: "permission refusée",
+    errno.EPERM: "opération non permise",
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.EISDIR: "c'est un dossier",
+    errno.ENOSPC: "disque plein",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.EBUSY: "fichier utilisé par un autre programme",
+    errno.EEXIST: "le fichier existe déjà",
+    errno.ENAMETOOLONG: "nom trop long",
+    errno.EIO: "erreur d'entrée-sortie du disque",
+    errno.EDQUOT: "quota de disque dépassé",
+}
+
+
+def os_reason(error: OSError) -> str:
+    """Why the system refused, in French; its own words when the case is not listed."""
+    return OS_REASONS.get(error.errno, error.strerror or str(error))
+
+
+def unreadable(path: Path, file: str, limit: int) -> Problem | None:
+    """Why an input file cannot be read: missing, not a regular file, larger than limit."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return Problem(file, 1, 1, "", "fichier introuvable")
+    except OSError as e:
+        return Problem(file, 1, 1, "", f"lecture impossible ({os_reason(e)})")
+    if not stat.S_ISREG(info.st_mode):
+        what = "un dossier" if stat.S_ISDIR(info.st_mode) else "un fichier spécial"
+        return Problem(file, 1, 1, "", f"un fichier est attendu, trouvé {what}")
+    if info.st_size > limit:
+        return Problem(file, 1, 1, "", too_large(info.st_size, limit))
+    return None
+
+
+def read_bounded(path: Path, file: str, limit: int, problems: list[Problem]) -> bytes | None:
+    """The bytes of an input file, or None and a problem saying why it cannot be read."""
+    problem = unreadable(path, file, limit)
+    if problem is None:
+        try:
+            return path.read_bytes()
+        except OSError as e:
+            problem = Problem(file, 1, 1, "", f"lecture impossible ({os_reason(e)})")
+    problems.append(problem)
+    return None
+
+
+def too_large(size: int, limit: int) -> str:
+    def mo(n: int) -> str:
+        return f"{n / 1_000_000:.1f}".replace(".", ",") + " Mo"
+
+    return f"fichier trop volumineux ({mo(size)}) : {mo(limit)} au plus ; découpez-le"
+
+
 def _load_file(root: Path, name: str, problems: list[Problem]) -> Source | None:
     file = f"content/{name}.yml"
-    path = root / file
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        problems.append(Problem(file, 1, 1, "", "fichier introuvable"))
-        return None
-    except OSError as e:
-        problems.append(Problem(file, 1, 1, "", f"lecture impossible ({e.strerror})"))
+    raw = read_bounded(root / file, file, MAX_FILE_BYTES, problems)
+    if raw is None:
         return None
     try:
         text = raw.decode("utf-8-sig")
@@ -154,11 +255,38 @@ def _load_file(root: Path, name: str, problems: list[Problem]) -> Source | None:
     return parse_yaml(file, text, problems)
 
 
-def parse_yaml(file: str, text: str, problems: list[Problem]) -> Source | None:
-    """Parse one YAML document safely, recording positions; report errors as Problems."""
+def parse_yaml(
+    file: str, text: str, problems: list[Problem], empty: object = None
+) -> Source | None:
+    """Parse one YAML document safely, recording positions; report errors as Problems.
+
+    Control characters, aliases and nesting are checked before the document is composed:
+    libyaml's composer recurses (a deep file crashes the process) and expands aliases (a few
+    kilobytes of nested aliases take gigabytes). An empty file is a problem, unless the
+    caller gives the value it stands for.
+    """
+    found = control_characters(file, text)
+    if found:
+        problems += found
+        return None
+    try:
+        _scan_events(text)
+    except yaml.MarkedYAMLError as e:
+        problems.append(_yaml_problem(file, e))
+        return None
+    except yaml.reader.ReaderError as e:  # a character CONTROL does not know of
+        before = text[: e.position]
+        line, column = before.count("\n") + 1, e.position - before.rfind("\n")
+        problems.append(Problem(file, line, column, "", _control_message(chr(e.character))))
+        return None
+    except yaml.YAMLError:
+        problems.append(Problem(file, 1, 1, "", "YAML invalide : fichier illisible"))
+        return None
     loader = SafeLoader(text)
     try:
         node = loader.get_single_node()
+        if node is None and empty is not None:
+            return Source(file, empty)
         if node is None:
             problems.append(Problem(file, 1, 1, "", "le fichier est vide"))
             return None
@@ -166,24 +294,85 @@ def parse_yaml(file: str, text: str, problems: list[Problem]) -> Source | None:
         source.data = _build(node, (), loader, source, problems)
         return source
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problems.append(Problem(file, line, column, "", _french_yaml_problem(e)))
+        problems.append(_yaml_problem(file, e))
         return None
     finally:
         loader.dispose()
 
 
+def control_characters(file: str, text: str) -> list[Problem]:
+    """Where the text has a character YAML refuses, such as Word's line break (U+000B)."""
+    problems = []
+    for match in CONTROL.finditer(text):
+        if len(problems) == MAX_REPORTED:
+            break
+        line = text.count("\n", 0, match.start()) + 1
+        column = match.start() - text.rfind("\n", 0, match.start())
+        problems.append(Problem(file, line, column, "", _control_message(match[0])))
+    return problems
+
+
+def _control_message(char: str) -> str:
+    name, action = CONTROL_NAMES.get(char, ("", "supprimez-le"))
+    if not name and "\x80" <= char <= "\x9f":
+        name = "contrôle C1, souvent un texte Windows-1252 mal converti"
+    elif not name and char > "\x9f":
+        name = "non-caractère Unicode"
+    label = f"U+{ord(char):04X}" + (f" ({name})" if name else "")
+    return f"caractère de contrôle {label} : {action}"
+
+
+def _scan_events(text: str) -> None:
+    """Refuse aliases, nesting deeper than MAX_DEPTH and more than MAX_NODES values, from the
+    parser's events alone."""
+    loader = SafeLoader(text)
+    depth = 0
+    try:
+        for _ in range(MAX_NODES + 4):  # the stream's and the document's start and end
+            if not loader.check_event():
+                return
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise Refused(
+                        problem=f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux de "
+                        "listes et de clés) : un texte entre crochets doit être entre guillemets",
+                        problem_mark=event.start_mark,
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                raise Refused(
+                    problem=f"les alias YAML (*{event.anchor[:40]}) ne sont pas acceptés : "
+                    "recopiez la valeur à cet endroit",
+                    problem_mark=event.start_mark,
+                )
+        most = f"{MAX_NODES:,}".replace(",", " ")
+        raise Refused(
+            problem=f"plus de {most} valeurs, listes et clés : découpez le fichier",
+            problem_mark=event.start_mark,
+        )
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(file: str, error: yaml.MarkedYAMLError) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return Problem(file, line, column, "", _french_yaml_problem(error))
+
+
 def _french_yaml_problem(error: yaml.MarkedYAMLError) -> str:
     problem = (error.problem or "").strip()
+    if isinstance(error, Impossible):
+        return problem
     if isinstance(error, Refused):
         return f"YAML invalide : {problem}"
     for english, french in YAML_PROBLEMS.items():
         if english in problem:
             return f"YAML invalide : {french}"
-    if "found duplicate anchor" in problem or "found unhashable key" in problem:
-        return f"YAML invalide : {problem}"
-    return f"YAML invalide ({problem or error.context})"
+    return "YAML invalide : structure illisible à cet endroit (indentation, guillemets ?)"
 
 
 PLAIN_TAGS = {
@@ -209,7 +398,12 @@ def _build(node, path: Path_, loader, source: Source, problems: list[Problem]):
                     problem="les fusions YAML « << » ne sont pas acceptées",
                     problem_mark=key_node.start_mark,
                 )
-            key = loader.construct_object(key_node)
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in PLAIN_TAGS:
+                raise Refused(
+                    problem="une clé doit être un texte simple, sans étiquette « !! »",
+                    problem_mark=key_node.start_mark,
+                )
+            key = _construct(key_node, loader)
             key = key if isinstance(key, str) else str(key)
             line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
             if key in result:
@@ -232,7 +426,38 @@ def _build(node, path: Path_, loader, source: Source, problems: list[Problem]):
             _build(item, (*path, index), loader, source, problems)
             for index, item in enumerate(node.value)
         ]
-    return loader.construct_object(node)
+    return _construct(node, loader)
+
+
+def _construct(node, loader):
+    """A scalar's value; an impossible date, a number too large or not finite is refused."""
+    try:
+        value = loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as e:
+        raise Impossible(problem=_impossible(node), problem_mark=node.start_mark) from e
+    if isinstance(value, str) and (char := CONTROL.search(value)):
+        # Written as an escape ("\v") in a quoted text: as refused as the character itself.
+        raise Impossible(problem=_control_message(char[0]), problem_mark=node.start_mark)
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and not (math.isfinite(value) and abs(value) <= MAX_NUMBER):
+        raise Impossible(
+            problem=f"nombre non fini ou trop grand « {node.value[:40]} » : un nombre de "
+            "quinze chiffres au plus est attendu (mettez un texte entre guillemets)",
+            problem_mark=node.start_mark,
+        )
+    return value
+
+
+def _impossible(node) -> str:
+    shown = str(node.value)[:40]
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        return (
+            f"date impossible « {shown} » : une date AAAA-MM-JJ qui existe est attendue "
+            "(mettez un texte entre guillemets)"
+        )
+    if node.tag == "tag:yaml.org,2002:int":
+        return f"nombre trop long « {shown}… » : quinze chiffres au plus"
+    return f"valeur illisible « {shown} »"
 
 
 def dotted(path: Path_) -> str:

@@ -19,6 +19,7 @@ import yaml
 
 from cusdoc import DATA
 from cusdoc.errors import Problem
+from cusdoc.load.content import MAX_FILE_BYTES, dotted, parse_yaml, read_bounded, unreadable
 
 DATA_DIR = "content/donnees"
 PACKAGE_DATA = DATA
@@ -28,9 +29,11 @@ FINAN_CODES = (10, 11, 12, 13, 14, 15, 16, 17, 49, 50, 51, 52, 53, 54, 55, 99)
 
 
 def _number(c: str) -> str:
-    """Text to number: spaces (thousands) dropped, decimal comma accepted."""
+    """Text to number: spaces (thousands) dropped, decimal comma accepted; NaN and infinities
+    (« inf », « 1e400 ») are not numbers."""
     digits = f"replace(replace(replace({c}, ' ', ''), '\u00a0', ''), '\u202f', '')"
-    return f"TRY_CAST(replace({digits}, ',', '.') AS DOUBLE)"
+    number = f"TRY_CAST(replace({digits}, ',', '.') AS DOUBLE)"
+    return f"CASE WHEN isfinite({number}) THEN {number} END"
 
 
 def _sql_list(values) -> str:
@@ -46,20 +49,43 @@ class Kind:
     lookup: tuple[str, str] | None = None  # (table, key): the value must be found there
 
 
+def _whole(low: int, high: int, cast: str = "") -> str:
+    """A whole number from low to high; cast to an integer type, or kept as a DOUBLE."""
+    value = f"TRY_CAST({{n}} AS {cast})" if cast else "{n}"
+    return f"CASE WHEN {{n}} = floor({{n}}) AND {{n}} BETWEEN {low} AND {high} THEN {value} END"
+
+
+# Plausible bounds are our choice, wide enough for any real stock and narrow enough to catch a
+# shifted column or a unit mistake: 1 to 20 rooms (RPLS codes 1 to 9, larger dwellings exist),
+# 5 to 500 m² of floor area, fewer than 100 000 households in one ensemble (the largest
+# organisations house about 300 000 in all), resources under 1 000 000 € per consumption
+# unit, a first-quartile threshold above 0 and under 100 000 € (the arrêtés give 6 000 to
+# 12 500 €). Counts are whole numbers.
 KINDS = {
     "texte": Kind("nullif(trim({c}), '')", "un texte"),
-    # Spreadsheets drop the leading zero of 01001: it is put back.
+    # Spreadsheets drop the leading zero of 01001: it is put back, to 4 characters only (a
+    # sixth character would otherwise be cut and land on another, real, commune).
     "commune": Kind(
-        "lpad(trim({c}), 5, '0')",
+        "CASE length(trim({c})) WHEN 5 THEN trim({c}) WHEN 4 THEN '0' || trim({c}) END",
         "un code commune Insee existant (5 caractères)",
         lookup=("communes", "code"),
     ),
     "epci": Kind("trim({c})", "le SIREN d'un EPCI existant", lookup=("epci", "siren")),
-    "entier": Kind("CASE WHEN {n} = floor({n}) THEN CAST({n} AS BIGINT) END", "un nombre entier"),
+    "entier": Kind(_whole(-(10**15), 10**15, "BIGINT"), "un nombre entier"),
     "nombre": Kind("{n}", "un nombre (virgule décimale acceptée)"),
-    "annee": Kind(
-        "CASE WHEN {n} = floor({n}) AND {n} BETWEEN 1800 AND 2100 THEN CAST({n} AS INTEGER) END",
-        "une année sur quatre chiffres",
+    "annee": Kind(_whole(1800, 2100, "INTEGER"), "une année sur quatre chiffres"),
+    "pieces": Kind(_whole(1, 20, "BIGINT"), "un nombre entier de pièces, de 1 à 20"),
+    "surface": Kind(
+        "CASE WHEN {n} BETWEEN 5 AND 500 THEN {n} END", "une surface habitable de 5 à 500 m²"
+    ),
+    "menages": Kind(_whole(0, 99_999), "un nombre entier de ménages, de 0 à 99 999"),
+    "ressources": Kind(
+        "CASE WHEN {n} >= 0 AND {n} < 1e6 THEN {n} END",
+        "des ressources annuelles par unité de consommation, de 0 à 999 999 €",
+    ),
+    "seuil": Kind(
+        "CASE WHEN {n} > 0 AND {n} < 1e5 THEN {n} END",
+        "un seuil en euros par unité de consommation, plus de 0 et moins de 100 000",
     ),
     "booleen": Kind(
         f"CASE WHEN lower(trim({{c}})) IN ({_sql_list(TRUE)}) THEN true "
@@ -67,7 +93,8 @@ KINDS = {
         "oui ou non (1/0, oui/non, O/N, vrai/faux)",
     ),
     "finan": Kind(
-        f"CASE WHEN {{n}} IN ({', '.join(map(str, FINAN_CODES))}) THEN CAST({{n}} AS INTEGER) END",
+        f"CASE WHEN {{n}} IN ({', '.join(map(str, FINAN_CODES))}) THEN TRY_CAST({{n}} AS INTEGER) "
+        "END",
         "un code de financement RPLS (10 à 17, 49, 50 à 55 ou 99)",
     ),
     "dpe": Kind(
@@ -107,8 +134,8 @@ DATASETS = (
             Column("QPV", "texte", optional=True),
             Column("FINAN", "finan"),
             Column("DPEENERGIE", "dpe", optional=True),
-            Column("NBPIECE", "entier"),
-            Column("SURFHAB", "positif"),
+            Column("NBPIECE", "pieces"),
+            Column("SURFHAB", "surface"),
             Column("CONSTRUCT", "annee"),
             Column("TYPECONST", "typeconst"),
             Column("CODSEGPATRIM", "texte", optional=True),
@@ -123,7 +150,7 @@ DATASETS = (
             Column("DEPCOM", "commune"),
             Column("QPV", "booleen"),
             Column("bail_signe", "booleen"),
-            Column("ressources_uc", "positif"),
+            Column("ressources_uc", "ressources"),
             Column("relogement_anru", "booleen"),
             Column("prioritaire", "booleen"),
             Column("dalo", "booleen"),
@@ -132,7 +159,7 @@ DATASETS = (
     ),
     Dataset(
         "seuils_premier_quartile",
-        (Column("annee", "annee"), Column("EPCI", "epci"), Column("seuil", "positif")),
+        (Column("annee", "annee"), Column("EPCI", "epci"), Column("seuil", "seuil")),
     ),
     Dataset(
         "ensembles",
@@ -144,14 +171,16 @@ DATASETS = (
             Column("equipements", "note"),
             Column("localisation", "note"),
             Column("environnement", "note"),
-            Column("menages", "positif"),
-            Column("menages_sous_60_pct", "positif"),
-            Column("menages_apl", "positif"),
+            Column("menages", "menages"),
+            Column("menages_sous_60_pct", "menages"),
+            Column("menages_apl", "menages"),
             Column("taux_vacance", "pourcent"),
             Column("taux_rotation", "pourcent"),
         ),
     ),
 )
+
+DATASET_NAMES = tuple(d.name for d in DATASETS)
 
 # Financing families from RPLS FINAN codes [INFERRED from the RPLS record, cus-domain.md §3.1]:
 # PLA d'intégration and très social count as PLAI, PLA ordinaire as PLUS.
@@ -164,6 +193,9 @@ FAMILLES = {
 AUTRES = "autres"
 
 MAX_REPORTED = 20  # per file: past that, one line says how many more there are
+# Our bounds: an RPLS extract of 550 000 dwellings and its 73 columns is about 250 Mo.
+MAX_DATA_BYTES = 1_000_000_000
+MAX_COLUMNS = 500
 
 
 def data_present(root: Path) -> bool:
@@ -227,6 +259,8 @@ def load_data(root: Path) -> tuple[Data, list[Problem]]:
     # for nothing at 550 000 logements.
     db = duckdb.connect(config={"checkpoint_threshold": "100GB"})
     _load_geography(db, PACKAGE_DATA)
+    # Where each column stands in its file, for the checks that run on the typed tables.
+    db.execute("CREATE TABLE colonnes (fichier VARCHAR, colonne VARCHAR, position INTEGER)")
     aliases, problems = _aliases(root)
     for dataset in DATASETS:
         problems += _load_dataset(db, root, dataset, aliases.get(dataset.name, {}))
@@ -237,16 +271,24 @@ def load_data(root: Path) -> tuple[Data, list[Problem]]:
     return Data(db), problems
 
 
+CACHE_FORMAT = 2  # changed whenever the typed tables change shape
+
+
 def _cache_path(root: Path) -> Path | None:
     """build/.cache/donnees/<digest of the data files, the column names and cusdoc>.duckdb."""
     from cusdoc import __version__
 
-    digest = hashlib.blake2b(f"{__version__} {duckdb.__version__}".encode(), digest_size=16)
+    digest = hashlib.blake2b(
+        f"{__version__} {duckdb.__version__} {CACHE_FORMAT}".encode(), digest_size=16
+    )
     folder = root / DATA_DIR
     files = [folder / f"{d.name}.csv" for d in DATASETS] + [folder / "colonnes.yml"]
     files += [PACKAGE_DATA / name for name in ("colonnes.yml", "communes.csv", "epci.csv")]
     for path in files:
         digest.update(path.name.encode() + b"\0")
+        if not path.is_file():  # missing, or a folder or a pipe that must not be read
+            digest.update(b"-")
+            continue
         try:
             with path.open("rb") as f:
                 while chunk := f.read(CHUNK):
@@ -297,17 +339,58 @@ def _aliases(root: Path) -> tuple[dict, list[Problem]]:
     merged: dict[str, dict[str, list[str]]] = yaml.safe_load(
         (PACKAGE_DATA / "colonnes.yml").read_text(encoding="utf-8")
     )
-    extra_path = root / DATA_DIR / "colonnes.yml"
-    if not extra_path.is_file():
+    file = f"{DATA_DIR}/colonnes.yml"
+    if not (root / file).exists():
         return merged, []
+    problems: list[Problem] = []
+    raw = read_bounded(root / file, file, MAX_FILE_BYTES, problems)
     try:
-        extra = yaml.safe_load(extra_path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        return merged, [Problem(f"{DATA_DIR}/colonnes.yml", 1, 1, "", f"fichier illisible ({e})")]
-    for dataset, columns in extra.items() if isinstance(extra, dict) else ():
-        for column, names in (columns or {}).items():
-            merged.setdefault(dataset, {}).setdefault(column, []).extend(names or [])
-    return merged, []
+        source = parse_yaml(file, raw.decode("utf-8-sig"), problems, {}) if raw else None
+    except UnicodeDecodeError:
+        problems.append(Problem(file, 1, 1, "", "le fichier doit être encodé en UTF-8"))
+        source = None
+    if source is None:
+        return merged, problems
+    for path, names in _alias_entries(source.data):
+        problem = _alias_problem(path, names)
+        if problem:
+            line, column = source.position(path, key=bool(path))
+            problems.append(Problem(file, line, column, dotted(path), problem))
+        else:
+            merged.setdefault(path[0], {}).setdefault(path[1], []).extend(names or [])
+    return merged, problems
+
+
+def _alias_entries(data):
+    """(path, names) for each column of content/donnees/colonnes.yml: file → column → names;
+    a shorter path where the file is not shaped so."""
+    if not isinstance(data, dict):
+        yield (), data
+        return
+    for dataset, columns in data.items():
+        if dataset not in DATASET_NAMES or not isinstance(columns, dict):
+            yield (dataset,), columns
+            continue
+        for column, names in columns.items():
+            yield (dataset, column), names
+
+
+def _alias_problem(path: tuple, names) -> str | None:
+    """What is wrong with one entry of content/donnees/colonnes.yml, if anything."""
+    known = {d.name: [c.name for c in d.columns] for d in DATASETS}
+    if not path:
+        return "des clés « fichier: {colonne: [noms acceptés]} » sont attendues"
+    if path[0] not in known:
+        return f"fichier de données inconnu ; possibles : {', '.join(known)}"
+    if len(path) == 1:
+        return "des clés « colonne: [noms acceptés] » sont attendues"
+    if path[1] not in known[path[0]]:
+        return f"colonne inconnue ; possibles : {', '.join(known[path[0]])}"
+    if names is not None and not (
+        isinstance(names, list) and all(isinstance(n, str) for n in names)
+    ):
+        return "une liste de noms de colonnes est attendue ([nom1, nom2])"
+    return None
 
 
 CHUNK = 1 << 24
@@ -334,7 +417,7 @@ def _as_utf8(path: Path):
     if _is_utf8(path):
         yield path
         return
-    raw = path.read_bytes()
+    raw = path.read_bytes().removeprefix(codecs.BOM_UTF8)
     try:
         text = raw.decode("cp1252")
     except UnicodeDecodeError:
@@ -347,14 +430,17 @@ def _as_utf8(path: Path):
 
 def _header(path: Path) -> str:
     with path.open(encoding="utf-8-sig", newline="") as f:
-        return f.readline().rstrip("\r\n")
+        return f.readline(1_000_000).rstrip("\r\n")
 
 
 def _load_dataset(db, root: Path, dataset: Dataset, aliases: dict) -> list[Problem]:
     file = f"{DATA_DIR}/{dataset.name}.csv"
     path = root / file
-    if not path.is_file():
+    if not path.exists():
         return [Problem(file, 1, 1, "", "fichier de données introuvable")]
+    problem = unreadable(path, file, MAX_DATA_BYTES)
+    if problem:
+        return [problem]
     with _as_utf8(path) as utf8:
         header_line = _header(utf8)
         if not header_line.strip():
@@ -363,9 +449,24 @@ def _load_dataset(db, root: Path, dataset: Dataset, aliases: dict) -> list[Probl
             ]
         delimiter = ";" if header_line.count(";") >= header_line.count(",") else ","
         header = next(csv.reader([header_line], delimiter=delimiter))
+        if len(header) > MAX_COLUMNS:
+            return [
+                Problem(
+                    file,
+                    1,
+                    1,
+                    "",
+                    f"ligne d'en-tête de {len(header)} colonnes : {MAX_COLUMNS} au plus ; "
+                    "est-ce bien un fichier CSV ?",
+                )
+            ]
         mapping, problems = _map_columns(file, header, dataset, aliases)
         if problems:
             return problems
+        db.executemany(
+            "INSERT INTO colonnes VALUES (?, ?, ?)",
+            [[file, name, index + 1] for name, index in mapping.items()],
+        )
         try:
             db.execute(
                 f"CREATE TABLE raw_{dataset.name} AS SELECT * FROM read_csv(?, delim=?, "
@@ -375,16 +476,26 @@ def _load_dataset(db, root: Path, dataset: Dataset, aliases: dict) -> list[Probl
             )
         except duckdb.Error as e:
             line = re.search(r"[Ll]ine:? (\d+)", str(e))
-            return [
-                Problem(
-                    file,
-                    int(line[1]) if line else 1,
-                    1,
-                    "",
-                    "ligne illisible : plus de champs que de colonnes, ou guillemet non refermé",
-                )
-            ]
+            return [Problem(file, int(line[1]) if line else 1, 1, "", _unreadable_line(str(e)))]
     return _check_and_type(db, file, dataset, mapping)
+
+
+def _unreadable_line(error: str) -> str:
+    """DuckDB's reason for refusing a line of CSV, as a writer can act on it."""
+    columns = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", error)
+    if columns:
+        return (
+            f"ligne illisible : {columns[2]} champs pour {columns[1]} colonnes dans l'en-tête "
+            "(un séparateur de trop, ou un texte qui en contient un sans guillemets)"
+        )
+    if "unterminated quote" in error:
+        return "ligne illisible : guillemet non refermé"
+    if "Maximum line size" in error:
+        return (
+            "ligne illisible : plus de 2 Mo sur une seule ligne (guillemet non refermé, ou "
+            "fichier qui n'est pas un CSV)"
+        )
+    return "ligne illisible : plus de champs que de colonnes, ou guillemet non refermé"
 
 
 def _map_columns(file: str, header: list[str], dataset: Dataset, aliases: dict):
@@ -422,7 +533,20 @@ def _map_columns(file: str, header: list[str], dataset: Dataset, aliases: dict):
     return position, problems
 
 
-NUMERIC_KINDS = {"entier", "nombre", "annee", "finan", "note", "pourcent", "positif"}
+NUMERIC_KINDS = {
+    "entier",
+    "nombre",
+    "annee",
+    "finan",
+    "note",
+    "pourcent",
+    "positif",
+    "pieces",
+    "surface",
+    "menages",
+    "ressources",
+    "seuil",
+}
 
 
 def _type(db, dataset: Dataset, mapping: dict) -> None:

@@ -123,6 +123,7 @@ def validate_content(content: Content, geo: Geographie, complete: bool = True) -
         problems += _check_chapters(convention)
         problems += check_placeholder_identity(convention)
     problems += _check_ids_and_refs(content, complete)
+    problems += check_markup(content)
     problems += _check_tables(content)
     if "classement" in content.sources:
         problems += _check_classement(content.sources["classement"])
@@ -279,11 +280,13 @@ def _check_convention(source: Source, geo: Geographie, periode) -> list[Problem]
 def _check_psp(source: Source, generation: dict) -> list[Problem]:
     """The PSP must have been approved less than three years before the CUS takes effect."""
     psp = source.data.get("plan_strategique_patrimoine")
-    effet = generation.get("date_effet")
-    approved = psp.get("date_approbation") if isinstance(psp, dict) else None
-    if not (isinstance(effet, datetime.date) and isinstance(approved, datetime.date)):
+    effet = _day(generation.get("date_effet"))
+    approved = _day(psp.get("date_approbation")) if isinstance(psp, dict) else None
+    if effet is None or approved is None or effet.year <= 3:
         return []
-    limit = effet.replace(year=effet.year - 3)
+    # 29 February has no match three years earlier: the day before is the limit.
+    day = 28 if (effet.month, effet.day) == (2, 29) else effet.day
+    limit = effet.replace(year=effet.year - 3, day=day)
     if approved <= limit or approved > effet:
         return [
             _problem_at(
@@ -296,14 +299,26 @@ def _check_psp(source: Source, generation: dict) -> list[Problem]:
     return []
 
 
+def _day(value) -> datetime.date | None:
+    """A date, also when YAML read a date and time (2025-07-01 10:00)."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    return value if isinstance(value, datetime.date) else None
+
+
+def _text(value) -> str | None:
+    """The value if it is a text; a cross-check skips what the schema reports as mistyped."""
+    return value if isinstance(value, str) else None
+
+
 def _check_territories(source: Source, geo: Geographie) -> list[Problem]:
     data = source.data
     problems = []
     territoires = data.get("territoires") if isinstance(data.get("territoires"), list) else []
     statut_of: dict[str, str] = {}
     for index, item in enumerate(territoires):
-        code = item.get("code") if isinstance(item, dict) else None
-        if not isinstance(code, str):
+        code = _text(item.get("code")) if isinstance(item, dict) else None
+        if code is None:
             continue
         path = ("territoires", index, "code")
         if code in statut_of:
@@ -317,9 +332,11 @@ def _check_territories(source: Source, geo: Geographie) -> list[Problem]:
             )
         statut_of[code] = item.get("statut")
     departements = {c for c in statut_of if c in geo.departements}
-    for index, item in enumerate(territoires):
-        code = item.get("code") if isinstance(item, dict) else None
-        epci = geo.epci.get(code) if isinstance(code, str) else None
+    # A mistyped code may be the missing département: its EPCI are not reported as well.
+    typed = all(isinstance(t, dict) and isinstance(t.get("code"), str) for t in territoires)
+    for index, item in enumerate(territoires if typed else ()):
+        code = _text(item.get("code")) if isinstance(item, dict) else None
+        epci = geo.epci.get(code) if code is not None else None
         if epci and not set(epci.departements) & departements:
             problems.append(
                 _problem_at(
@@ -335,7 +352,7 @@ def _check_territories(source: Source, geo: Geographie) -> list[Problem]:
     for index, item in enumerate(signataires):
         if not isinstance(item, dict):
             continue
-        partie, code = item.get("partie"), item.get("territoire")
+        partie, code = _text(item.get("partie")), item.get("territoire")
         if partie in counts:
             counts[partie] += 1
             if code is not None:
@@ -385,7 +402,7 @@ def _check_territories(source: Source, geo: Geographie) -> list[Problem]:
                 )
             )
     for index, item in enumerate(territoires):
-        code = item.get("code") if isinstance(item, dict) else None
+        code = _text(item.get("code")) if isinstance(item, dict) else None
         if statut_of.get(code) == "signataire" and code not in signed and geo.territoire(code):
             problems.append(
                 _problem_at(
@@ -405,6 +422,8 @@ def _check_chapters(source: Source) -> list[Problem]:
     problems = []
     seen: set = set()
     for index, name in enumerate(chapitres):
+        if not isinstance(name, str):
+            continue  # the schema says a text is expected
         if name == "convention":
             problems.append(
                 _problem_at(source, ("chapitres", index), "« convention » n'est pas un chapitre")
@@ -517,6 +536,47 @@ def _check_ids_and_refs(content: Content, complete: bool) -> list[Problem]:
     return problems
 
 
+# Pandoc syntax that reaches the converters as is and fails the build far from the content: a
+# fenced div, raw OpenXML, Typst, HTML or LaTeX, an HTML or XML tag. Autolinks (<https://…>)
+# and addresses (<nom@exemple.fr>) stay allowed. A closed text language will replace this.
+FORBIDDEN_MARKUP = re.compile(
+    r"(?P<div>^[ \t]*:::+)"
+    r"|(?P<raw>\{=[^}\s]*\})"
+    r"|(?P<tag><(?!(?:https?|ftp|mailto):)/?[A-Za-z][\w:.-]*(?=[\s/>])[^>\n]{0,20}>?|<!--|<\?)",
+    re.MULTILINE,
+)
+MARKUP_HINTS = {
+    "div": (
+        "bloc pandoc",
+        "écrivez un paragraphe ordinaire ; un tableau se déclare avec la clé « tableau »",
+    ),
+    "raw": ("code brut pandoc", "écrivez le texte lui-même : la mise en forme vient des gabarits"),
+    "tag": (
+        "balise HTML ou XML",
+        "écrivez le texte sans balise : **gras**, *italique*, listes avec la clé « liste »",
+    ),
+}
+
+
+def forbidden_markup(text: str) -> str | None:
+    """Why a text of the content cannot be passed to pandoc as it is, or None."""
+    match = FORBIDDEN_MARKUP.search(text)
+    if match is None:
+        return None
+    kind, advice = MARKUP_HINTS[match.lastgroup]
+    return f"syntaxe de mise en forme non acceptée « {match[0].strip()} » ({kind}) ; {advice}"
+
+
+def check_markup(content: Content) -> list[Problem]:
+    """Every paragraph, list item, title or cell that carries pandoc syntax of its own."""
+    problems = []
+    for source in content.sources.values():
+        for path, value in walk(source.data):
+            if isinstance(value, str) and (message := forbidden_markup(value)):
+                problems.append(_problem_at(source, path, message))
+    return problems
+
+
 def _check_tables(content: Content) -> list[Problem]:
     problems = []
     for source in content.sources.values():
@@ -536,7 +596,8 @@ def _check_tables(content: Content) -> list[Problem]:
                         f"{width} largeurs attendues (une par colonne), trouvé {len(largeurs)}",
                     )
                 )
-            for index, row in enumerate(value.get("lignes") or []):
+            lignes = value.get("lignes")
+            for index, row in enumerate(lignes if isinstance(lignes, list) else []):
                 if isinstance(row, list) and len(row) != width:
                     hint = (
                         " ; dans une liste entre crochets, une virgule sépare deux cellules : "
@@ -583,22 +644,33 @@ def data_needed(content: Content) -> list[Problem]:
 
 
 def _check_classement(source: Source) -> list[Problem]:
-    """Classes from the best score down; the last occupation category catches every ensemble."""
+    """Classes from the best score down, weights that make an average, categories that can
+    retain an ensemble, the last one catching every ensemble."""
     data = source.data if isinstance(source.data, dict) else {}
-    problems = []
-    classes = (data.get("service_rendu") or {}).get("classes") or []
-    minima = [c.get("note_minimale") for c in classes if isinstance(c, dict)]
-    if all(isinstance(m, int | float) for m in minima):
-        for index in range(1, len(minima)):
-            if minima[index] >= minima[index - 1]:
-                problems.append(
-                    _problem_at(
-                        source,
-                        ("service_rendu", "classes", index, "note_minimale"),
-                        f"les classes vont de la meilleure à la moins bonne : {minima[index]:g} "
-                        f"devrait être inférieur à {minima[index - 1]:g}",
-                    )
-                )
+    service_rendu = _mapping(data.get("service_rendu"))
+    categories = _mapping(data.get("occupation")).get("categories")
+    categories = categories if isinstance(categories, list) else []
+    return [
+        *_check_classes(source, service_rendu.get("classes")),
+        *_check_weights(source, service_rendu.get("ponderations")),
+        *_check_categories(source, categories),
+    ]
+
+
+def _check_classes(source: Source, classes) -> list[Problem]:
+    classes = classes if isinstance(classes, list) else []
+    minima = [c.get("note_minimale") if isinstance(c, dict) else None for c in classes]
+    ordered = all(isinstance(m, int | float) for m in minima)  # else the schema reports it
+    problems = [
+        _problem_at(
+            source,
+            ("service_rendu", "classes", index, "note_minimale"),
+            f"les classes vont de la meilleure à la moins bonne : {minima[index]:g} "
+            f"devrait être inférieur à {minima[index - 1]:g}",
+        )
+        for index in range(1, len(minima) if ordered else 0)
+        if minima[index] >= minima[index - 1]
+    ]
     if minima and isinstance(minima[-1], int | float) and minima[-1] > 1:
         problems.append(
             _problem_at(
@@ -608,7 +680,43 @@ def _check_classement(source: Source) -> list[Problem]:
                 f"être 1 au plus, trouvé {minima[-1]:g}",
             )
         )
-    categories = (data.get("occupation") or {}).get("categories") or []
+    return problems
+
+
+def _check_weights(source: Source, ponderations) -> list[Problem]:
+    weights = list(ponderations.values()) if isinstance(ponderations, dict) else []
+    if not weights or any(w != 0 or not isinstance(w, int | float) for w in weights):
+        return []
+    return [
+        _problem_at(
+            source,
+            ("service_rendu", "ponderations"),
+            "au moins une pondération doit être positive : la note de service rendu est une "
+            "moyenne pondérée",
+        )
+    ]
+
+
+def _check_categories(source: Source, categories: list) -> list[Problem]:
+    problems = []
+    for index, category in enumerate(categories):
+        if not isinstance(category, dict):
+            continue
+        conditions, au_moins = category.get("conditions"), category.get("au_moins")
+        if (
+            isinstance(conditions, dict)
+            and isinstance(au_moins, int)
+            and au_moins > len(conditions)
+        ):
+            count = len(conditions)
+            problems.append(
+                _problem_at(
+                    source,
+                    ("occupation", "categories", index, "au_moins"),
+                    f"{au_moins} conditions à remplir pour {count} déclarée"
+                    f"{'s' if count > 1 else ''} : aucun ensemble ne serait retenu",
+                )
+            )
     if categories and isinstance(categories[-1], dict) and categories[-1].get("conditions"):
         problems.append(
             _problem_at(
@@ -620,3 +728,7 @@ def _check_classement(source: Source) -> list[Problem]:
             )
         )
     return problems
+
+
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}

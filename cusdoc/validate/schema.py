@@ -358,6 +358,18 @@ CONVENTION = {
         {"type": "integer", "min": 1},
         "Seuil du secret statistique : un effectif de ménages inférieur est masqué (5 par défaut)",
     ),
+    "fuites": mapping(
+        {
+            "exceptions": field(
+                TEXTS,
+                "Expressions que tout partenaire doit lire bien qu'elles nomment un autre "
+                "territoire (« direction territoriale de Blois ») : le contrôle des fuites ne "
+                "les signale pas, écrites en entier",
+            ),
+        },
+        "Le contrôle des fuites des extraits (le lieu de signature et la qualité des "
+        "signataires sont admis d'office)",
+    ),
     "volets": sequence(
         {"type": "string", "allowed": VOLETS},
         "Les volets facultatifs de la convention : logements_foyers, accession",

@@ -1,0 +1,473 @@
+"""Hostile and broken input (issue 14): each case the fuzzing found, with the exact message.
+
+Every input error is a French line « file:line:column: … » and status 1: no traceback, no
+crash, no exit 0 on invalid data; resources are bounded and refusals are fast.
+"""
+
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cusdoc.cli import main
+from cusdoc.load.content import load_content
+from tests.conftest import PROJETS, copy_project
+
+# A refusal of a hostile file costs milliseconds at the load stage; the whole `cusdoc check`
+# (data, geography) stays under a second on an idle machine, under FAST on a busy CI runner.
+FAST = 2.0
+
+SUMMARY = "1 problème à corriger dans le contenu."
+
+
+@pytest.fixture
+def minimal(tmp_path) -> Path:
+    return copy_project(PROJETS / "minimal", tmp_path)
+
+
+def edit(root: Path, file: str, old: str, new: str) -> None:
+    path = root / "content" / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def check(root: Path) -> tuple[int, str, float]:
+    """Status, messages and seconds of `cusdoc check`, exceptions not caught."""
+    start = time.perf_counter()
+    result = CliRunner().invoke(main, ["-C", str(root), "check"], catch_exceptions=False)
+    return result.exit_code, result.stderr, time.perf_counter() - start
+
+
+def assert_refused(root: Path, *lines: str, seconds: float | None = None) -> None:
+    status, stderr, elapsed = check(root)
+    count = len(lines)
+    summary = f"{count} problème{'s' if count > 1 else ''} à corriger dans le contenu."
+    assert (status, stderr) == (1, "\n".join([*lines, summary]) + "\n")
+    if seconds is not None:
+        assert elapsed < seconds
+        start = time.perf_counter()
+        load_content(root)
+        assert time.perf_counter() - start < 0.25
+
+
+# Control characters: what Word writes for Shift+Enter, a form feed, an escape.
+
+
+def test_vertical_tab_from_word(minimal):
+    edit(minimal, "gestion_sociale.yml", "Le texte", "Le\vtexte")
+    assert_refused(
+        minimal,
+        "content/gestion_sociale.yml:5:11: caractère de contrôle U+000B (tabulation verticale, "
+        "saut de ligne de Word) : remplacez-le par un espace ou un retour à la ligne",
+    )
+
+
+def test_form_feed(minimal):
+    edit(minimal, "qualite_service.yml", "Principes", "Prin\fcipes")
+    assert_refused(
+        minimal,
+        "content/qualite_service.yml:3:16: caractère de contrôle U+000C (saut de page) : "
+        "remplacez-le par un retour à la ligne",
+    )
+
+
+def test_control_character_written_as_an_escape(minimal):
+    edit(minimal, "gestion_sociale.yml", "- Le texte du chapitre.", '- "Le\\atexte"')
+    assert_refused(
+        minimal,
+        "content/gestion_sociale.yml:5:9: caractère de contrôle U+0007 : supprimez-le",
+    )
+
+
+# Values YAML reads but that cannot be.
+
+
+def test_impossible_date(minimal):
+    edit(minimal, "convention.yml", "2025-07-01", "2025-02-30")
+    assert_refused(
+        minimal,
+        "content/convention.yml:11:15: date impossible « 2025-02-30 » : une date AAAA-MM-JJ "
+        "qui existe est attendue (mettez un texte entre guillemets)",
+    )
+
+
+def test_not_a_number_in_yaml(minimal):
+    edit(minimal, "engagements.yml", "reference: 1150", "reference: .nan")
+    assert_refused(
+        minimal,
+        "content/engagements.yml:37:18: nombre non fini ou trop grand « .nan » : un nombre de "
+        "quinze chiffres au plus est attendu (mettez un texte entre guillemets)",
+    )
+
+
+def test_number_too_long_for_python(minimal):
+    edit(minimal, "engagements.yml", "reference: 1150", "reference: " + "9" * 5000)
+    assert_refused(
+        minimal,
+        f"content/engagements.yml:37:18: nombre trop long « {'9' * 40}… » : quinze chiffres "
+        "au plus",
+    )
+
+
+# Wrong types where the cross-checks expected a code or a mapping.
+
+
+def test_list_where_a_territory_code_is_expected(minimal):
+    edit(minimal, "convention.yml", 'code: "41"', 'code: ["41"]')
+    assert_refused(
+        minimal,
+        "content/convention.yml:21:11: territoires[0].code : un texte est attendu, "
+        "trouvé une liste",
+    )
+
+
+def test_list_where_a_party_is_expected(minimal):
+    edit(minimal, "convention.yml", "partie: État", "partie: [État]")
+    status, stderr, _ = check(minimal)
+    assert status == 1
+    assert stderr.startswith(
+        "content/convention.yml:27:3: signataires : un et un seul bloc de signature est "
+        "attendu pour la partie « État », trouvé 0\n"
+        "content/convention.yml:27:13: signataires[0].partie : un texte est attendu, "
+        "trouvé une liste\n"
+    )
+
+
+def test_list_where_a_chapter_name_is_expected(minimal):
+    edit(minimal, "convention.yml", "  - classement\n", "  - [classement]\n")
+    assert_refused(
+        minimal,
+        "content/convention.yml:47:5: chapitres[6] : un texte est attendu, trouvé une liste",
+    )
+
+
+def test_service_rendu_as_a_text(minimal):
+    (minimal / "content" / "classement.yml").write_text(
+        'titre: Classement\nservice_rendu: "x"\noccupation: {categories: [{categorie: a}]}\n',
+        encoding="utf-8",
+    )
+    assert_refused(
+        minimal,
+        "content/classement.yml:2:16: service_rendu : des clés « nom: valeur » est attendu, "
+        "trouvé « x »",
+    )
+
+
+def test_table_rows_as_a_number(minimal):
+    edit(
+        minimal, "etat_des_lieux.yml", "          lignes:\n", "          lignes: 5\n          x:\n"
+    )
+    assert_refused(
+        minimal,
+        "content/etat_des_lieux.yml:16:19: sections[0].contenu[2].tableau.lignes : une liste "
+        "(lignes commençant par « - ») est attendu, trouvé le nombre 5",
+        "content/etat_des_lieux.yml:17:11: sections[0].contenu[2].tableau : clé inconnue « x » "
+        "(clés possibles : colonnes, largeurs, lignes, source, titre)",
+    )
+
+
+def test_leap_day_effective_date(minimal):
+    """Three years before 29 February 2028 is 28 February 2025: no ValueError."""
+    edit(minimal, "convention.yml", "date_effet: 2025-07-01", "date_effet: 2028-02-29")
+    assert_refused(
+        minimal,
+        "content/convention.yml:17:21: plan_strategique_patrimoine.date_approbation : le plan "
+        "stratégique de patrimoine doit avoir été approuvé moins de trois ans avant la date "
+        "d'effet (2028-02-29) ; trouvé 2024-03-14",
+    )
+
+
+def test_date_and_time_for_the_approval(minimal):
+    edit(
+        minimal,
+        "convention.yml",
+        "date_approbation: 2024-03-14",
+        "date_approbation: 2020-03-14 10:00:00",
+    )
+    assert_refused(
+        minimal,
+        "content/convention.yml:17:21: plan_strategique_patrimoine.date_approbation : le plan "
+        "stratégique de patrimoine doit avoir été approuvé moins de trois ans avant la date "
+        "d'effet (2025-07-01) ; trouvé 2020-03-14",
+    )
+
+
+def test_weights_that_are_all_zero(minimal):
+    for weight in ("20", "20", "30", "30"):
+        edit(minimal, "classement.yml", f": {weight}\n", ": 0\n")
+    assert_refused(
+        minimal,
+        "content/classement.yml:6:5: service_rendu.ponderations : au moins une pondération doit "
+        "être positive : la note de service rendu est une moyenne pondérée",
+    )
+
+
+def test_more_conditions_required_than_declared(minimal):
+    edit(minimal, "classement.yml", "      conditions:\n", "      au_moins: 2\n      conditions:\n")
+    assert_refused(
+        minimal,
+        "content/classement.yml:23:17: occupation.categories[0].au_moins : 2 conditions à "
+        "remplir pour 1 déclarée : aucun ensemble ne serait retenu",
+    )
+
+
+def test_a_chapter_name_is_never_a_path(minimal):
+    edit(minimal, "convention.yml", "  - classement\n", "  - ../classement\n")
+    status, stderr, _ = check(minimal)
+    assert status == 1
+    assert "content/convention.yml:47:5: chapitres[6] : format invalide" in stderr
+
+
+# Bounded resources: refused in well under a second.
+
+
+def test_nesting_a_thousand_levels_deep(minimal):
+    edit(minimal, "gestion_sociale.yml", "- Le texte du chapitre.", "- " + "[" * 1000 + "]" * 1000)
+    assert_refused(
+        minimal,
+        "content/gestion_sociale.yml:5:37: YAML invalide : imbrication trop profonde (plus de "
+        "32 niveaux de listes et de clés) : un texte entre crochets doit être entre guillemets",
+        seconds=FAST,
+    )
+
+
+def test_nesting_fifty_thousand_levels_deep_does_not_crash(minimal):
+    edit(
+        minimal,
+        "gestion_sociale.yml",
+        "- Le texte du chapitre.",
+        "- " + "[" * 50_000 + "]" * 50_000,
+    )
+    assert_refused(
+        minimal,
+        "content/gestion_sociale.yml:5:37: YAML invalide : imbrication trop profonde (plus de "
+        "32 niveaux de listes et de clés) : un texte entre crochets doit être entre guillemets",
+        seconds=FAST,
+    )
+
+
+def test_billion_laughs(minimal):
+    laughs = ["l0: &l0 [x, x, x, x, x, x, x, x, x]"]
+    laughs += [f"l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 9) + "]" for n in range(1, 12)]
+    path = minimal / "content" / "gestion_sociale.yml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n".join(laughs) + "\n", encoding="utf-8")
+    assert_refused(
+        minimal,
+        "content/gestion_sociale.yml:7:10: YAML invalide : les alias YAML (*l0) ne sont pas "
+        "acceptés : recopiez la valeur à cet endroit",
+        seconds=FAST,
+    )
+
+
+def test_too_many_values_in_one_file(minimal):
+    """A million one-letter items fit in 2 Mo and took seconds to compose and validate."""
+    edit(minimal, "gestion_sociale.yml", "- Le texte du chapitre.", "- [" + "a," * 200_000 + "a]")
+    assert_refused(
+        minimal,
+        "content/gestion_sociale.yml:5:199990: YAML invalide : plus de 100 000 valeurs, listes et "
+        "clés : découpez le fichier",
+        seconds=FAST,
+    )
+
+
+def test_content_file_too_large(minimal):
+    path = minimal / "content" / "gestion_sociale.yml"
+    paragraph = "      - " + "Un paragraphe de texte. " * 40 + "\n"
+    path.write_text(path.read_text(encoding="utf-8") + paragraph * 2600, encoding="utf-8")
+    assert_refused(
+        minimal,
+        "content/gestion_sociale.yml:1:1: fichier trop volumineux (2,5 Mo) : 2,0 Mo au plus ; "
+        "découpez-le",
+        seconds=FAST,
+    )
+
+
+def test_content_file_that_is_a_folder(minimal):
+    path = minimal / "content" / "convention.yml"
+    path.unlink()
+    path.mkdir()
+    assert_refused(minimal, "content/convention.yml:1:1: un fichier est attendu, trouvé un dossier")
+
+
+# Data: values checked by meaning, in SQL.
+
+
+def test_number_too_large_for_the_engine(minimal):
+    edit(minimal, "donnees/patrimoine.csv", "11;F;3;65,5", "11;F;99999999999999999999999;65,5")
+    assert_refused(
+        minimal,
+        "content/donnees/patrimoine.csv:2:5: NBPIECE : valeur attendue : un nombre entier de "
+        "pièces, de 1 à 20 ; trouvé « 99999999999999999999999 »",
+    )
+
+
+def test_six_character_commune_is_not_cut(minimal):
+    """141025 used to become 14102, a real commune of Calvados."""
+    edit(minimal, "donnees/patrimoine.csv", "41025;;13", "141025;;13")
+    assert_refused(
+        minimal,
+        "content/donnees/patrimoine.csv:9:1: DEPCOM : valeur attendue : un code commune Insee "
+        "existant (5 caractères) ; trouvé « 141025 »",
+    )
+
+
+def test_four_character_commune_gets_its_zero_back(minimal):
+    edit(minimal, "donnees/patrimoine.csv", "41025;;13", "1001;;13")
+    assert_refused(
+        minimal,
+        "content/donnees/patrimoine.csv:9:1: DEPCOM : la commune 01001 (L'Abergement-Clémenciat, "
+        "département 01) n'est dans aucun des territoires déclarés dans content/convention.yml "
+        "(41, 200030385) : déclarez son département ou son EPCI, ou retirez ces lignes",
+    )
+
+
+def test_not_a_number_threshold(minimal):
+    edit(
+        minimal, "donnees/seuils_premier_quartile.csv", "2023;200030385;8000", "2023;200030385;NaN"
+    )
+    assert_refused(
+        minimal,
+        "content/donnees/seuils_premier_quartile.csv:3:3: seuil : valeur attendue : un seuil en "
+        "euros par unité de consommation, plus de 0 et moins de 100 000 ; trouvé « NaN »",
+    )
+
+
+def test_infinite_surface(minimal):
+    edit(minimal, "donnees/patrimoine.csv", "5;95;1972", "5;inf;1972")
+    assert_refused(
+        minimal,
+        "content/donnees/patrimoine.csv:9:6: SURFHAB : valeur attendue : une surface habitable "
+        "de 5 à 500 m² ; trouvé « inf »",
+    )
+
+
+def test_households_beyond_any_ensemble(minimal):
+    edit(
+        minimal,
+        "donnees/ensembles.csv",
+        "E4;La Sologne;41025;2;3;2;4;1;",
+        "E4;La Sologne;41025;2;3;2;4;1e308;",
+    )
+    assert_refused(
+        minimal,
+        "content/donnees/ensembles.csv:5:8: menages : valeur attendue : un nombre entier de "
+        "ménages, de 0 à 99 999 ; trouvé « 1e308 »",
+    )
+
+
+def test_negative_room_count(minimal):
+    edit(minimal, "donnees/patrimoine.csv", "5;95;1972", "-5;95;1972")
+    assert_refused(
+        minimal,
+        "content/donnees/patrimoine.csv:9:5: NBPIECE : valeur attendue : un nombre entier de "
+        "pièces, de 1 à 20 ; trouvé « -5 »",
+    )
+
+
+def test_more_households_in_a_part_than_in_the_ensemble(minimal):
+    edit(
+        minimal,
+        "donnees/ensembles.csv",
+        "E3;Le Bourg;41009;3;3;2;4;2;1;1;",
+        "E3;Le Bourg;41009;3;3;2;4;2;3;1;",
+    )
+    assert_refused(
+        minimal,
+        "content/donnees/ensembles.csv:4:9: menages_sous_60_pct : 3 ménages sous 60 % des "
+        "plafonds dans l'ensemble E3, qui n'en loge que 2 (colonne menages)",
+    )
+
+
+def test_commune_outside_the_declared_territories(minimal):
+    edit(minimal, "donnees/patrimoine.csv", "41025;;13;G;5", "75056;;13;G;5")
+    assert_refused(
+        minimal,
+        "content/donnees/patrimoine.csv:9:1: DEPCOM : la commune 75056 (Paris, département 75) "
+        "n'est dans aucun des territoires déclarés dans content/convention.yml (41, 200030385) : "
+        "déclarez son département ou son EPCI, ou retirez ces lignes",
+    )
+
+
+def test_commune_of_a_declared_epci_across_the_border(minimal):
+    """Only the EPCI is declared: its communes count, whatever their département."""
+    edit(minimal, "convention.yml", '  - code: "41"\n    statut: associé\n', "")
+    edit(minimal, "engagements.yml", 'territoire: "41"', 'territoire: "200030385"')
+    status, stderr, _ = check(minimal)
+    assert "n'est dans aucun des territoires déclarés" not in stderr
+
+
+def test_unreadable_csv_line_says_why(minimal):
+    edit(minimal, "donnees/patrimoine.csv", "41009;;11", "41009;;;;11")
+    assert_refused(
+        minimal,
+        "content/donnees/patrimoine.csv:8:1: ligne illisible : 13 champs pour 12 colonnes dans "
+        "l'en-tête (un séparateur de trop, ou un texte qui en contient un sans guillemets)",
+    )
+
+
+def test_project_column_names_of_the_wrong_shape(minimal):
+    (minimal / "content" / "donnees" / "colonnes.yml").write_text(
+        "patrimoine:\n  DEPCOM: 5\n", encoding="utf-8"
+    )
+    assert_refused(
+        minimal,
+        "content/donnees/colonnes.yml:2:3: patrimoine.DEPCOM : une liste de noms de colonnes "
+        "est attendue ([nom1, nom2])",
+    )
+
+
+# Markup that passed check and failed build far from the content.
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '"::: {.tableau}\\nA | B\\n:::"',
+            "syntaxe de mise en forme non acceptée « ::: » (bloc pandoc) ; écrivez un "
+            "paragraphe ordinaire ; un tableau se déclare avec la clé « tableau »",
+        ),
+        (
+            '"`x`{=openxml}"',
+            "syntaxe de mise en forme non acceptée « {=openxml} » (code brut pandoc) ; écrivez "
+            "le texte lui-même : la mise en forme vient des gabarits",
+        ),
+        (
+            '"Texte <w:p>ouvert"',
+            "syntaxe de mise en forme non acceptée « <w:p> » (balise HTML ou XML) ; écrivez le "
+            "texte sans balise : **gras**, *italique*, listes avec la clé « liste »",
+        ),
+        (
+            '"<script>alert(1)</script>"',
+            "syntaxe de mise en forme non acceptée « <script> » (balise HTML ou XML) ; écrivez "
+            "le texte sans balise : **gras**, *italique*, listes avec la clé « liste »",
+        ),
+    ],
+)
+def test_markup_a_writer_may_not_type(minimal, text, message):
+    edit(minimal, "gestion_sociale.yml", "- Le texte du chapitre.", f"- {text}")
+    assert_refused(minimal, f"content/gestion_sociale.yml:5:9: sections[0].contenu[0] : {message}")
+
+
+def test_links_and_comparisons_are_not_markup(minimal):
+    edit(
+        minimal,
+        "gestion_sociale.yml",
+        "- Le texte du chapitre.",
+        '- "Voir <https://www.ecologie.gouv.fr> ou <contact@exemple.fr> ; taux < 25 %."',
+    )
+    status, stderr, _ = check(minimal)
+    assert (status, stderr) == (0, "")
+
+
+def test_init_into_an_impossible_path(tmp_path):
+    target = tmp_path / "fichier"
+    target.write_text("", encoding="utf-8")
+    result = CliRunner().invoke(main, ["init", str(target / "convention")])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"impossible de créer le dépôt dans {target / 'convention'} : un élément du chemin est "
+        "un fichier, pas un dossier\n"
+    )
