@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help convention extraits check docs test lint golden bench reference geographie clean
+.PHONY: help convention extraits check docs test test-lent lint golden bench reference geographie clean
 
 help: ## Affiche cette aide
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,8 +25,11 @@ extraits: $(STAMP) ## Produit l'extrait de chaque partenaire dans build/extraits
 check: $(STAMP) ## Vérifie le contenu (content/) sans rien produire
 	$(BIN)/cusdoc check
 
-test: lint ## Lance les vérifications de style puis les tests
-	$(BIN)/pytest -q
+test: lint ## Lance les vérifications de style puis les tests (sauf les plus lents), sur deux processus
+	$(BIN)/pytest -q -n 2 -m "not slow"
+
+test-lent: $(STAMP) ## Lance les tests les plus lents (extraits de l'exemple, paquet installé, LibreOffice)
+	$(BIN)/pytest -q -n 2 -m slow
 
 lint: $(STAMP) ## Vérifie le style du code (ruff)
 	$(BIN)/ruff check cusdoc tests bench scripts

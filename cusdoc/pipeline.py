@@ -8,6 +8,7 @@ from `prepare`; only render, export and write come after it.
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,11 @@ class Project:
     partenaires: list[Partenaire]
     # statistical secrecy decided on the whole organisation's data, carried into every document
     secret: "Secret | None" = None
+
+    @cached_property
+    def version(self) -> dict:
+        """The commit the documents derive from, and its date (asked of git once)."""
+        return git.version(self.root)
 
     @property
     def summary(self) -> str:
@@ -103,7 +109,7 @@ def document(project: Project, code: str | None = ORGANISATION) -> Convention:
             # The data is restricted before anything is computed on it.
             data = data.territory(partenaire.nature, partenaire.code)
         tables = compute_tables(data, project.content, project.geo.names, project.secret)
-    version = git.version(project.root) if partenaire is not None else None
+    version = project.version if partenaire is not None else None
     return assemble(project.content, project.geo, project.context, tables, partenaire, version)
 
 
@@ -138,31 +144,34 @@ def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf", "xlsx")) -> lis
     """Produce the deliverables in build/; on failure the previous ones stay as they were."""
     # Imported here so that `cusdoc check` does not pay for Jinja, Babel, pandoc and Typst.
     from cusdoc.export import export
-    from cusdoc.export.cache import Cache, folder_digest, key
+    from cusdoc.export.cache import Cache, folder_digest, key, scope_inputs
     from cusdoc.export.convert import Templates
     from cusdoc.render import render_markdown
     from cusdoc.write import discard_stale, write_atomically
 
     discard_stale(root / "build")  # what a killed build left: hidden, half-written files
-    (convention,) = prepare(root)
+    project = check(root)
     templates = Templates.of(root)
-    markdown = render_markdown(convention, templates.root)
     epoch = source_date_epoch(root)
     cache = Cache(root, "convention")
-    entry = key(markdown, folder_digest(templates.root), str(epoch))
-    files = {
-        fmt: data
-        for fmt in ("docx", "pdf")
-        if fmt in formats and (data := cache.get(entry, fmt)) is not None
-    }
+    entry = key(
+        scope_inputs(project.content, None),
+        project.data.digest if project.data else "sans données",
+        folder_digest(templates.root),
+        str(epoch),
+    )
+    files = {fmt: data for fmt in formats if (data := cache.get(entry, fmt)) is not None}
     missing = tuple(fmt for fmt in formats if fmt not in files)
-    made = export(markdown, convention, templates, epoch, missing) if missing else {}
-    files.update(made)
+    made = {}
+    if missing:  # something changed: the document is made again, and what was asked for
+        convention = document(project)
+        markdown = render_markdown(convention, templates.root)
+        made = export(markdown, convention, templates, epoch, missing)
+        files.update(made)
     target = root / "build"
     outputs = {target / DELIVERABLES[fmt]: files[fmt] for fmt in formats if fmt in files}
-    stored = {fmt: data for fmt, data in made.items() if fmt in ("docx", "pdf")}
     # Every deliverable is ready before any file of build/ is replaced.
-    write_atomically({**outputs, **cache.outputs(entry, stored)})
+    write_atomically({**outputs, **cache.outputs(entry, made)})
     if set(formats) >= {"docx", "pdf"}:
         cache.prune()
     return list(outputs)

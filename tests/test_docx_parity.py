@@ -320,6 +320,7 @@ def test_the_typography_pass_leaves_pandoc_syntax_alone():
 # --- The DOCX as LibreOffice lays it out ----------------------------------------------------
 
 
+@pytest.mark.slow
 def test_libreoffice_lays_out_the_docx_like_the_pdf(example_build, pdf_pages, tmp_path):
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:

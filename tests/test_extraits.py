@@ -202,6 +202,7 @@ def test_unknown_partner_and_cli(project):
     assert "indiquez --partenaire CODE ou --tous" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_example_gives_every_partner_a_leak_free_extract(tmp_path, monkeypatch):
     from tests.conftest import REPO
 

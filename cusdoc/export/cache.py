@@ -1,8 +1,10 @@
 """A content-addressed cache of the deliverables: unchanged documents are not made again.
 
-The key is everything a DOCX or PDF depends on: the rendered Markdown, every file of the
-templates, the versions of cusdoc and of the converters, the date stamped and, for an extract,
-the terms its leak check forbids. A hit returns the bytes a clean build would produce.
+The key is everything a document depends on, read before anything is computed: the content it
+can print (`scope_inputs`), the digest of the data files, every file of the templates, cusdoc's
+code and the converters' versions, the date stamped, the version on an extract's cover and the
+terms its leak check forbids. A hit returns the bytes a clean build would produce, without
+computing, rendering or converting anything.
 """
 
 import hashlib
@@ -11,14 +13,15 @@ from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
-from cusdoc import __version__
+from cusdoc import code_digest
 
 TOOLS = ("pypandoc-binary", "typst", "python-docx", "openpyxl", "jinja2", "babel")
 
 
 @cache
 def tools() -> str:
-    return " ".join(f"{name}={version(name)}" for name in TOOLS) + f" cusdoc={__version__}"
+    """The versions of the converters and cusdoc's own code."""
+    return " ".join(f"{name}={version(name)}" for name in TOOLS) + f" cusdoc={code_digest()}"
 
 
 @cache
@@ -78,7 +81,7 @@ def scope_inputs(content, partenaire) -> str:
     """
     from cusdoc.assemble.scope import CHAPITRES_EXTRAIT, filter_chapter
 
-    parts = {}
+    parts = {"portée": repr(partenaire)}  # two partners may keep the same text
     for name, source in content.sources.items():
         if partenaire is None or name in ("convention", "engagements"):
             parts[name] = source.data

@@ -167,33 +167,45 @@ class Job:
 
 def build_extracts(root: Path, codes: list[str] | None = None, workers: int | None = None):
     """Every selected partner's extract in build/extraits/, or nothing if one of them leaks."""
-    from cusdoc.export.cache import Cache, folder_digest, key
+    from cusdoc.export.cache import Cache, folder_digest, key, scope_inputs
     from cusdoc.render import render_markdown
-    from cusdoc.write import write_atomically
+    from cusdoc.write import discard_stale, write_atomically
 
+    discard_stale(root / "build")
     project = check(root)
     chosen = project.partenaires if codes is None else [project.partenaire(c) for c in codes]
-    terms = {p.code: lexique(project, p) for p in chosen}
-    problems = [q for p in chosen for q in content_leaks(project, p, terms[p.code])]
-    if problems:
-        raise ContentError(problems)
     templates = Templates.of(root)
     epoch = source_date_epoch(root)
-    digest = folder_digest(templates.root)
+    shared = (
+        project.data.digest if project.data else "sans données",
+        folder_digest(templates.root),
+        str(epoch),
+        repr(sorted(project.version.items())),
+    )
     cache = Cache(root, "extraits")
     files: dict[str, dict[str, bytes]] = {}
     entries: dict[str, str] = {}
-    jobs = []
+    pending = []
     for partenaire in chosen:
+        # Keyed on what the extract can print: an unchanged partner is neither computed,
+        # rendered, converted nor searched again.
+        entries[partenaire.fichier] = key(scope_inputs(project.content, partenaire), *shared)
+        cached = {fmt: cache.get(entries[partenaire.fichier], fmt) for fmt in FORMATS}
+        if all(data is not None for data in cached.values()):
+            files[partenaire.fichier] = cached
+        else:
+            pending.append(partenaire)
+    terms = {p.code: lexique(project, p) for p in pending}
+    problems = [q for p in pending for q in content_leaks(project, p, terms[p.code])]
+    if problems:
+        raise ContentError(problems)
+    jobs = []
+    for partenaire in pending:
         convention = document(project, partenaire.code)
         markdown = render_markdown(convention, templates.root)
-        name = partenaire.fichier
-        entries[name] = key(markdown, digest, str(epoch), terms[partenaire.code].signature())
-        cached = {fmt: cache.get(entries[name], fmt) for fmt in FORMATS}
-        if all(data is not None for data in cached.values()):
-            files[name] = cached
-        else:
-            jobs.append(Job(name, markdown, convention, templates, epoch, terms[partenaire.code]))
+        jobs.append(
+            Job(partenaire.fichier, markdown, convention, templates, epoch, terms[partenaire.code])
+        )
     results = _run(jobs, workers)
     leaks = []
     for name, _, found in results:

@@ -212,6 +212,7 @@ class Data:
 
     db: duckdb.DuckDBPyConnection
     scope: tuple[tuple[str, str], ...] = ()  # (table, condition) of a territory's view
+    digest: str = ""  # of the data files it was read from: what the deliverables' cache keys
 
     def execute(self, sql: str, parameters: list | None = None) -> duckdb.DuckDBPyConnection:
         if self.scope:
@@ -230,7 +231,8 @@ class Data:
         communes = f"SELECT code FROM main.communes WHERE {column} = '{code}'"
         return Data(
             self.db,
-            (
+            digest=self.digest,
+            scope=(
                 ("logements", f"{column} = '{code}'"),
                 ("attribution", f"{column} = '{code}'"),
                 ("patrimoine", f"DEPCOM IN ({communes})"),
@@ -252,7 +254,7 @@ def load_data(root: Path) -> tuple[Data, list[Problem]]:
     cached = _cache_path(root)
     if cached is not None and cached.is_file():
         try:
-            return Data(duckdb.connect(str(cached), read_only=True)), []
+            return Data(duckdb.connect(str(cached), read_only=True), digest=cached.stem), []
         except duckdb.Error:
             pass  # an unreadable cache is made again
     # In memory, DuckDB would checkpoint after the raw tables are dropped: a second of work
@@ -268,7 +270,7 @@ def load_data(root: Path) -> tuple[Data, list[Problem]]:
         _derive(db)
         if cached is not None:
             _keep(db, cached)
-    return Data(db), problems
+    return Data(db, digest=cached.stem if cached else ""), problems
 
 
 CACHE_FORMAT = 2  # changed whenever the typed tables change shape
@@ -276,10 +278,10 @@ CACHE_FORMAT = 2  # changed whenever the typed tables change shape
 
 def _cache_path(root: Path) -> Path | None:
     """build/.cache/donnees/<digest of the data files, the column names and cusdoc>.duckdb."""
-    from cusdoc import __version__
+    from cusdoc import code_digest
 
     digest = hashlib.blake2b(
-        f"{__version__} {duckdb.__version__} {CACHE_FORMAT}".encode(), digest_size=16
+        f"{code_digest()} {duckdb.__version__} {CACHE_FORMAT}".encode(), digest_size=16
     )
     folder = root / DATA_DIR
     files = [folder / f"{d.name}.csv" for d in DATASETS] + [folder / "colonnes.yml"]
