@@ -169,8 +169,9 @@ def test_every_evasion_is_caught_in_the_built_docx_and_pdf(evasions, monkeypatch
     for technique, term in expected:
         assert any(_reads(line, term) for line in docx_lines), technique
     # what shows on the page is in the PDF too: styles, ids and link targets are not; the
-    # PDF's font has no full-width capital
-    hidden = {"Seur", "Suèvres", "Savigny-sur-Braye", "Mer"}
+    # PDF's font has no full-width capital; a code spread digit by digit is searched in the
+    # DOCX only, since the cells of a table row come out of a PDF page just the same
+    hidden = {"Seur", "Suèvres", "Savigny-sur-Braye", "Mer", "41050"}
     for technique, term in expected:
         if term not in hidden:
             assert any(_reads(line, term) for line in pdf_lines), technique

@@ -111,3 +111,26 @@ def test_check_is_the_only_load_of_the_project(tmp_path, monkeypatch):
     for partenaire in checked.partenaires:
         document(checked, partenaire.code)
     assert len(loads) == 1
+
+
+def test_the_cache_key_of_a_scope_is_the_same_in_every_process(project):  # noqa: F811
+    """Keys are compared across runs: nothing in them may depend on hash randomisation."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from pathlib import Path; from cusdoc.pipeline import check; "
+        "from cusdoc.export.cache import key, scope_inputs; p = check(Path(sys.argv[1])); "
+        "print([key(scope_inputs(p.content, x)) for x in [None, *p.partenaires]])"
+    )
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", script, str(project)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in (1, 2)
+    }
+    assert len(keys) == 1

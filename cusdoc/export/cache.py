@@ -81,7 +81,10 @@ def scope_inputs(content, partenaire) -> str:
     """
     from cusdoc.assemble.scope import CHAPITRES_EXTRAIT, filter_chapter
 
-    parts = {"portée": repr(partenaire)}  # two partners may keep the same text
+    # Two partners may keep the same text. The rest of a partner is drawn from the convention
+    # file (counted whole) and the geography (part of cusdoc's code): not its frozensets, whose
+    # order changes from one process to the next.
+    parts = {"portée": partenaire and [partenaire.code, partenaire.nature]}
     for name, source in content.sources.items():
         if partenaire is None or name in ("convention", "engagements"):
             parts[name] = source.data

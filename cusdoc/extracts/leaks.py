@@ -46,7 +46,7 @@ import unicodedata
 import zipfile
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from itertools import accumulate
 
 from cusdoc.load.geography import EPCI_FORMS, Geographie, load_geographie
@@ -217,6 +217,14 @@ def _abbreviations(ws: list[Word]) -> list[Word]:
         if word.key in ABBREVIATIONS and following.key.isalpha() and following.gap in SHORT:
             word.key = ABBREVIATIONS[word.key]
     return ws
+
+
+def _spread_code(ws: list, one_by_one: bool = True) -> bool:
+    """Digits written as a code is spread out: one by one, or in groups of three."""
+    keys = [w.key for w in ws]
+    if all(len(k) == 1 for k in keys):
+        return one_by_one and len(keys) >= 3
+    return 1 <= len(keys[0]) <= 3 and all(len(k) == 3 for k in keys[1:])
 
 
 def _spaced_letters(ws: list[Word]) -> list[Word]:
@@ -393,17 +401,22 @@ class Lexique:
         identifier: bool = False,
         relaxed: bool = False,
         common: frozenset[str] = frozenset(),
+        spread: bool = True,
     ) -> list[tuple[Term, str]]:
         """(term, text as found) for every forbidden term in the text (or its `words`), once
         each.
 
         common: the words the document writes in lower case somewhere (`common_words`);
         relaxed: names of one significant word are taken in lower case too (to locate where a
-        term comes from, not to decide whether it leaks).
+        term comes from, not to decide whether it leaks);
+        spread: codes written digit by digit are read too (not in a PDF's page text, where the
+        cells of a table row, « 2 2 2 2 6 », come out the same way: the DOCX and the content,
+        where cells stay apart, are searched for them).
         """
         parsed = text if isinstance(text, Text) else words(text, identifier)
         hits = [
-            (parsed, hit) for hit in [*self._names(parsed, relaxed, common), *self._codes(parsed)]
+            (parsed, hit)
+            for hit in [*self._names(parsed, relaxed, common), *self._codes(parsed, spread)]
         ]
         if parsed.unglued is not None:  # « PyPI » is no « Py »: names of four letters or more
             unglued = parsed.unglued
@@ -419,6 +432,7 @@ class Lexique:
         ws = parsed.words
         keys = [w.key for w in ws]
         neutral = _neutral()
+        exempt = self._exempt(keys)
         index = 0
         while index < len(ws):
             covered = 0  # words an allowed or neutral phrase starting here covers
@@ -437,13 +451,43 @@ class Lexique:
                         hit = (term, index, index + length)
                 elif phrase in neutral:
                     covered = max(covered, length)
+            if hit is not None and set(range(hit[1], hit[2])) <= exempt:
+                hit = None
             if hit is not None and hit[2] - index > covered:
                 yield hit
                 index = hit[2]
             else:
                 index += max(covered, 1)
 
-    def _codes(self, parsed: Text):
+    def _exempt(self, keys: list[str]) -> set[int]:
+        """The words that lie inside an allowed phrase, compared letters only.
+
+        Wherever the phrase starts (a neutral phrase may start before it: « la vallée de
+        l'Indre »), and however the layout cut it: a PDF line broken at the hyphen of
+        « Saint-Gilles-Croix-de-Vie » gives « Croixde-Vie ».
+        """
+        if not self.allowed or not keys:
+            return set()
+        letters = "".join(keys)
+        owner = [i for i, k in enumerate(keys) for _ in k]  # letter → its word
+        exempt: set[int] = set()
+        for phrase in self._allowed_letters:
+            start = letters.find(phrase)
+            while start >= 0:
+                end = start + len(phrase)
+                # whole words only: the phrase starts and ends at word boundaries
+                if (start == 0 or owner[start - 1] != owner[start]) and (
+                    end == len(letters) or owner[end] != owner[end - 1]
+                ):
+                    exempt.update(range(owner[start], owner[end - 1] + 1))
+                start = letters.find(phrase, start + 1)
+        return exempt
+
+    @cached_property
+    def _allowed_letters(self) -> tuple[str, ...]:
+        return tuple(sorted({"".join(words_) for words_ in self.allowed}, key=len, reverse=True))
+
+    def _codes(self, parsed: Text, spread: bool = True):
         ws = parsed.words
         index = 0
         while index < len(ws):
@@ -456,8 +500,13 @@ class Lexique:
                 end += 1
             for position in range(index, end):
                 yield from self._code(parsed, position, position + 1)
-            if end - index > 1:
-                yield from self._code(parsed, index, end)
+            # Only a code written spread out is read across spaces: digit by digit
+            # (« 4 1 0 1 8 ») or in groups of three (« 41 018 », « 200 030 385 »). Neighbouring
+            # cells of a table (« 21 21 2 ») are not one number.
+            for first in range(index, end):
+                for last in range(first + 2, end + 1):
+                    if _spread_code(ws[first:last], spread):
+                        yield from self._code(parsed, first, last)
             index = end
 
     def _code(self, parsed: Text, start: int, end: int):
@@ -653,10 +702,11 @@ def scan_text(
     ou: str,
     identifier: bool = False,
     common: frozenset[str] = frozenset(),
+    spread: bool = True,
 ) -> list[Fuite]:
     return [
         Fuite(term.nom, term.territoire, ou, as_found(found, term.nom))
-        for term, found in lexique.find(text, identifier, common=common)
+        for term, found in lexique.find(text, identifier, common=common, spread=spread)
     ]
 
 
@@ -731,6 +781,11 @@ def scan_docx(data: bytes, terms: Lexique) -> list[Fuite]:
     return list(dict.fromkeys(leaks))
 
 
+def _line_hyphen(match: re.Match) -> str:
+    following = match.string[match.end()]
+    return "-" if following.isupper() else ""
+
+
 def scan_pdf(data: bytes, terms: Lexique) -> list[Fuite]:
     """Every page's text and link addresses, the outline and the document's metadata."""
     import pypdfium2
@@ -744,18 +799,21 @@ def scan_pdf(data: bytes, terms: Lexique) -> list[Fuite]:
         texts.append(("PDF signets", outline, False))
         for index in range(len(pdf)):
             page = pdf[index]
-            # PDFium marks a word hyphenated at the end of a line with U+FFFE: join it back
-            text = page.get_textpage().get_text_range()
-            text = text.replace("\ufffe\r\n", "").replace("\ufffe", "")
-            texts.append((f"PDF page {index + 1}", text, False))
+            # PDFium writes U+FFFE for a hyphen that ends a line: a word cut by hyphenation is
+            # joined back (« Ven-dôme »); before a capital the hyphen was the name's own
+            # (« Indre-et-Loire », « St-Gildas »)
+            text = page.get_textpage().get_text_range().replace("\ufffe\r\n", "\ufffe")
+            text = re.sub("\ufffe(?=[^\\W\\d_])", _line_hyphen, text).replace("\ufffe", "")
+            texts.append((f"PDF page {index + 1}", text, None))
             texts += [(f"PDF page {index + 1}, lien", uri, True) for uri in _uris(pdf, page)]
     finally:
         pdf.close()
-    parsed = [(where, words(text, named), named) for where, text, named in texts]
+    # named None: a page's text, where neighbouring table cells read as one run of digits
+    parsed = [(where, words(text, bool(named)), named) for where, text, named in texts]
     common = common_words(words_ for _, words_, named in parsed if not named)
     leaks = []
     for where, words_, named in parsed:
-        leaks += scan_text(words_, terms, where, named, common)
+        leaks += scan_text(words_, terms, where, bool(named), common, spread=named is not None)
     return list(dict.fromkeys(leaks))
 
 
