@@ -6,9 +6,9 @@ renders it; the workers only convert Markdown into DOCX and PDF and search them 
 extract whose inputs did not change comes from the cache instead of a worker.
 """
 
-import math
 import multiprocessing
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,14 +199,15 @@ def build_extracts(root: Path, codes: list[str] | None = None, workers: int | No
     problems = [q for p in pending for q in content_leaks(project, p, terms[p.code])]
     if problems:
         raise ContentError(problems)
-    jobs = []
-    for partenaire in pending:
-        convention = document(project, partenaire.code)
-        markdown = render_markdown(convention, templates.root)
-        jobs.append(
-            Job(partenaire.fichier, markdown, convention, templates, epoch, terms[partenaire.code])
-        )
-    results = _run(jobs, workers)
+
+    def jobs():
+        for partenaire in pending:
+            convention = document(project, partenaire.code)
+            markdown = render_markdown(convention, templates.root)
+            terms_ = terms[partenaire.code]
+            yield Job(partenaire.fichier, markdown, convention, templates, epoch, terms_)
+
+    results = _run(jobs(), len(pending), workers)
     leaks = []
     for name, _, found in results:
         if found:
@@ -229,14 +230,17 @@ def build_extracts(root: Path, codes: list[str] | None = None, workers: int | No
     return sorted(deliverables)
 
 
-def _run(jobs: list[Job], workers: int | None) -> list:
-    workers = min(workers or os.cpu_count() or 1, len(jobs))
+def _run(jobs: Iterator[Job], count: int, workers: int | None) -> list:
+    """Convert the jobs as they are prepared: the first extracts convert while this process
+    prepares the next ones."""
+    workers = min(workers or os.cpu_count() or 1, count)
     if workers <= 1:
         return [convert(job) for job in jobs]
     # Typst deadlocks in forked workers: start them fresh.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        return list(pool.map(convert, jobs, chunksize=math.ceil(len(jobs) / workers)))
+        futures = [pool.submit(convert, job) for job in jobs]
+        return [future.result() for future in futures]
 
 
 def convert(job: Job) -> tuple[str, dict[str, bytes], list[tuple[str, Fuite]]]:
