@@ -1,5 +1,6 @@
 """The one error family: every problem a user can fix is a Problem, reported in French."""
 
+import errno
 from dataclasses import dataclass
 
 import click
@@ -57,3 +58,24 @@ class LeakError(CusdocError):
             f"{count} fuite{'s' if count > 1 else ''} : les extraits n'ont pas été écrits."
         )
         super().__init__("\n".join(lines))
+
+
+OS_REASONS = {
+    errno.EACCES: "permission refusée",
+    errno.EPERM: "opération non permise",
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.EISDIR: "c'est un dossier",
+    errno.ENOSPC: "disque plein",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.EBUSY: "fichier utilisé par un autre programme",
+    errno.EEXIST: "le fichier existe déjà",
+    errno.ENAMETOOLONG: "nom trop long",
+    errno.EIO: "erreur d'entrée-sortie du disque",
+    errno.EDQUOT: "quota de disque dépassé",
+}
+
+
+def os_reason(error: OSError) -> str:
+    """Why the system refused, in French; its own words when the case is not listed."""
+    return OS_REASONS.get(error.errno, error.strerror or str(error))

@@ -225,7 +225,7 @@ class EngagementContext:
     references: dict  # (indicateur, niveau, territoire, ventilation) → value
     stock: dict  # (niveau, territoire) → counts
     departements_of: dict[str, tuple[str, ...]]  # EPCI → the départements it lies in
-    denominateurs: dict  # rates' attribution counts
+    taux: dict  # (indicateur, niveau, territoire, ventilation) → Rate: counts and secrecy
     seuil: int  # statistical secrecy
 
 

@@ -9,8 +9,7 @@ import zipfile
 from io import BytesIO
 from pathlib import Path
 
-from cusdoc.errors import ToolError
-from cusdoc.load.content import os_reason
+from cusdoc.errors import ToolError, os_reason
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
 TEMPORARY = ".*.tmp"  # staged files and backups: hidden, so no one opens a half-written one

@@ -184,7 +184,7 @@ def test_no_masked_count_follows_from_a_rate_or_a_subtraction(secret):
     # a printed rate gives its numerator back, the denominator being known
     for scope, doc in documents.items():
         for (indicateur, niveau, territoire), value in _printed_rates(doc).items():
-            rate = checked.context.denominateurs[(indicateur, niveau, territoire, TOTAL)]
+            rate = checked.context.taux[(indicateur, niveau, territoire, TOTAL)]
             numerator = round(value * rate.denominator / 100)
             assert numerator == 0 or numerator >= seuil, (scope, indicateur, territoire)
             row = (territoire,) if niveau == "departement" else ("41", territoire)
@@ -213,7 +213,7 @@ def test_no_masked_count_follows_from_a_rate_or_a_subtraction(secret):
 
 def test_a_rate_is_masked_with_its_count(secret):
     checked, documents = _documents(secret)
-    rates = checked.context.denominateurs
+    rates = checked.context.taux
     # PS-1 Agglopolys: 6 of 12, a count the table masks lest Grand Chambord's 2 follow
     assert rates[("PS-1", "epci", AGGLOPOLYS, TOTAL)].masked
     # PS-3 of the Loir-et-Cher: its 7 DALO households are masked in the table
@@ -232,7 +232,7 @@ def test_a_rate_with_few_households_is_masked_whatever_its_denominator(tmp_path)
 
     root = copy_project(PROJETS / "minimal", tmp_path / "minimal")
     checked = check(root)
-    rate = checked.context.denominateurs[("PS-2", "departement", "41", TOTAL)]
+    rate = checked.context.taux[("PS-2", "departement", "41", TOTAL)]
     assert (rate.numerator, rate.denominator, rate.masked) == (3, 6, True)
     ps2 = next(ligne for ligne in document(checked).engagements if ligne.indicateur.id == "PS-2")
     assert ps2.reference[TOTAL].masked

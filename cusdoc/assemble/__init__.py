@@ -58,7 +58,7 @@ def engagement_context(content: Content, geo: Geographie, calculs: Calculs) -> E
         references=calculs.references,
         stock=calculs.stock,
         departements_of={c: geo.epci[c].departements for c in territoires if c in geo.epci},
-        denominateurs=calculs.denominateurs,
+        taux=calculs.taux,
         seuil=settings.seuil,
     )
 

@@ -63,7 +63,7 @@ def reference_value(indicateur: Indicateur, key: tuple, context: EngagementConte
     whole organisation (its denominator or numerator under the secrecy threshold, its count
     masked in a table, or masked so that no other follows by difference)."""
     value = context.references.get(key)
-    rate: Rate | None = context.denominateurs.get(key)
+    rate: Rate | None = context.taux.get(key)
     masked = reason(context.seuil) if rate is not None and rate.masked else None
     return Quantity(value, indicateur.unite, masked=masked)
 

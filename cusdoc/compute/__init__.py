@@ -23,7 +23,7 @@ class Calculs:
     """References per (indicateur, niveau, territoire, ventilation), and stock counts."""
 
     references: dict
-    denominateurs: dict  # of the rates: their counts and whether secrecy masks them (Rate)
+    taux: dict  # of the rates: their counts and whether secrecy masks them (Rate)
     stock: dict  # (niveau, territoire) → counts
     secret: Secret | None = None  # the masks of the attributions table, for every document
 
@@ -41,22 +41,23 @@ def compute(data: Data, content: Content) -> Calculs:
     departements_of: dict[str, set[str]] = {}
     for departement, epci in pairs:
         departements_of.setdefault(epci, set()).add(departement)
-    masked = _counted_masked(references, denominateurs, secret)
-    rates = rate_secrecy(references, denominateurs, departements_of, settings.seuil, masked)
+    # the attributions each rate counts, given back by its value and denominator
+    numerators = {k: round((references.get(k) or 0) * n / 100) for k, n in denominateurs.items()}
+    masked = _counted_masked(numerators, secret)
+    rates = rate_secrecy(numerators, denominateurs, departements_of, settings.seuil, masked)
     return Calculs(references, rates, stock(data), secret)
 
 
-def _counted_masked(references: dict, denominateurs: dict, secret: Secret) -> set:
+def _counted_masked(numerators: dict, secret: Secret) -> set:
     """The rates whose count the attributions table masks: a rate is masked with its count."""
     masked = set()
-    for key, n in denominateurs.items():
+    for key, numerator in numerators.items():
         indicateur, niveau, territoire, ventilation = key
         column = RATE_COLUMNS.get((indicateur, ventilation))
         if column is None:
             continue
         side = 0 if niveau == "departement" else 1  # (département, EPCI) rows it adds up
         parts = frozenset(leaf for leaf in secret.leaves if leaf[side] == territoire)
-        numerator = round((references.get(key) or 0) * n / 100)
         if parts and secret.masks(parts, column, numerator):
             masked.add(key)
     return masked

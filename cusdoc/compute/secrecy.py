@@ -42,27 +42,13 @@ def suppress(
     rows_total: each row's total is published (so a row cannot have a lone masked cell);
     columns_total: the same for columns.
     """
-    masked = primary(counts, seuil)
+    values = {(i, j): v for i, row in enumerate(counts) for j, v in enumerate(row)}
     lines = []
     if rows_total:
         lines += [[(i, j) for j in range(len(row))] for i, row in enumerate(counts)]
     if columns_total and counts:
         lines += [[(i, j) for i in range(len(counts))] for j in range(len(counts[0]))]
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            hidden = [cell for cell in line if cell in masked]
-            if len(hidden) != 1:
-                continue
-            others = [cell for cell in line if cell not in masked]
-            if not others:
-                continue
-            # the smallest count hides the least information; zeros only as a last resort
-            partner = min(others, key=lambda c: (counts[c[0]][c[1]] == 0, counts[c[0]][c[1]], c))
-            masked.add(partner)
-            changed = True
-    return masked
+    return suppress_lines(values, lines, seuil)
 
 
 def rate_shown(denominator: int | None, seuil: int = SEUIL) -> bool:
@@ -163,7 +149,7 @@ class Rate:
 
 
 def rate_secrecy(
-    references: dict,
+    numerators: dict,
     denominators: dict,
     departements_of: dict[str, set[str]],
     seuil: int = SEUIL,
@@ -176,7 +162,6 @@ def rate_secrecy(
     that no numerator follows by difference, when a département's EPCI leave it alone masked.
     departements_of: EPCI → the départements of its attributions.
     """
-    numerators = {k: round((references.get(k) or 0) * n / 100) for k, n in denominators.items()}
     hidden = set(masked or ()) | {k for k, n in denominators.items() if not rate_shown(n, seuil)}
     lines = []
     for key in sorted(numerators):  # the order the cells are decided in: the same every time

@@ -384,17 +384,6 @@ class Lexique:
     def __len__(self) -> int:
         return len(self.terms) + len(self.codes)
 
-    def signature(self) -> str:
-        """What the check depends on, for the cache key of the deliverables."""
-        return repr(
-            (
-                sorted((k, t.nom) for k, t in self.terms.items()),
-                sorted(self.codes),
-                sorted(self.departements),
-                sorted(self.allowed),
-            )
-        )
-
     def find(
         self,
         text: "str | Text",

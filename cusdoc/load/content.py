@@ -1,6 +1,5 @@
 """Load stage: read the content files and parse YAML, keeping the position of every value."""
 
-import errno
 import math
 import re
 import stat
@@ -9,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from cusdoc.errors import Problem
+from cusdoc.errors import Problem, os_reason
 
 Path_ = tuple[str | int, ...]
 
@@ -174,27 +173,6 @@ def load_content(root: Path) -> tuple[Content, list[Problem]]:
 
 
 # The operating system's reasons, in the writer's language (strerror follows the locale).
-OS_REASONS = {
-    errno.EACCES: "permission refusée",
-    errno.EPERM: "opération non permise",
-    errno.ENOENT: "fichier ou dossier introuvable",
-    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
-    errno.EISDIR: "c'est un dossier",
-    errno.ENOSPC: "disque plein",
-    errno.EROFS: "système de fichiers en lecture seule",
-    errno.EBUSY: "fichier utilisé par un autre programme",
-    errno.EEXIST: "le fichier existe déjà",
-    errno.ENAMETOOLONG: "nom trop long",
-    errno.EIO: "erreur d'entrée-sortie du disque",
-    errno.EDQUOT: "quota de disque dépassé",
-}
-
-
-def os_reason(error: OSError) -> str:
-    """Why the system refused, in French; its own words when the case is not listed."""
-    return OS_REASONS.get(error.errno, error.strerror or str(error))
-
-
 def unreadable(path: Path, file: str, limit: int) -> Problem | None:
     """Why an input file cannot be read: missing, not a regular file, larger than limit."""
     try:
