@@ -84,7 +84,7 @@ class Quantity:
         return "–" if self.value is None else f"{self.value:g}"
 
 
-Cell = str | Quantity
+Cell = str | Quantity | list  # a writer's cell is parsed text (Rich)
 
 
 @dataclass
@@ -111,15 +111,67 @@ class Table:
 # Text
 
 
+# A writer's text, parsed (cusdoc.load.text): plain text, emphasis, links, footnotes, renvois
+# to sections and references to computed values. Assemble resolves renvois and values for the
+# document's scope; render is the only stage that writes them in a markup language.
+
+
+@dataclass(frozen=True)
+class Texte:
+    text: str
+
+
+@dataclass
+class Emphase:
+    contenu: list["Inline"]
+    fort: bool = False  # **gras** rather than *italique*
+
+
+@dataclass
+class Lien:
+    contenu: list["Inline"]
+    url: str  # https: or mailto: only
+
+
+@dataclass
+class Note:
+    contenu: list["Inline"]
+
+
+@dataclass
+class Renvoi:
+    """§[id]: resolved by assemble to the target's number and title, or left out."""
+
+    id: str
+    offset: int = 0  # in the writer's text, for messages
+    numero: str | None = None
+    titre: str | None = None
+    present: bool = True  # False when the target is not in this document (an extract)
+
+
+@dataclass
+class Valeur:
+    """§{nom} or §{nom@territoire}: resolved by assemble to the value for the scope."""
+
+    nom: str
+    territoire: str | None = None
+    offset: int = 0
+    quantite: "Quantity | str | None" = None
+
+
+Inline = Texte | Emphase | Lien | Note | Renvoi | Valeur
+Rich = list[Inline]
+
+
 @dataclass
 class Paragraph:
-    text: str
+    contenu: Rich
     kind: ClassVar[str] = "paragraphe"
 
 
 @dataclass
 class Liste:
-    items: list[str]
+    items: list[Rich]
     numerotee: bool = False
     kind: ClassVar[str] = "liste"
 

@@ -7,7 +7,7 @@ from `prepare`; only render, export and write come after it.
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +17,7 @@ from cusdoc.errors import ContentError, CusdocError
 from cusdoc.load.content import Content, load_content
 from cusdoc.load.data import Data, data_present, load_data
 from cusdoc.load.geography import Geographie, load_geographie
-from cusdoc.model import Convention, EngagementContext, Partenaire
+from cusdoc.model import ORGANISME, Convention, EngagementContext, Partenaire
 
 if TYPE_CHECKING:
     from cusdoc.compute.secrecy import Secret
@@ -37,11 +37,36 @@ class Project:
     partenaires: list[Partenaire]
     # statistical secrecy decided on the whole organisation's data, carried into every document
     secret: "Secret | None" = None
+    _values: dict = field(default_factory=dict, repr=False)
 
     @cached_property
     def version(self) -> dict:
         """The commit the documents derive from, and its date (asked of git once)."""
         return git.version(self.root)
+
+    def values(self, territoire: str) -> dict:
+        """The values a writer's §{nom} gives for a territory (ORGANISME: the whole data)."""
+        if territoire not in self._values:
+            from cusdoc.compute.tables import share
+            from cusdoc.compute.values import data_values, setting_values
+
+            settings = self.content.settings
+            out = dict(setting_values(settings.periode, settings.annee_reference, settings.seuil))
+            if self.data is not None:
+                data = self.data
+                if territoire != ORGANISME:
+                    data = data.territory(self.geo.territoire(territoire).nature, territoire)
+                classement = self.content.sources.get("classement")
+                out |= data_values(
+                    data,
+                    settings.annee_reference,
+                    settings.seuil,
+                    classement.data if classement else None,
+                )
+                whole = out if territoire == ORGANISME else self.values(ORGANISME)
+                out["part_parc"] = share(out["logements"].value, whole["logements"].value)
+            self._values[territoire] = out
+        return self._values[territoire]
 
     @property
     def summary(self) -> str:
@@ -110,7 +135,9 @@ def document(project: Project, code: str | None = ORGANISATION) -> Convention:
             data = data.territory(partenaire.nature, partenaire.code)
         tables = compute_tables(data, project.content, project.geo.names, project.secret)
     version = project.version if partenaire is not None else None
-    return assemble(project.content, project.geo, project.context, tables, partenaire, version)
+    return assemble(
+        project.content, project.geo, project.context, tables, project.values, partenaire, version
+    )
 
 
 def prepare(root: Path, scopes: Sequence[str | None] = (ORGANISATION,)) -> list[Convention]:

@@ -364,8 +364,38 @@ def cli_page() -> str:
     return "\n".join(lines) + "\n"
 
 
+def valeurs_page() -> str:
+    """The catalogue of the values a text cites, by group."""
+    from cusdoc.compute.values import CATALOGUE
+
+    lines = [
+        "# Valeurs calculées",
+        "",
+        "Une phrase cite une valeur au lieu de la saisir : `§{nom}`. La valeur est calculée",
+        "pour le territoire du passage (celui de sa section, de son action ou du bloc, s'il en a",
+        "un seul ; sinon l'organisme, ou le partenaire dans son extrait) ; `§{nom@code}` désigne",
+        "un territoire (`§{logements@37}`, `§{part_fg@organisme}`). Elle s'imprime à la",
+        "française, avec son unité (`12 050`, `9,5 %`) ; un effectif inférieur au seuil du",
+        "secret statistique ne s'imprime pas. Un nom inconnu est une erreur de `cusdoc check`,",
+        "qui propose le nom le plus proche. Voir le [guide du rédacteur](../redaction.md#valeurs).",
+        "",
+        "Page produite par `make docs` à partir de `cusdoc/compute/values.py`.",
+    ]
+    groups: dict[str, list] = {}
+    for name, definition in CATALOGUE.items():
+        groups.setdefault(definition.groupe, []).append((name, definition))
+    units = {"nombre": "nombre", "pourcent": "%", "annee": "année", "texte": "texte"}
+    for groupe, entries in groups.items():
+        lines += ["", f"## {groupe}", "", "| valeur | ce qu'elle donne | unité |", "|---|---|---|"]
+        for name, definition in entries:
+            unite = units.get(definition.unite, definition.unite)
+            lines.append(f"| `§{{{name}}}` | {cell(definition.libelle)} | {unite} |")
+    return "\n".join(lines) + "\n"
+
+
 PAGES = {
     "schema.md": schema_page,
+    "valeurs.md": valeurs_page,
     "indicateurs.md": indicateurs_page,
     "cli.md": cli_page,
 }

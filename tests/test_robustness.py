@@ -418,37 +418,7 @@ def test_project_column_names_of_the_wrong_shape(minimal):
     )
 
 
-# Markup that passed check and failed build far from the content.
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        (
-            '"::: {.tableau}\\nA | B\\n:::"',
-            "syntaxe de mise en forme non acceptée « ::: » (bloc pandoc) ; écrivez un "
-            "paragraphe ordinaire ; un tableau se déclare avec la clé « tableau »",
-        ),
-        (
-            '"`x`{=openxml}"',
-            "syntaxe de mise en forme non acceptée « {=openxml} » (code brut pandoc) ; écrivez "
-            "le texte lui-même : la mise en forme vient des gabarits",
-        ),
-        (
-            '"Texte <w:p>ouvert"',
-            "syntaxe de mise en forme non acceptée « <w:p> » (balise HTML ou XML) ; écrivez le "
-            "texte sans balise : **gras**, *italique*, listes avec la clé « liste »",
-        ),
-        (
-            '"<script>alert(1)</script>"',
-            "syntaxe de mise en forme non acceptée « <script> » (balise HTML ou XML) ; écrivez "
-            "le texte sans balise : **gras**, *italique*, listes avec la clé « liste »",
-        ),
-    ],
-)
-def test_markup_a_writer_may_not_type(minimal, text, message):
-    edit(minimal, "gestion_sociale.yml", "- Le texte du chapitre.", f"- {text}")
-    assert_refused(minimal, f"content/gestion_sociale.yml:5:9: sections[0].contenu[0] : {message}")
+# Markup is the closed text language's: its refusals are in tests/test_text.py.
 
 
 def test_links_and_comparisons_are_not_markup(minimal):

@@ -4,16 +4,15 @@ Numbers every chapter and section (the one numbering authority for DOCX, PDF and
 names territories from the official geography and resolves §[id] cross-references.
 """
 
-import re
-
 from cusdoc.assemble.engagements import build_lignes, indicator_sections, lignes_for
 from cusdoc.assemble.scope import CHAPITRES_EXTRAIT, filter_chapter
+from cusdoc.assemble.text import Resolver, Values, holds_for, resolve_renvois
 from cusdoc.compute import Calculs
 from cusdoc.load.catalogue import load_catalogue
 from cusdoc.load.content import Content
 from cusdoc.load.geography import Geographie
 from cusdoc.model import (
-    REF,
+    ORGANISME,
     Action,
     Convention,
     EngagementContext,
@@ -68,6 +67,7 @@ def assemble(
     geo: Geographie,
     context: EngagementContext,
     tables: dict[str, Table],
+    values: Values,
     partenaire: Partenaire | None = None,
     version: dict | None = None,
 ) -> Convention:
@@ -75,27 +75,30 @@ def assemble(
     chapters, zooms and commitments only).
 
     context holds the organisation's references and stock, which the commitments are laid out
-    with; tables, the computed tables of the scope's territory.
+    with; tables, the computed tables of the scope's territory; values, the data values of a
+    territory, for the writers' §{nom}.
     """
     data = content.convention
     settings = content.settings
     organisme = data["organisme"]
     catalogue = load_catalogue()
+    toutes = []
+    if "engagements" in content.sources:
+        toutes = build_lignes(
+            content.sources["engagements"].data["engagements"], catalogue, context, geo
+        )
+    scope = ORGANISME if partenaire is None else partenaire.code
+    builder = _Builder(Resolver(values, toutes, partenaire is not None), tables, partenaire)
     names = [n for n in data["chapitres"] if partenaire is None or n in CHAPITRES_EXTRAIT]
-    # Annexes keep their own title (« Annexe — … ») and take no number; chapter 1 of the
-    # convention is its object, which an extract leaves out.
-    numbered = [n for n in names if n not in ANNEXES]
-    first = 2 if partenaire is None else 1
     chapitres = []
     lignes = []
-    for name in names:
-        numero = "" if name in ANNEXES else str(numbered.index(name) + first)
+    for name, numero in _numbers(names, partenaire is None):
         chapter_data = content.sources[name].data
         if partenaire is not None:
             chapter_data = filter_chapter(chapter_data, partenaire)
-        chapitre = _chapter(name, chapter_data, numero, tables)
+        chapitre = builder.chapter(name, chapter_data, numero, scope)
         if name == "engagements":
-            lignes = build_lignes(chapter_data["engagements"], catalogue, context, geo)
+            lignes = toutes
             if partenaire is not None:
                 lignes = lignes_for(lignes, partenaire, context, catalogue)
             chapitre.sections = indicator_sections(lignes, chapitre.numero, context)
@@ -105,7 +108,8 @@ def assemble(
             0,
             Section("objet", "1", "Objet, durée et périmètre de la convention", 1, gabarit="objet"),
         )
-    _resolve_refs(chapitres)
+    elsewhere = {} if partenaire is None else outline(content)
+    _resolve_refs(chapitres, elsewhere)
     territoires = [_territoire(t, geo) for t in data["territoires"]]
     parties = [_partie(s, organisme, geo) for s in data["signataires"]]
     if partenaire is not None:
@@ -132,6 +136,35 @@ def assemble(
     )
 
 
+def _numbers(names: list[str], convention: bool):
+    """(chapter, number): annexes keep their own title (« Annexe — … ») and take no number;
+    chapter 1 of the convention is its object, which an extract leaves out."""
+    numbered = [n for n in names if n not in ANNEXES]
+    first = 2 if convention else 1
+    for name in names:
+        yield name, "" if name in ANNEXES else str(numbered.index(name) + first)
+
+
+def outline(content: Content) -> dict[str, tuple[str, str]]:
+    """id → (number, title) of every part of the whole convention."""
+    out = {}
+
+    def sections(items: list, parent: str) -> None:
+        for index, item in enumerate(items, start=1):
+            numero = f"{parent}.{index}"
+            out[item.get("id", "s-" + numero.replace(".", "-"))] = (numero, item["titre"])
+            sections(item.get("sections", []), numero)
+            for rank, action in enumerate(item.get("actions", []), start=1):
+                if "id" in action:
+                    out[action["id"]] = (f"{numero}.{rank}", action["intitule"])
+
+    for name, numero in _numbers(content.convention["chapitres"], True):
+        data = content.sources[name].data
+        out[chapter_id(name)] = (numero, data["titre"])
+        sections(data.get("sections", data.get("orientations", [])), numero)
+    return out
+
+
 def _extrait(partenaire: Partenaire, version: dict) -> Extrait:
     consultation = partenaire.date_consultation
     limite = None
@@ -150,66 +183,130 @@ def _extrait(partenaire: Partenaire, version: dict) -> Extrait:
     )
 
 
-def _chapter(name: str, data: dict, numero: str, tables: dict[str, Table]) -> Section:
-    chapitre = Section(
-        chapter_id(name), numero, data["titre"], 1, _blocks(data.get("introduction", []), tables)
-    )
-    if "orientations" in data:
-        chapitre.gabarit = "orientations"
-        chapitre.sections = [
-            _orientation(o, f"{numero}.{i}", tables)
-            for i, o in enumerate(data["orientations"], start=1)
-        ]
-    elif "sections" in data:
-        chapitre.sections = _sections(data["sections"], numero, 2, tables)
-    if "service_rendu" in data:
-        chapitre.blocs += [tables[name] for name in CLASSEMENT_TABLES if name in tables]
-    return chapitre
+class _Builder:
+    """Chapters, sections and blocks of validated content, text parsed and resolved."""
 
+    def __init__(self, resolver: Resolver, tables: dict[str, Table], partenaire):
+        self.resolver = resolver
+        self.tables = tables
+        self.partenaire = partenaire
 
-def _sections(items: list[dict], parent: str, niveau: int, tables: dict) -> list[Section]:
-    out = []
-    for index, item in enumerate(items, start=1):
-        numero = f"{parent}.{index}"
-        section = Section(
+    def chapter(self, name: str, data: dict, numero: str, scope: str) -> Section:
+        chapitre = Section(
+            chapter_id(name),
+            numero,
+            data["titre"],
+            1,
+            self.blocks(data.get("introduction", []), scope),
+        )
+        if "orientations" in data:
+            chapitre.gabarit = "orientations"
+            chapitre.sections = [
+                self.orientation(o, f"{numero}.{i}", scope)
+                for i, o in enumerate(data["orientations"], start=1)
+            ]
+        elif "sections" in data:
+            chapitre.sections = self.sections(data["sections"], numero, 2, scope)
+        if "service_rendu" in data:
+            chapitre.blocs += [self.tables[n] for n in CLASSEMENT_TABLES if n in self.tables]
+        return chapitre
+
+    def sections(self, items: list[dict], parent: str, niveau: int, scope: str) -> list[Section]:
+        out = []
+        for index, item in enumerate(items, start=1):
+            numero = f"{parent}.{index}"
+            here = _territory(item, scope)
+            section = Section(
+                item.get("id", "s-" + numero.replace(".", "-")),
+                numero,
+                item["titre"],
+                niveau,
+                self.blocks(item.get("contenu", []), here),
+                territoires=item.get("territoires", []),
+            )
+            section.sections = self.sections(item.get("sections", []), numero, niveau + 1, here)
+            out.append(section)
+        return out
+
+    def orientation(self, item: dict, numero: str, scope: str) -> Section:
+        here = _territory(item, scope)
+        orientation = Section(
             item.get("id", "s-" + numero.replace(".", "-")),
             numero,
             item["titre"],
-            niveau,
-            _blocks(item.get("contenu", []), tables),
+            2,
+            self.blocks(item["contenu"], here),
             territoires=item.get("territoires", []),
         )
-        section.sections = _sections(item.get("sections", []), numero, niveau + 1, tables)
-        out.append(section)
-    return out
-
-
-def _orientation(item: dict, numero: str, tables: dict) -> Section:
-    orientation = Section(
-        item.get("id", "s-" + numero.replace(".", "-")),
-        numero,
-        item["titre"],
-        2,
-        _blocks(item["contenu"], tables),
-        territoires=item.get("territoires", []),
-    )
-    for index, action in enumerate(item["actions"], start=1):
-        debut, fin = parse_calendrier(action["calendrier"])
-        orientation.actions.append(
-            Action(
-                id=action.get("id", f"s-{numero.replace('.', '-')}-{index}"),
-                numero=f"{numero}.{index}",
-                intitule=action["intitule"],
-                aujourd_hui=_blocks(action["aujourd_hui"], tables),
-                objectifs=_blocks(action["objectifs"], tables),
-                moyens_et_etapes=_blocks(action["moyens_et_etapes"], tables),
-                pilote=action["pilote"],
-                partenaires=action.get("partenaires", []),
-                calendrier=str(debut) if debut == fin else f"{debut}-{fin}",
-                territoires=action.get("territoires", []),
+        for index, action in enumerate(item["actions"], start=1):
+            debut, fin = parse_calendrier(action["calendrier"])
+            there = _territory(action, here)
+            orientation.actions.append(
+                Action(
+                    id=action.get("id", f"s-{numero.replace('.', '-')}-{index}"),
+                    numero=f"{numero}.{index}",
+                    intitule=action["intitule"],
+                    aujourd_hui=self.blocks(action["aujourd_hui"], there),
+                    objectifs=self.blocks(action["objectifs"], there),
+                    moyens_et_etapes=self.blocks(action["moyens_et_etapes"], there),
+                    pilote=action["pilote"],
+                    partenaires=action.get("partenaires", []),
+                    calendrier=str(debut) if debut == fin else f"{debut}-{fin}",
+                    territoires=action.get("territoires", []),
+                )
             )
+        return orientation
+
+    def rich(self, text, territoire: str):
+        """Parsed text, or None when an extract leaves it out: it gives a value of another
+        territory, or one its partner has none of."""
+        inlines = self.resolver.rich(text, territoire)
+        if self.partenaire is not None and not holds_for(inlines, self.partenaire.covers):
+            return None
+        return inlines
+
+    def blocks(self, blocks: list, scope: str) -> list:
+        """Content blocks as the model's paragraphs, lists and tables."""
+        out = []
+        for block in blocks:
+            here = _territory(block, scope)
+            if isinstance(block, str) or "paragraphe" in block:
+                text = block if isinstance(block, str) else block["paragraphe"]
+                if (inlines := self.rich(text, here)) is not None:
+                    out.append(Paragraph(inlines))
+            elif "liste" in block or "liste_numerotee" in block:
+                items = block.get("liste", block.get("liste_numerotee"))
+                kept = [self.rich(_item_text(i), _territory(i, here)) for i in items]
+                kept = [i for i in kept if i is not None]
+                if kept:
+                    out.append(Liste(kept, numerotee="liste_numerotee" in block))
+            elif "tableau" in block:
+                out.append(self.table(block["tableau"], here))
+            else:
+                out.append(self.tables[block["tableau_calcule"]])
+        return out
+
+    def table(self, table: dict, scope: str) -> Table:
+        lignes = []
+        for row in table["lignes"]:
+            here = _territory(row, scope)
+            cells = row["cellules"] if isinstance(row, dict) else row
+            parsed = [self.rich(str(cell), here) for cell in cells]
+            if all(cell is not None for cell in parsed):
+                lignes.append(parsed)
+        return Table(
+            table["titre"], table["colonnes"], lignes, table.get("largeurs"), table.get("source")
         )
-    return orientation
+
+
+def _item_text(item) -> str:
+    return item["texte"] if isinstance(item, dict) else item
+
+
+def _territory(item, scope: str) -> str:
+    """The territory of a passage: the one it is tagged with, else its parent's."""
+    tags = item.get("territoires") if isinstance(item, dict) else None
+    return tags[0] if tags and len(tags) == 1 else scope
 
 
 def _perimetre_table(territoires: list[dict]) -> Table:
@@ -220,32 +317,6 @@ def _perimetre_table(territoires: list[dict]) -> Table:
         [5, 2, 2, 3, 2],
         "code officiel géographique (Insee), découpage administratif Etalab",
     )
-
-
-def _blocks(blocks: list, tables: dict[str, Table]) -> list:
-    """Content blocks as the model's paragraphs, lists and tables."""
-    out = []
-    for block in blocks:
-        if isinstance(block, str):
-            out.append(Paragraph(block))
-        elif "liste" in block:
-            out.append(Liste(block["liste"]))
-        elif "liste_numerotee" in block:
-            out.append(Liste(block["liste_numerotee"], numerotee=True))
-        elif "tableau" in block:
-            table = block["tableau"]
-            out.append(
-                Table(
-                    table["titre"],
-                    table["colonnes"],
-                    [[str(cell) for cell in row] for row in table["lignes"]],
-                    table.get("largeurs"),
-                    table.get("source"),
-                )
-            )
-        else:
-            out.append(tables[block["tableau_calcule"]])
-    return out
 
 
 def _territoire(item: dict, geo: Geographie) -> dict:
@@ -277,38 +348,32 @@ def _partie(item: dict, organisme: dict, geo: Geographie) -> Partie:
     return Partie(partie, designation, item["fonction"], item["nom"], item.get("territoire"))
 
 
-def _resolve_refs(chapitres: list[Section]) -> None:
-    """Replace §[id] by a link showing the number and title of the target."""
-    targets: dict[str, Section | Action] = {}
+def _resolve_refs(chapitres: list[Section], elsewhere: dict) -> None:
+    """Every §[id] of the text: the number and title of its target."""
+    targets: dict[str, tuple[str, str]] = {}
 
     def collect(section: Section) -> None:
-        targets[section.id] = section
+        targets[section.id] = (section.numero, section.titre)
         for action in section.actions:
-            targets[action.id] = action
+            targets[action.id] = (action.numero, action.intitule)
         for child in section.sections:
             collect(child)
 
     for chapitre in chapitres:
         collect(chapitre)
 
-    def link(match: re.Match) -> str:
-        if match[1] not in targets:  # a part of the convention that an extract leaves out
-            return "la convention principale"
-        target = targets[match[1]]
-        titre = target.titre if isinstance(target, Section) else target.intitule
-        if target.numero:
-            return f"[{target.numero} « {titre} »](#{match[1]})"
-        return f"[« {titre} »](#{match[1]})"
-
-    def resolve(text: str) -> str:
-        return REF.sub(link, text) if "§[" in text else text
-
     def blocks(items: list) -> None:
         for block in items:
             if isinstance(block, Paragraph):
-                block.text = resolve(block.text)
+                resolve_renvois(block.contenu, targets, elsewhere)
             elif isinstance(block, Liste):
-                block.items = [resolve(item) for item in block.items]
+                for item in block.items:
+                    resolve_renvois(item, targets, elsewhere)
+            elif isinstance(block, Table):
+                for row in block.lignes:
+                    for cell in row:
+                        if isinstance(cell, list):
+                            resolve_renvois(cell, targets, elsewhere)
 
     def walk(section: Section) -> None:
         blocks(section.blocs)

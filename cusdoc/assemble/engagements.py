@@ -7,14 +7,17 @@ from cusdoc.load.geography import Geographie
 from cusdoc.model import (
     ORGANISME,
     TOTAL,
+    Emphase,
     EngagementContext,
     Indicateur,
     Ligne,
+    Note,
     Paragraph,
     Partenaire,
     Quantity,
     Section,
     Table,
+    Texte,
     cumulative,
     cumulative_periods,
     indicator_section_id,
@@ -132,10 +135,20 @@ def indicator_sections(
         indicateur = ligne.indicateur
         ident = indicator_section_id(indicateur.id)
         if not sections or sections[-1].id != ident:
-            intitule = f"*{indicateur.intitule}*"
+            intitule: list = [Emphase([Texte(indicateur.intitule)])]
             if indicateur.a_verifier:
-                intitule += "^[Formulation à confirmer sur Légifrance avant signature.]"
-            blocs = [Paragraph(intitule), Paragraph(f"**Engagement :** {indicateur.engagement}")]
+                intitule.append(
+                    Note([Texte("Formulation à confirmer sur Légifrance avant signature.")])
+                )
+            blocs = [
+                Paragraph(intitule),
+                Paragraph(
+                    [
+                        Emphase([Texte("Engagement :")], fort=True),
+                        Texte(" " + indicateur.engagement),
+                    ]
+                ),
+            ]
             sections.append(
                 Section(
                     ident,

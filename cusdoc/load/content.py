@@ -95,6 +95,21 @@ class Source:
     data: object
     marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    text: str = ""  # the file as read, to place a problem inside a text
+
+    def position_in(self, path: Path_, snippet: str, length: int = 0) -> tuple[int, int]:
+        """Line and column of the first occurrence of snippet in the value at path, of about
+        length characters (as typed in the file: folded, indented), else of the value."""
+        line, column = self.position(path)
+        lines = self.text.split("\n")
+        if not snippet or line > len(lines):
+            return line, column
+        start = sum(len(x) + 1 for x in lines[: line - 1]) + column - 1
+        found = self.text.find(snippet, start, start + 2 * length + 400)
+        if found < 0:
+            return line, column
+        before = self.text[:found]
+        return before.count("\n") + 1, found - before.rfind("\n")
 
     def position(self, path: Path_, key: bool = False) -> tuple[int, int]:
         """Line and column of the value at path (of its key if key=True), else of a parent."""
@@ -268,7 +283,7 @@ def parse_yaml(
         if node is None:
             problems.append(Problem(file, 1, 1, "", "le fichier est vide"))
             return None
-        source = Source(file, None)
+        source = Source(file, None, text=text)
         source.data = _build(node, (), loader, source, problems)
         return source
     except yaml.MarkedYAMLError as e:

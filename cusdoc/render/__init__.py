@@ -5,6 +5,7 @@ masked cells and their note, French spacing on every printed string (one pass ov
 Markdown, so that the templates' own words — « Vu : », « Pilote : » — get it too).
 """
 
+import json
 import re
 import struct
 from functools import cache
@@ -17,15 +18,18 @@ from cusdoc import TEMPLATES
 from cusdoc.errors import ToolError
 from cusdoc.model import Convention, Quantity, Table
 from cusdoc.render.formats import FILTERS, quantite
+from cusdoc.render.text import Markdown, escape, inlines, plain
 from cusdoc.render.typography import typographie, typographie_markdown
 
 MASQUE = "s"  # what a masked cell prints
 TYPED = re.compile(r"[-+−]?[\d\s\u00a0\u202f]+([,.]\d+)?\s*(%|€|k€|M€)?")
 
 
-def cellule(value) -> str:
+def cellule(value) -> Markdown:
     """A pipe-table cell: one line, its own pipes escaped."""
-    return " ".join(str(value).split()).replace("|", "\\|")
+    if isinstance(value, Markdown):
+        return Markdown(" ".join(value.split()))
+    return escape(" ".join(str(value).split()))
 
 
 def siren(value: str) -> str:
@@ -34,9 +38,14 @@ def siren(value: str) -> str:
 
 
 def cell_text(cell) -> str:
+    """A cell as a reader sees it: what its width is measured on."""
     if isinstance(cell, Quantity):
         return MASQUE if cell.masked else quantite(cell)
-    return str(cell)
+    return plain(cell) if isinstance(cell, list) else str(cell)
+
+
+def cell_markdown(cell) -> Markdown:
+    return inlines(cell) if isinstance(cell, list) else escape(cell_text(cell))
 
 
 # Tables are laid out once, here, for both formats: 17 cm of text width (A4 less two 2 cm
@@ -174,16 +183,19 @@ def layout(table: Table) -> dict:
     width = len(table.colonnes)
     # A column is right-aligned when every cell that says something is a number: a computed
     # quantity, or a figure a writer typed in a table of their own.
+    texts = [[cell_text(cell) for cell in row] for row in table.lignes]
     numeric = [
         all(
-            isinstance(row[i], Quantity) or row[i] in ("", "–", MASQUE) or TYPED.fullmatch(row[i])
-            for row in table.lignes
+            isinstance(row[i], Quantity)
+            or texts[r][i] in ("", "–", MASQUE)
+            or TYPED.fullmatch(texts[r][i])
+            for r, row in enumerate(table.lignes)
         )
         for i in range(width)
     ]
-    lignes = [[cell_text(cell) for cell in row] for row in table.lignes]
+    lignes = [[cell_markdown(cell) for cell in row] for row in table.lignes]
     # Measured as printed: one line, with the typography pass's no-break spaces.
-    printed = [[typographie(cellule(c)) for c in row] for row in [table.colonnes, *lignes]]
+    printed = [[typographie(" ".join(c.split())) for c in row] for row in [table.colonnes, *texts]]
     widths = column_widths(printed, table.largeurs)
     # pandoc reads relative widths from the dashes once a line is wider than 72 characters;
     # 240 dashes for the line set each width to the point.
@@ -202,24 +214,43 @@ def layout(table: Table) -> dict:
         "titre": table.titre,
         "colonnes": table.colonnes,
         "lignes": lignes,
-        "separateur": separateur,
+        "separateur": Markdown(separateur),
         "source": source,
     }
 
 
+def meta(value) -> Markdown:
+    """A value of the YAML metadata block: pandoc reads it as Markdown, so it is escaped too;
+    readable (« é », « » ») so that the typography pass reaches it."""
+    return Markdown(json.dumps(str(escape(value)), ensure_ascii=False))
+
+
 def environment(templates: Path) -> SandboxedEnvironment:
-    """Strict and sandboxed: a missing variable is an error; templates cannot reach Python."""
+    """Strict and sandboxed: a missing variable is an error; templates cannot reach Python.
+
+    Everything a template prints is escaped (`finalize`, then Jinja's autoescape lets the
+    result through): only the templates' own text, the macros and the filters that return
+    `Markdown` make markup. `md` marks a template's own markup built in an expression.
+    """
     env = SandboxedEnvironment(
         loader=FileSystemLoader(templates),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        autoescape=False,
+        autoescape=True,
+        finalize=escape,
     )
-    env.filters.update(FILTERS, cellule=cellule, siren=siren, disposition=layout)
-    # Metadata values stay readable (« é », « » ») so that the typography pass reaches them.
-    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    env.filters.update(
+        FILTERS,
+        cellule=cellule,
+        siren=siren,
+        disposition=layout,
+        texte=inlines,
+        meta=meta,
+        md=Markdown,
+        ancre=lambda ident: Markdown("{#" + ident + "}"),
+    )
     return env
 
 

@@ -7,6 +7,7 @@ from functools import cache
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import parse_pattern
+from markupsafe import Markup
 
 from cusdoc.render.typography import NBSP, NNBSP
 
@@ -49,7 +50,7 @@ def euros(value: float, decimales: int = 0) -> str:
 def date_longue(value: datetime.date) -> str:
     """2025-01-01 → « 1er janvier 2025 » (« er » en exposant, syntaxe pandoc)."""
     text = format_date(value, "d MMMM y", locale=LOCALE)
-    return "1^er^" + text[1:] if value.day == 1 else text
+    return Markup("1^er^" + text[1:]) if value.day == 1 else text
 
 
 DECIMALES = {"nombre": None, "pourcent": 1, "euros": 0, "note": 2}

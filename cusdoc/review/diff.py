@@ -23,6 +23,7 @@ from cusdoc.model import (
     generated_id,
 )
 from cusdoc.pipeline import check, document
+from cusdoc.render.text import cell, plain
 
 
 @dataclass
@@ -103,11 +104,11 @@ def commitments(before: Convention, after: Convention) -> list[Engagement]:
 
 def _block_text(block) -> str:
     if isinstance(block, Paragraph):
-        return block.text
+        return plain(block.contenu)
     if isinstance(block, Liste):
-        return "\n".join(block.items)
+        return "\n".join(plain(item) for item in block.items)
     rows = [block.colonnes, *block.lignes]
-    return block.titre + "\n" + "\n".join(" | ".join(map(str, row)) for row in rows)
+    return block.titre + "\n" + "\n".join(" | ".join(map(cell, row)) for row in rows)
 
 
 def sections(convention: Convention) -> dict[str, tuple[str, str, list[str], str]]:

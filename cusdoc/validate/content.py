@@ -12,10 +12,12 @@ from cerberus.schema import DefinitionSchema
 
 from cusdoc import SKELETON
 from cusdoc.errors import Problem
+from cusdoc.load.catalogue import load_catalogue
 from cusdoc.load.content import Content, Path_, Source, dotted
 from cusdoc.load.geography import Geographie
 from cusdoc.model import REF, chapter_id, generated_id, parse_calendrier
 from cusdoc.validate.schema import REQUIRED_CHAPTERS, schema_for
+from cusdoc.validate.text import check_text
 
 TYPE_NAMES = {
     "string": "un texte",
@@ -75,10 +77,15 @@ class ContentValidator(cerberus.Validator):
         return validator
 
     def _check_with_bloc(self, field, value):
-        if isinstance(value, dict) and len(value) != 1:
-            kinds = "« liste », « liste_numerotee » ou « tableau »"
-            found = ", ".join(f"« {k} »" for k in value) or "aucune clé"
-            self._error(field, f"un bloc a une seule clé parmi {kinds} ; trouvé {found}")
+        kinds = [k for k in value if k != "territoires"] if isinstance(value, dict) else [""]
+        if len(kinds) != 1:
+            expected = "« paragraphe », « liste », « liste_numerotee » ou « tableau »"
+            found = ", ".join(f"« {k} »" for k in kinds) or "aucune clé"
+            self._error(
+                field,
+                f"un bloc a une seule clé parmi {expected} (et, au besoin, « territoires ») ; "
+                f"trouvé {found}",
+            )
 
     def _check_with_section(self, field, value):
         if isinstance(value, dict) and "contenu" not in value and "sections" not in value:
@@ -123,7 +130,8 @@ def validate_content(content: Content, geo: Geographie, complete: bool = True) -
         problems += _check_chapters(convention)
         problems += check_placeholder_identity(convention)
     problems += _check_ids_and_refs(content, complete)
-    problems += check_markup(content)
+    if convention and isinstance(convention.data, dict):
+        problems += check_text(content, geo, load_catalogue())
     problems += _check_tables(content)
     if "classement" in content.sources:
         problems += _check_classement(content.sources["classement"])
@@ -533,47 +541,6 @@ def _check_ids_and_refs(content: Content, complete: bool) -> list[Problem]:
                             source, path, f"renvoi §[{match[1]}] vers une section inconnue{hint}"
                         )
                     )
-    return problems
-
-
-# Pandoc syntax that reaches the converters as is and fails the build far from the content: a
-# fenced div, raw OpenXML, Typst, HTML or LaTeX, an HTML or XML tag. Autolinks (<https://…>)
-# and addresses (<nom@exemple.fr>) stay allowed. A closed text language will replace this.
-FORBIDDEN_MARKUP = re.compile(
-    r"(?P<div>^[ \t]*:::+)"
-    r"|(?P<raw>\{=[^}\s]*\})"
-    r"|(?P<tag><(?!(?:https?|ftp|mailto):)/?[A-Za-z][\w:.-]*(?=[\s/>])[^>\n]{0,20}>?|<!--|<\?)",
-    re.MULTILINE,
-)
-MARKUP_HINTS = {
-    "div": (
-        "bloc pandoc",
-        "écrivez un paragraphe ordinaire ; un tableau se déclare avec la clé « tableau »",
-    ),
-    "raw": ("code brut pandoc", "écrivez le texte lui-même : la mise en forme vient des gabarits"),
-    "tag": (
-        "balise HTML ou XML",
-        "écrivez le texte sans balise : **gras**, *italique*, listes avec la clé « liste »",
-    ),
-}
-
-
-def forbidden_markup(text: str) -> str | None:
-    """Why a text of the content cannot be passed to pandoc as it is, or None."""
-    match = FORBIDDEN_MARKUP.search(text)
-    if match is None:
-        return None
-    kind, advice = MARKUP_HINTS[match.lastgroup]
-    return f"syntaxe de mise en forme non acceptée « {match[0].strip()} » ({kind}) ; {advice}"
-
-
-def check_markup(content: Content) -> list[Problem]:
-    """Every paragraph, list item, title or cell that carries pandoc syntax of its own."""
-    problems = []
-    for source in content.sources.values():
-        for path, value in walk(source.data):
-            if isinstance(value, str) and (message := forbidden_markup(value)):
-                problems.append(_problem_at(source, path, message))
     return problems
 
 

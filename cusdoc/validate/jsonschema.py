@@ -35,7 +35,7 @@ TYPES = {
 
 # The cerberus rules translated; required is listed by the parent, check_with has no equivalent.
 RULES = {"type", "required", "allowed", "regex", "min", "max", "minlength", "empty", "schema"}
-RULES |= {"keysrules", "valuesrules", "meta", "check_with"}
+RULES |= {"keysrules", "valuesrules", "meta", "check_with", "anyof"}
 
 
 def json_schemas() -> dict[str, dict]:
@@ -74,7 +74,9 @@ def translate(rules: dict) -> dict:
     kinds = rules.get("type")
     kinds = kinds if isinstance(kinds, list) else [kinds]
     branches = [typed(rules, kind) for kind in kinds]
-    if len(branches) == 1:
+    if "anyof" in rules:
+        result = {"anyOf": [translate(branch) for branch in rules["anyof"]]}
+    elif len(branches) == 1:
         result = branches[0]
     elif all(set(b) == {"type"} for b in branches):
         result = {"type": list(dict.fromkeys(b["type"] for b in branches))}
@@ -83,6 +85,8 @@ def translate(rules: dict) -> dict:
     meta = rules.get("meta", {})
     if meta.get("codes"):
         result["enum"] = official_codes(meta["codes"])
+    if meta.get("riche"):
+        result["defaultSnippets"] = value_snippets()
     description = meta.get("description")
     return {**result, "description": description} if description else result
 
@@ -95,7 +99,19 @@ def official_codes(kind: str) -> list[str]:
     codes = [*geo.departements, *geo.epci]
     if kind == "engagement":
         codes += ["organisme", *geo.regions]
+    if kind == "passage":
+        codes += ["organisme"]
     return sorted(set(codes))
+
+
+def value_snippets() -> list[dict]:
+    """The values a text may cite, offered by the editor's completion: « §{logements} »…"""
+    from cusdoc.compute.values import CATALOGUE
+
+    return [
+        {"label": f"§{{{name}}}", "description": definition.libelle, "body": f"§{{{name}}}"}
+        for name, definition in CATALOGUE.items()
+    ]
 
 
 def typed(rules: dict, kind: str | None) -> dict:

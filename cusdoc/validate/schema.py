@@ -15,14 +15,22 @@ TEXTS = {"type": "list", "minlength": 1, "schema": TEXT}
 
 
 def field(
-    rules: dict, description: str, required: bool = False, codes: str | None = None, **more
+    rules: dict,
+    description: str,
+    required: bool = False,
+    codes: str | None = None,
+    riche: bool = False,
+    **more,
 ) -> dict:
     """One field: its rules, its description and whether it must be there.
 
     codes names the list of official codes the field takes (for editors' completion):
-    "territoires" (départements and EPCI) or "engagement" (also régions and « organisme »).
+    "territoires" (départements and EPCI), "passage" (also « organisme ») or "engagement" (also
+    régions and « organisme »).
     """
     meta = {"description": description, **({"codes": codes} if codes else {})}
+    if riche:  # a writer's text in the language of cusdoc.load.text: values are offered
+        meta["riche"] = True
     return {**rules, **more, "required": required, "meta": meta}
 
 
@@ -34,6 +42,17 @@ def sequence(item: dict, description: str, required: bool = False, minlength: in
     return field({"type": "list", "schema": item, "minlength": minlength}, description, required)
 
 
+TERRITOIRES = sequence(
+    field(
+        {"type": "string", "regex": r"organisme|" + CODE["regex"]},
+        "Code d'un département, SIREN d'un EPCI, ou « organisme »",
+        codes="passage",
+    ),
+    "Territoires dont le passage parle (codes) : il ne figure que dans leurs extraits ; "
+    "« organisme » pour un passage qui ne vaut que pour l'ensemble de l'organisme (omis des "
+    "extraits)",
+)
+CELLULE = field({"type": ["string", "integer", "float"]}, "Cellule", riche=True)
 TABLEAU = mapping(
     {
         "titre": field(TEXT, "Titre du tableau", required=True),
@@ -42,21 +61,47 @@ TABLEAU = mapping(
             {"type": "number", "min": 0.1}, "Largeurs relatives des colonnes, une par colonne"
         ),
         "lignes": sequence(
-            {"type": "list", "schema": {"type": ["string", "integer", "float"]}},
-            "Lignes du tableau, autant de cellules que de colonnes",
+            {
+                "type": ["list", "dict"],
+                "anyof": [
+                    {"type": "list", "schema": CELLULE},
+                    {
+                        "type": "dict",
+                        "schema": {
+                            "cellules": field(
+                                {"type": "list", "schema": CELLULE}, "Cellules", required=True
+                            ),
+                            "territoires": TERRITOIRES,
+                        },
+                    },
+                ],
+            },
+            "Lignes du tableau, autant de cellules que de colonnes ; une ligne balisée s'écrit "
+            "{cellules: [...], territoires: [...]}",
             required=True,
         ),
         "source": field(TEXT, "Source des données, imprimée sous le tableau"),
     },
     "Tableau simple : titre, colonnes, lignes",
 )
+ELEMENT = {
+    "type": ["string", "dict"],
+    "empty": False,
+    "schema": {
+        "texte": field(TEXT, "Texte de l'élément", required=True, riche=True),
+        "territoires": TERRITOIRES,
+    },
+    "meta": {"description": "Élément de liste : un texte, ou {texte, territoires}", "riche": True},
+}
 
 
 def blocs(description: str, tableau: bool = True, required: bool = False) -> dict:
     """A list of prose blocks: paragraphs (strings), lists and, where allowed, tables."""
     kinds = {
-        "liste": field(TEXTS, "Liste à puces"),
-        "liste_numerotee": field(TEXTS, "Liste numérotée"),
+        "paragraphe": field(TEXT, "Paragraphe balisé par « territoires »", riche=True),
+        "liste": sequence(ELEMENT, "Liste à puces"),
+        "liste_numerotee": sequence(ELEMENT, "Liste numérotée"),
+        "territoires": TERRITOIRES,
     }
     if tableau:
         kinds["tableau"] = TABLEAU
@@ -64,15 +109,17 @@ def blocs(description: str, tableau: bool = True, required: bool = False) -> dic
             {"type": "string", "allowed": sorted([*TABLES_DONNEES, *TABLES_CLASSEMENT])},
             "Tableau calculé à partir des données de content/donnees/",
         )
-    block = {"type": ["string", "dict"], "empty": False, "check_with": "bloc", "schema": kinds}
+    block = {
+        "type": ["string", "dict"],
+        "empty": False,
+        "check_with": "bloc",
+        "schema": kinds,
+        "meta": {"description": "Paragraphe, ou bloc (liste, tableau…)", "riche": True},
+    }
     return sequence(block, description, required)
 
 
 IDENTIFIANT = field(ID, "Identifiant pour les renvois §[id], unique")
-TERRITOIRES = sequence(
-    field(CODE, "Code d'un département ou SIREN d'un EPCI", codes="territoires"),
-    "Territoires concernés (codes), pour les zooms territoriaux",
-)
 
 
 def section(depth: int) -> dict:

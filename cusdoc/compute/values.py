@@ -1,0 +1,313 @@
+"""The values a writer refers to in a sentence, §{nom}, computed for one territory.
+
+The catalogue (`CATALOGUE`) is the documented list of names: the docs site and the editor schema
+are generated from it. Values are computed on a `Data` view, so that the same sentence gives the
+organisation's figure in the convention, a zoom's figure in a zoom, and the partner's figure in
+the partner's extract. Counts of households and of attributions under the statistical secrecy
+threshold are masked, as in the tables.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from cusdoc.compute import classement
+from cusdoc.compute.tables import CLASSES, FAMILLES
+from cusdoc.load.data import Data
+from cusdoc.model import Quantity
+
+
+@dataclass(frozen=True)
+class Definition:
+    libelle: str  # what the value is, for the docs and the editor
+    unite: str  # nombre, pourcent, annee, texte
+    groupe: str
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
+
+
+PATRIMOINE = "Patrimoine (RPLS, au 1er janvier suivant l'année de référence)"
+ATTRIBUTIONS = "Attributions (baux signés de l'année de référence)"
+CLASSEMENT = "Classement des ensembles immobiliers"
+CONVENTION = "Convention"
+ENGAGEMENTS = "Engagements (pour le territoire du passage)"
+
+PIECES = {"t1": "d'une pièce", "t2": "de deux pièces", "t3": "de trois pièces"}
+PIECES |= {"t4": "de quatre pièces", "t5_plus": "de cinq pièces et plus"}
+PERIODES = {
+    "avant_1980": ("achevés avant 1980", "CONSTRUCT < 1980"),
+    "annees_1960": ("achevés de 1960 à 1969", "CONSTRUCT BETWEEN 1960 AND 1969"),
+    "annees_1970": ("achevés de 1970 à 1979", "CONSTRUCT BETWEEN 1970 AND 1979"),
+    "1980_1999": ("achevés de 1980 à 1999", "CONSTRUCT BETWEEN 1980 AND 1999"),
+    "depuis_2000": ("achevés depuis 2000", "CONSTRUCT >= 2000"),
+    "depuis_2010": ("achevés depuis 2010", "CONSTRUCT >= 2010"),
+}
+
+
+def _stock_counts() -> dict[str, tuple[str, str]]:
+    """name → (label, SQL condition on logements) of every count of the stock."""
+    counts = {
+        "collectifs": ("collectifs", "TYPECONST = 'C'"),
+        "individuels": ("individuels", "TYPECONST = 'I'"),
+        "qpv": ("situés en quartier prioritaire de la politique de la ville", "en_qpv"),
+        "hors_qpv": ("situés hors quartier prioritaire", "NOT en_qpv"),
+        "pmr": ("accessibles aux personnes à mobilité réduite", "ACCESSIBLE_PMR"),
+        "fg": ("classés F ou G (DPE énergie)", "classe_fg"),
+        "abc": ("classés A, B ou C (DPE énergie)", "DPEENERGIE IN ('A', 'B', 'C')"),
+        "sans_dpe": ("sans diagnostic de performance énergétique", "DPEENERGIE IS NULL"),
+    }
+    for classe in CLASSES:
+        counts[f"classe_{classe.lower()}"] = (f"classés {classe} (DPE énergie)", _dpe(classe))
+    for famille in FAMILLES:
+        counts[_slug(famille)] = (f"financés en {famille}", f"famille = '{famille}'")
+    counts["autres"] = (
+        "relevant des financements antérieurs à 1977 et autres",
+        counts["autres"][1],
+    )
+    for key, label in PIECES.items():
+        rooms = "NBPIECE >= 5" if key == "t5_plus" else f"NBPIECE = {key[1]}"
+        counts[key] = (label, rooms)
+    for key, (label, condition) in PERIODES.items():
+        counts[key] = (label, condition)
+    return counts
+
+
+def _dpe(classe: str) -> str:
+    return f"DPEENERGIE = '{classe}'"
+
+
+STOCK = _stock_counts()
+
+
+def _catalogue() -> dict[str, Definition]:
+    out = {
+        "periode": Definition("période de la convention (2025-2030)", "texte", CONVENTION),
+        "premiere_annee": Definition("première année de la convention", "annee", CONVENTION),
+        "derniere_annee": Definition("dernière année de la convention", "annee", CONVENTION),
+        "annee_reference": Definition("année de référence des engagements", "annee", CONVENTION),
+        "annee_patrimoine": Definition(
+            "année des données du patrimoine (au 1er janvier)", "annee", CONVENTION
+        ),
+        "seuil_secret": Definition(
+            "seuil du secret statistique : un effectif inférieur est masqué", "nombre", CONVENTION
+        ),
+        "logements": Definition("logements familiaux", "nombre", PATRIMOINE),
+        "part_parc": Definition(
+            "part du patrimoine de l'organisme située sur le territoire", "pourcent", PATRIMOINE
+        ),
+        "ensembles": Definition("ensembles immobiliers", "nombre", PATRIMOINE),
+        "communes": Definition(
+            "communes où l'organisme possède des logements", "nombre", PATRIMOINE
+        ),
+        "quartiers_qpv": Definition(
+            "quartiers prioritaires où l'organisme possède des logements", "nombre", PATRIMOINE
+        ),
+        "annee_construction_moyenne": Definition(
+            "année moyenne d'achèvement des logements", "annee", PATRIMOINE
+        ),
+    }
+    for key, (label, _) in STOCK.items():
+        out[f"logements_{key}"] = Definition(f"logements {label}", "nombre", PATRIMOINE)
+        out[f"part_{key}"] = Definition(f"part des logements {label}", "pourcent", PATRIMOINE)
+    out |= {
+        "attributions": Definition("attributions suivies d'un bail signé", "nombre", ATTRIBUTIONS),
+        "attributions_qpv": Definition(
+            "dont logements situés en quartier prioritaire", "nombre", ATTRIBUTIONS
+        ),
+        "part_attributions_qpv": Definition(
+            "part des attributions en quartier prioritaire", "pourcent", ATTRIBUTIONS
+        ),
+        "attributions_prioritaires": Definition(
+            "dont ménages prioritaires (L. 441-1) ou reconnus DALO", "nombre", ATTRIBUTIONS
+        ),
+        "part_attributions_prioritaires": Definition(
+            "part des attributions aux ménages prioritaires ou DALO", "pourcent", ATTRIBUTIONS
+        ),
+        "attributions_mutations": Definition(
+            "dont mutations de ménages déjà locataires du parc social", "nombre", ATTRIBUTIONS
+        ),
+        "part_attributions_mutations": Definition(
+            "part des mutations dans les attributions", "pourcent", ATTRIBUTIONS
+        ),
+        "menages": Definition("ménages occupants recensés par ensemble", "nombre", CLASSEMENT),
+        "taux_vacance": Definition(
+            "taux de vacance, moyenne des ensembles pondérée par leurs logements",
+            "pourcent",
+            CLASSEMENT,
+        ),
+        "taux_rotation": Definition(
+            "taux de rotation, moyenne des ensembles pondérée par leurs logements",
+            "pourcent",
+            CLASSEMENT,
+        ),
+    }
+    for classe in ("a", "b", "c", "d"):
+        label = f"de la classe de service rendu {classe.upper()}"
+        out[f"ensembles_service_{classe}"] = Definition(f"ensembles {label}", "nombre", CLASSEMENT)
+        out[f"logements_service_{classe}"] = Definition(
+            f"logements des ensembles {label}", "nombre", CLASSEMENT
+        )
+    out["ensembles_occupation_<categorie>"] = Definition(
+        "ensembles d'une catégorie d'occupation de content/classement.yml "
+        "(ensembles_occupation_fragile, ensembles_occupation_a_surveiller…)",
+        "nombre",
+        CLASSEMENT,
+    )
+    out["logements_occupation_<categorie>"] = Definition(
+        "logements des ensembles d'une catégorie d'occupation", "nombre", CLASSEMENT
+    )
+    out |= {
+        "reference.<INDICATEUR>": Definition(
+            "valeur de référence d'un indicateur (reference.PS-2)",
+            "selon l'indicateur",
+            ENGAGEMENTS,
+        ),
+        "engagement.<INDICATEUR>.<année>": Definition(
+            "engagement d'une année (engagement.PP-1.2026)", "selon l'indicateur", ENGAGEMENTS
+        ),
+        "engagement.<INDICATEUR>.<ventilation>.<année>": Definition(
+            "engagement d'une ventilation (engagement.PP-1.plai.2026)",
+            "selon l'indicateur",
+            ENGAGEMENTS,
+        ),
+        "engagement.<INDICATEUR>.cumul": Definition(
+            "somme des engagements de la période (indicateurs en nombre)",
+            "selon l'indicateur",
+            ENGAGEMENTS,
+        ),
+        "engagement.<INDICATEUR>.moyenne": Definition(
+            "moyenne annuelle des engagements de la période", "selon l'indicateur", ENGAGEMENTS
+        ),
+        "engagement.<INDICATEUR>.minimum": Definition(
+            "plus petit engagement annuel de la période", "selon l'indicateur", ENGAGEMENTS
+        ),
+        "engagement.<INDICATEUR>.maximum": Definition(
+            "plus grand engagement annuel de la période", "selon l'indicateur", ENGAGEMENTS
+        ),
+    }
+    return out
+
+
+CATALOGUE = _catalogue()
+
+
+def data_values(data: Data, annee: int, seuil: int, config: dict | None) -> dict[str, Quantity]:
+    """Every data value of the catalogue, on the data given (a territory's view or all)."""
+    counts = ", ".join(f"count(*) FILTER (WHERE {c})" for _, c in STOCK.values())
+    row = data.execute(
+        f"SELECT count(*), count(DISTINCT ENSEMBLE), count(DISTINCT DEPCOM), "
+        f"count(DISTINCT QPV), avg(CONSTRUCT), {counts} FROM logements"
+    ).fetchone()
+    total, ensembles, communes, quartiers, moyenne, *stock = row
+    values = {
+        "logements": Quantity(total),
+        "ensembles": Quantity(ensembles),
+        "communes": Quantity(communes),
+        "quartiers_qpv": Quantity(quartiers),
+        "annee_construction_moyenne": Quantity(
+            None if moyenne is None else round(moyenne), "annee"
+        ),
+    }
+    for key, n in zip(STOCK, stock, strict=True):
+        values[f"logements_{key}"] = Quantity(n)
+        values[f"part_{key}"] = _share(n, total)
+    values.update(_attributions(data, annee, seuil))
+    values.update(_ensembles(data, seuil, config))
+    return values
+
+
+def _share(part, whole, masked: str | None = None) -> Quantity:
+    return Quantity(100 * part / whole if whole else None, "pourcent", masked=masked)
+
+
+SECRET = "effectif inférieur au seuil du secret statistique"
+
+
+def _count(n: int, seuil: int) -> Quantity:
+    return Quantity(n, masked=SECRET if 0 < n < seuil else None)
+
+
+def _attributions(data: Data, annee: int, seuil: int) -> dict[str, Quantity]:
+    total, qpv, prioritaires, mutations = data.execute(
+        "SELECT count(*), count(*) FILTER (WHERE QPV), count(*) FILTER (WHERE prioritaire OR "
+        "dalo), count(*) FILTER (WHERE mutation) FROM attribution WHERE annee = ? AND bail_signe",
+        [annee],
+    ).fetchone()
+    # A rate on fewer attributions than the threshold tells about too few households.
+    hidden = SECRET if 0 < total < seuil else None
+    out = {"attributions": _count(total, seuil)}
+    for key, n in (("qpv", qpv), ("prioritaires", prioritaires), ("mutations", mutations)):
+        out[f"attributions_{key}"] = _count(n, seuil)
+        masked = hidden or (SECRET if 0 < n < seuil else None)
+        out[f"part_attributions_{key}"] = _share(n, total, masked)
+    return out
+
+
+def _ensembles(data: Data, seuil: int, config: dict | None) -> dict[str, Quantity]:
+    menages, vacance, rotation = data.execute(
+        """
+        SELECT sum(e.menages), sum(e.taux_vacance * n.logements) / nullif(sum(n.logements), 0),
+               sum(e.taux_rotation * n.logements) / nullif(sum(n.logements), 0)
+        FROM ensembles e
+        JOIN (SELECT ENSEMBLE, count(*) AS logements FROM logements GROUP BY ENSEMBLE) n
+          ON n.ENSEMBLE = e.ENSEMBLE
+        """
+    ).fetchone()
+    out = {
+        "menages": _count(int(menages or 0), seuil),
+        "taux_vacance": Quantity(vacance, "pourcent"),
+        "taux_rotation": Quantity(rotation, "pourcent"),
+    }
+    if config is None:
+        return out
+    rows = classement.classify(data, config)
+    for classe in ("A", "B", "C", "D"):
+        kept = [r for r in rows if r["classe"] == classe]
+        out[f"ensembles_service_{classe.lower()}"] = Quantity(len(kept))
+        out[f"logements_service_{classe.lower()}"] = Quantity(sum(r["logements"] for r in kept))
+    for category in config["occupation"]["categories"]:
+        name = category["categorie"]
+        kept = [r for r in rows if r["categorie"] == name]
+        out[f"ensembles_occupation_{_slug(name)}"] = Quantity(len(kept))
+        out[f"logements_occupation_{_slug(name)}"] = Quantity(sum(r["logements"] for r in kept))
+    return out
+
+
+def setting_values(periode: tuple[int, int], annee: int, seuil: int) -> dict[str, Quantity | str]:
+    return {
+        "periode": f"{periode[0]}-{periode[1]}",
+        "premiere_annee": Quantity(periode[0], "annee"),
+        "derniere_annee": Quantity(periode[1], "annee"),
+        "annee_reference": Quantity(annee, "annee"),
+        "annee_patrimoine": Quantity(annee + 1, "annee"),
+        "seuil_secret": Quantity(seuil),
+    }
+
+
+def known(name: str, config: dict | None, indicateurs: set[str]) -> bool:
+    """Whether a value name is one the catalogue defines (engagements by pattern)."""
+    if name in CATALOGUE and "<" not in name:
+        return True
+    head, _, rest = name.partition(".")
+    if head in ("reference", "engagement"):
+        indicateur = rest.split(".")[0]
+        return indicateur.upper() in indicateurs
+    if name.startswith(("ensembles_occupation_", "logements_occupation_")) and config:
+        slugs = {_slug(c["categorie"]) for c in config["occupation"]["categories"]}
+        return name.split("_occupation_")[1] in slugs
+    return False
+
+
+def names(config: dict | None, indicateurs: list[str]) -> list[str]:
+    """Every concrete name (for « vouliez-vous dire » and the editor's completion)."""
+    out = [n for n in CATALOGUE if "<" not in n]
+    if config:
+        for category in config["occupation"]["categories"]:
+            slug = _slug(category["categorie"])
+            out += [f"ensembles_occupation_{slug}", f"logements_occupation_{slug}"]
+    for ident in indicateurs:
+        out += [f"reference.{ident}", f"engagement.{ident}.cumul", f"engagement.{ident}.moyenne"]
+    return out

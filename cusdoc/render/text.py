@@ -1,0 +1,130 @@
+"""Render stage for text: the document model's inlines, and every other printed string, as
+pandoc Markdown that can only mean what cusdoc generates.
+
+Every string a template prints is escaped (the Jinja environment's `finalize`): characters that
+pandoc Markdown reads as syntax are written with a backslash, so a writer's « `x`{=typst} »,
+« <w:p> » or « @nom » prints as typed. Only what this module and the templates generate is
+markup: `Markdown` strings (markupsafe's `Markup`, which Jinja passes through unescaped).
+"""
+
+import re
+
+from markupsafe import Markup
+
+from cusdoc.model import Emphase, Inline, Lien, Note, Quantity, Renvoi, Texte, Valeur
+from cusdoc.render.formats import quantite
+
+Markdown = Markup  # text that is already pandoc Markdown
+
+# Every ASCII punctuation character pandoc Markdown may read as syntax somewhere in a line.
+SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|^~$@&])")
+# What starts a list, a quote, a heading or a definition when it opens a line.
+LINE_START = re.compile(r"^(\s*)([-+:%]|\d+[.)])(?=\s|$)")
+LONG_WORD = 30  # characters: a longer run without a space is given break opportunities
+BREAK = "\u200b"  # zero-width space: a line may break there, nothing is printed
+
+
+def escape(text) -> Markdown:
+    """Plain text as Markdown that prints it as it is."""
+    if isinstance(text, Markup):
+        return text
+    text = _breakable(re.sub(r"\s*\n\s*", " ", str(text)))
+    return Markup(LINE_START.sub(_line_start, SPECIAL.sub(r"\\\1", text), count=1))
+
+
+def _line_start(match: re.Match) -> str:
+    mark = match[2]
+    return match[1] + (mark[:-1] + "\\" + mark[-1] if mark[0].isdigit() else "\\" + mark)
+
+
+def _breakable(text: str) -> str:
+    """Long unbreakable strings (addresses, identifiers) get break opportunities after their
+    separators and every LONG_WORD characters, so that they never run off the page."""
+    if len(text) <= LONG_WORD:
+        return text
+
+    def cut(match: re.Match) -> str:
+        word = re.sub(r"([/.\-_?&=])(?=[^\s])", r"\1" + BREAK, match[0])
+        pieces = word.split(BREAK)
+        out = []
+        for piece in pieces:
+            out.append(
+                BREAK.join(piece[i : i + LONG_WORD] for i in range(0, len(piece), LONG_WORD))
+            )
+        return BREAK.join(out)
+
+    return re.sub(rf"\S{{{LONG_WORD + 1},}}", cut, text)
+
+
+def inlines(items: list[Inline]) -> Markdown:
+    """A writer's parsed text, with its resolved values and renvois."""
+    return Markup("".join(_inline(item) for item in items))
+
+
+def _inline(item: Inline) -> str:
+    if isinstance(item, Texte):
+        return escape(item.text)
+    if isinstance(item, Emphase):
+        mark = "**" if item.fort else "*"
+        return f"{mark}{inlines(item.contenu)}{mark}"
+    if isinstance(item, Lien):
+        # The address is kept whole; pandoc percent-encodes what a link target cannot hold.
+        url = item.url.replace("\\", "%5C").replace(")", "%29").replace(" ", "%20")
+        return f"[{inlines(item.contenu)}](<{url.replace('>', '%3E')}>)"
+    if isinstance(item, Note):
+        return f"^[{inlines(item.contenu)}]"
+    if isinstance(item, Renvoi):
+        return renvoi(item)
+    if isinstance(item, Valeur):
+        return valeur(item.quantite)
+    raise TypeError(item)
+
+
+def renvoi(item: Renvoi) -> str:
+    """« 3.2 « Titre » », a link within the document; a part an extract leaves out is named with
+    its number in the convention, without a link."""
+    titre = escape(item.titre or "")
+    if not item.present:
+        return f"{item.numero} « {titre} » de la convention" if item.numero else "la convention"
+    label = f"{item.numero} « {titre} »" if item.numero else f"« {titre} »"
+    return f"[{label}](#{item.id})"
+
+
+SECRET = "nombre non diffusé (secret statistique)"
+
+
+def valeur(value) -> str:
+    """A value in a sentence: French formatting and unit; a masked count is not printed."""
+    if isinstance(value, Quantity):
+        if value.masked:
+            return SECRET
+        if value.unit == "annee":
+            return "–" if value.value is None else str(int(value.value))
+        return quantite(value)
+    return escape("–" if value is None else value)
+
+
+def plain(items: list[Inline]) -> str:
+    """A writer's text as a reader sees it, without markup (review, tidy outputs)."""
+    out = []
+    for item in items:
+        if isinstance(item, Texte):
+            out.append(item.text)
+        elif isinstance(item, Emphase | Lien):
+            out.append(plain(item.contenu))
+        elif isinstance(item, Note):
+            out.append(f" [note : {plain(item.contenu)}]")
+        elif isinstance(item, Renvoi):
+            out.append(f"{item.numero or ''} « {item.titre or ''} »".strip())
+        elif isinstance(item, Valeur):
+            value = item.quantite
+            if isinstance(value, Quantity) and not value.masked and value.unit != "annee":
+                out.append(quantite(value))
+            else:
+                out.append(valeur(value))
+    return "".join(out)
+
+
+def cell(value) -> str:
+    """A table cell as a reader sees it."""
+    return plain(value) if isinstance(value, list) else str(value)
