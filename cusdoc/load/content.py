@@ -97,17 +97,20 @@ class Source:
     key_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     text: str = ""  # the file as read, to place a problem inside a text
 
-    def position_in(self, path: Path_, snippet: str, length: int = 0) -> tuple[int, int]:
-        """Line and column of the first occurrence of snippet in the value at path, of about
-        length characters (as typed in the file: folded, indented), else of the value."""
+    def position_in(self, path: Path_, snippet: str, value: str = "", offset: int = 0):
+        """Line and column of snippet, found at offset in the text value at path, as typed in
+        the file (folded, indented, quoted); else of the value."""
         line, column = self.position(path)
         lines = self.text.split("\n")
         if not snippet or line > len(lines):
             return line, column
         start = sum(len(x) + 1 for x in lines[: line - 1]) + column - 1
-        found = self.text.find(snippet, start, start + 2 * length + 400)
-        if found < 0:
-            return line, column
+        end = start + 2 * len(value) + 400
+        found = start - 1
+        for _ in range(value[:offset].count(snippet) + 1):  # the same occurrence as in value
+            found = self.text.find(snippet, found + 1, end)
+            if found < 0:
+                return line, column
         before = self.text[:found]
         return before.count("\n") + 1, found - before.rfind("\n")
 

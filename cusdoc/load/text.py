@@ -64,7 +64,7 @@ REFUSED = [
         "écrivez la référence en toutes lettres ; une adresse s'écrit en entier (nom@exemple.fr)",
     ),
     (
-        r"\\[A-Za-z]+",
+        r"(?<!\\)\\[A-Za-z]+",
         "commande LaTeX non acceptée",
         "écrivez le texte lui-même ; pour une barre oblique inverse, écrivez \\\\",
     ),
@@ -109,8 +109,10 @@ def refusals(text: str) -> list[Refusal]:
             continue
         seen.add(index)
         _, what, instead = REFUSED[index]
-        found = (match[0].strip() or match[0])[:40]
-        out.append(Refusal(match.start(), found, f"{what} : « {found} » ; {instead}"))
+        whole = match[0].strip() or match[0]
+        found = whole[:40]
+        shown = found + ("…" if len(whole) > 40 else "")
+        out.append(Refusal(match.start(), found, f"{what} : « {shown} » ; {instead}"))
     return out
 
 
@@ -144,6 +146,9 @@ class _Parser:
             if char == "\\" and start + 1 < len(text) and text[start + 1] in ESCAPABLE:
                 buffer.append(text[start + 1])
                 self.i += 2
+            elif char == "*" and not _opens(text, start):
+                buffer.append(char)  # « 3 * 4 »: an asterisk before a space is a character
+                self.i += 1
             elif text.startswith("**", start):
                 flush()
                 out.append(self.span("**", Emphase, fort=True, in_note=in_note))
@@ -271,6 +276,14 @@ class _Parser:
         if not url.startswith(SCHEMES):
             url = "mailto:" + url
         return Lien([Texte(url.removeprefix("mailto:"))], url)
+
+
+def _opens(text: str, at: int) -> bool:
+    """Whether the asterisks at `at` open emphasis: a letter or a sign follows them."""
+    end = at
+    while end < len(text) and text[end] == "*":
+        end += 1
+    return end < len(text) and not text[end].isspace()
 
 
 def _plain(inlines: list[Inline]) -> str:

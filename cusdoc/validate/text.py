@@ -47,22 +47,24 @@ class _Checker:
             if (t := geo.territoire(code)) is not None
         }
 
-    def problem(self, source: Source, path, message: str, snippet: str = "", value="") -> None:
-        line, column = source.position_in(path, snippet, len(str(value)))
+    def problem(
+        self, source: Source, path, message: str, snippet: str = "", value="", offset: int = 0
+    ) -> None:
+        line, column = source.position_in(path, snippet, str(value), offset)
         self.problems.append(Problem(source.file, line, column, dotted(path), message))
 
     def plain(self, source: Source, path, value) -> None:
         """A text printed as typed: no form of another language."""
         if isinstance(value, str):
             for refusal in refusals(value):
-                self.problem(source, path, refusal.message, refusal.found, value)
+                self.problem(source, path, refusal.message, refusal.found, value, refusal.offset)
 
     def rich(self, source: Source, path, value, scope: str, tagged: bool, extract: bool) -> None:
         if not isinstance(value, str):
             return
         inlines, refused = parse(value)
         for refusal in refused:
-            self.problem(source, path, refusal.message, refusal.found, value)
+            self.problem(source, path, refusal.message, refusal.found, value, refusal.offset)
         for item in references(inlines):
             if isinstance(item, Valeur):
                 self.valeur(source, path, item, scope, value)
@@ -96,6 +98,7 @@ class _Checker:
                 "documentation, page « Valeurs calculées »)",
                 written,
                 text,
+                item.offset,
             )
             return
         territoire = item.territoire or scope
@@ -107,13 +110,14 @@ class _Checker:
                 "« territoires » de content/convention.yml ou « organisme » est attendu",
                 written,
                 text,
+                item.offset,
             )
             return
         head, _, rest = item.nom.partition(".")
         if head in ("engagement", "reference"):
             message = self.engagement(head, rest, territoire)
             if message:
-                self.problem(source, path, f"« {typed} » : {message}", written, text)
+                self.problem(source, path, f"« {typed} » : {message}", written, text, item.offset)
 
     def engagement(self, head: str, rest: str, territoire: str) -> str | None:
         """Why a commitment's value cannot be given for the territory, or None."""
