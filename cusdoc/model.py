@@ -176,7 +176,20 @@ class Liste:
     kind: ClassVar[str] = "liste"
 
 
-Block = Paragraph | Liste | Table
+@dataclass
+class Image:
+    """A picture of the project's content/images/, checked (kind, size, no outside reference)."""
+
+    fichier: str  # its name in content/images/
+    legende: str
+    source: str | None = None
+    largeur: float = 1.0  # share of the text width
+    kind: ClassVar[str] = "image"
+
+
+IMAGES = "content/images"  # where a writer puts the pictures the text shows
+
+Block = Paragraph | Liste | Table | Image
 
 
 @dataclass

@@ -171,7 +171,7 @@ def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf", "xlsx")) -> lis
     """Produce the deliverables in build/; on failure the previous ones stay as they were."""
     # Imported here so that `cusdoc check` does not pay for Jinja, Babel, pandoc and Typst.
     from cusdoc.export import export
-    from cusdoc.export.cache import Cache, folder_digest, key, scope_inputs
+    from cusdoc.export.cache import Cache, key, scope_inputs, templates_digest
     from cusdoc.export.convert import Templates
     from cusdoc.render import render_markdown
     from cusdoc.write import discard_stale, write_atomically
@@ -184,7 +184,7 @@ def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf", "xlsx")) -> lis
     entry = key(
         scope_inputs(project.content, None),
         project.data.digest if project.data else "sans données",
-        folder_digest(templates.root),
+        templates_digest(templates),
         str(epoch),
     )
     files = {fmt: data for fmt in formats if (data := cache.get(entry, fmt)) is not None}

@@ -17,6 +17,7 @@ from cusdoc.model import (
     Convention,
     EngagementContext,
     Extrait,
+    Image,
     Liste,
     Paragraph,
     Partenaire,
@@ -282,6 +283,16 @@ class _Builder:
                     out.append(Liste(kept, numerotee="liste_numerotee" in block))
             elif "tableau" in block:
                 out.append(self.table(block["tableau"], here))
+            elif "image" in block:
+                image = block["image"]
+                out.append(
+                    Image(
+                        image["fichier"],
+                        image["legende"],
+                        image.get("source"),
+                        image.get("largeur", 1.0),
+                    )
+                )
             else:
                 out.append(self.tables[block["tableau_calcule"]])
         return out

@@ -33,6 +33,12 @@ def folder_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def templates_digest(templates) -> str:
+    """The templates and the project's pictures: what a document is made with besides text."""
+    images = folder_digest(templates.images) if templates.images else "sans images"
+    return folder_digest(templates.root) + images
+
+
 def key(*parts: str) -> str:
     digest = hashlib.sha256(tools().encode())
     for part in parts:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cusdoc import TEMPLATES
 from cusdoc.errors import ToolError
+from cusdoc.model import IMAGES
 from cusdoc.render.typography import typographie
 
 
@@ -15,12 +16,19 @@ class Templates:
     """Where the export stage finds its templates, fonts and filter."""
 
     root: Path
+    images: Path | None = None  # the project's content/images/: the only files a text shows
 
     @classmethod
     def of(cls, project: Path) -> "Templates":
-        """The project's own templates/, else those cusdoc ships."""
+        """The project's own templates/, else those cusdoc ships; its content/images/."""
         own = project / "templates"
-        return cls(own if own.is_dir() else TEMPLATES)
+        images = project / IMAGES
+        return cls(own if own.is_dir() else TEMPLATES, images if images.is_dir() else None)
+
+    @property
+    def sandbox(self) -> Path:
+        """The one folder Typst and pandoc may read pictures from."""
+        return self.images or self.root / "typst"
 
     @property
     def reference_docx(self) -> Path:
@@ -67,6 +75,7 @@ def to_docx(markdown: str, templates: Templates, convention, epoch: int) -> byte
         [
             f"--reference-doc={templates.reference_docx}",
             f"--lua-filter={templates.lua_filter}",
+            f"--resource-path={templates.sandbox}",
             "--toc",
             "--toc-depth=2",
         ],
@@ -111,6 +120,7 @@ def to_pdf(markdown: str, templates: Templates, epoch: int) -> bytes:
     try:
         pdf, warnings = typst.compile_with_warnings(
             source.encode("utf-8"),
+            root=str(templates.sandbox),
             font_paths=[str(templates.fonts)],
             ignore_system_fonts=True,
             timestamp=epoch,

@@ -167,7 +167,7 @@ class Job:
 
 def build_extracts(root: Path, codes: list[str] | None = None, workers: int | None = None):
     """Every selected partner's extract in build/extraits/, or nothing if one of them leaks."""
-    from cusdoc.export.cache import Cache, folder_digest, key, scope_inputs
+    from cusdoc.export.cache import Cache, key, scope_inputs, templates_digest
     from cusdoc.render import render_markdown
     from cusdoc.write import discard_stale, write_atomically
 
@@ -178,7 +178,7 @@ def build_extracts(root: Path, codes: list[str] | None = None, workers: int | No
     epoch = source_date_epoch(root)
     shared = (
         project.data.digest if project.data else "sans données",
-        folder_digest(templates.root),
+        templates_digest(templates),
         str(epoch),
         repr(sorted(project.version.items())),
     )

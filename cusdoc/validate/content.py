@@ -16,6 +16,7 @@ from cusdoc.load.catalogue import load_catalogue
 from cusdoc.load.content import Content, Path_, Source, dotted
 from cusdoc.load.geography import Geographie
 from cusdoc.model import REF, chapter_id, generated_id, parse_calendrier
+from cusdoc.validate.images import check_images
 from cusdoc.validate.schema import REQUIRED_CHAPTERS, schema_for
 from cusdoc.validate.text import check_text
 
@@ -79,7 +80,7 @@ class ContentValidator(cerberus.Validator):
     def _check_with_bloc(self, field, value):
         kinds = [k for k in value if k != "territoires"] if isinstance(value, dict) else [""]
         if len(kinds) != 1:
-            expected = "« paragraphe », « liste », « liste_numerotee » ou « tableau »"
+            expected = "« paragraphe », « liste », « liste_numerotee », « tableau » ou « image »"
             found = ", ".join(f"« {k} »" for k in kinds) or "aucune clé"
             self._error(
                 field,
@@ -132,6 +133,7 @@ def validate_content(content: Content, geo: Geographie, complete: bool = True) -
     problems += _check_ids_and_refs(content, complete)
     if convention and isinstance(convention.data, dict):
         problems += check_text(content, geo, load_catalogue())
+    problems += check_images(content)
     problems += _check_tables(content)
     if "classement" in content.sources:
         problems += _check_classement(content.sources["classement"])

@@ -84,6 +84,24 @@ TABLEAU = mapping(
     },
     "Tableau simple : titre, colonnes, lignes",
 )
+IMAGE = mapping(
+    {
+        "fichier": field(
+            {
+                "type": "string",
+                "regex": r"[A-Za-z0-9][A-Za-z0-9_.-]*\.(png|jpg|jpeg|svg|PNG|JPG|JPEG|SVG)",
+            },
+            "Nom du fichier dans content/images/ (PNG, JPEG ou SVG)",
+            required=True,
+        ),
+        "legende": field(TEXT, "Légende imprimée sous l'image", required=True),
+        "source": field(TEXT, "Source de l'image, imprimée sous la légende"),
+        "largeur": field(
+            {"type": "number", "min": 0.1, "max": 1}, "Largeur, en part de la largeur du texte"
+        ),
+    },
+    "Image du dossier content/images/",
+)
 ELEMENT = {
     "type": ["string", "dict"],
     "empty": False,
@@ -105,6 +123,7 @@ def blocs(description: str, tableau: bool = True, required: bool = False) -> dic
     }
     if tableau:
         kinds["tableau"] = TABLEAU
+        kinds["image"] = IMAGE
         kinds["tableau_calcule"] = field(
             {"type": "string", "allowed": sorted([*TABLES_DONNEES, *TABLES_CLASSEMENT])},
             "Tableau calculé à partir des données de content/donnees/",
