@@ -13,7 +13,7 @@ from pathlib import Path
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
-from cusdoc import TEMPLATES
+from cusdoc import TEMPLATES, french
 from cusdoc.errors import ToolError
 from cusdoc.model import Convention, Quantity, Table
 from cusdoc.render.formats import FILTERS, quantite
@@ -218,6 +218,7 @@ def environment(templates: Path) -> SandboxedEnvironment:
         autoescape=False,
     )
     env.filters.update(FILTERS, cellule=cellule, siren=siren, disposition=layout)
+    env.filters.update(french.FILTERS)
     # Metadata values stay readable (« é », « » ») so that the typography pass reaches them.
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     return env
