@@ -248,6 +248,7 @@ ERRORS = {
     "an article before a département named « X-et-Y »": re.compile(
         r"\b(?:du|des|au|aux|de la|de l'|à la|à l')\s?[A-ZÉ][\w']*-et-"
     ),
+    "« 1er » not in superscript": re.compile(r"\b1er\b"),
 }
 
 
@@ -287,6 +288,7 @@ def test_the_patterns_catch_the_errors_they_name():
         ("masculine after a feminine partner", "| Communauté de communes X | EPCI | 1 | associé |"),
         ("feminine after a Département", "le Département de Loir-et-Cher, associée"),
         ("an article before a département named « X-et-Y »", "le Département du Loir-et-Cher"),
+        ("« 1er » not in superscript", "au 1er janvier"),
     ]
     assert [(error, text) for error, text in wrong if not ERRORS[error].search(text)] == []
     right = "d'Habitat Loire et Sologne, de Haute-Savoie Habitat, le Département de Loir-et-Cher"

@@ -5,6 +5,7 @@ masked cells and their note, French spacing on every printed string (one pass ov
 Markdown, so that the templates' own words — « Vu : », « Pilote : » — get it too).
 """
 
+import json
 import re
 import struct
 from functools import cache
@@ -26,6 +27,11 @@ TYPED = re.compile(r"[-+−]?[\d\s\u00a0\u202f]+([,.]\d+)?\s*(%|€|k€|M€)?"
 def cellule(value) -> str:
     """A pipe-table cell: one line, its own pipes escaped."""
     return " ".join(str(value).split()).replace("|", "\\|")
+
+
+def metadata_value(value: str) -> str:
+    """A YAML metadata value: a double-quoted string, written as read."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def siren(value: str) -> str:
@@ -219,8 +225,9 @@ def environment(templates: Path) -> SandboxedEnvironment:
     )
     env.filters.update(FILTERS, cellule=cellule, siren=siren, disposition=layout)
     env.filters.update(french.FILTERS)
-    # Metadata values stay readable (« é », « » ») so that the typography pass reaches them.
-    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    # Metadata values stay readable (« é », « » », « ' ») so that the typography pass reaches
+    # them: Jinja's own tojson escapes the apostrophe for HTML.
+    env.filters["tojson"] = metadata_value
     return env
 
 
