@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from cusdoc.french import Nom
+
 REF = re.compile(r"§\[([^\]]*)\]")  # a cross-reference in a writer's text: §[id]
 ORGANISME = "organisme"  # the territory code of an organisation-wide figure
 TOTAL = "total"  # the breakdown of an indicator's whole value
@@ -324,7 +326,7 @@ class Partenaire:
     date_consultation: object  # datetime.date or None
     communes: frozenset[str]  # INSEE codes of the communes of its territory
     epci: frozenset[str]  # for a département: the convention's EPCI that lie in it
-    designation: str  # after « à l'intention » : « du Département d'Indre-et-Loire »…
+    appellation: Nom  # « le Département d'Indre-et-Loire », « la Communauté de communes … »
     slug: str  # the file name of its extract: <code>-<slug>
 
     @property
@@ -342,7 +344,7 @@ class Partie:
     """One party to the convention, as named in the preamble and the signature page."""
 
     partie: str
-    designation: str  # "l'État", "le Département d'Indre-et-Loire", …
+    designation: Nom  # « l'État », « le Département d'Indre-et-Loire »…
     fonction: str
     nom: str
     territoire: str | None = None

@@ -88,8 +88,9 @@ def test_territory_table_reads_names_from_the_official_geography(document):
         "EPCI",
         "200030385",
         "Loir-et-Cher",
-        "associé",
+        "associée",  # a communauté
     ] in rows
+    assert ["Loir-et-Cher", "département", "41", "Loir-et-Cher", "associé"] in rows
 
 
 def test_action_tables_have_the_three_columns_of_a_programme(document):
@@ -114,6 +115,7 @@ def test_document_language_and_properties(document):
     core = document.core_properties
     assert core.language == "fr-FR"
     assert core.title == "Convention d’utilité sociale 2025-2030"
+    assert core.subject == "Convention d’utilité sociale d’Habitat Loire et Sologne"
     assert core.created.year == 2026  # SOURCE_DATE_EPOCH of the test build
 
 

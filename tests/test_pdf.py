@@ -16,6 +16,11 @@ def pages(pdf):
     return [page.extract_text() for page in pdf.pages]
 
 
+def test_metadata_keep_the_apostrophes_of_the_text(pdf):
+    assert pdf.metadata.title == "Convention d’utilité sociale 2025-2030 — Habitat Loire et Sologne"
+    assert pdf.metadata.author == "Habitat Loire et Sologne"
+
+
 def test_at_least_thirty_pages(pdf):
     assert len(pdf.pages) >= 30
 

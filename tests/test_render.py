@@ -21,3 +21,11 @@ def test_typography_is_applied_to_prose():
     text = rendered(GOLDEN["minimal.md"])
     assert "L’organisme gère 1\u202f200 logements\u202f; voir" in text
     assert "1^er^ juillet 2025" in text
+
+
+def test_typography_reaches_the_metadata():
+    """Jinja's tojson escapes « ' » for HTML, out of the typography pass's reach."""
+    text = rendered(GOLDEN["minimal.md"])
+    assert text.startswith('---\ntitle: "Convention d’utilité sociale"\n')
+    assert 'description: "Entreprise sociale pour l’habitat"' in text
+    assert "\\u0027" not in text

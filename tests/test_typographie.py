@@ -1,6 +1,6 @@
 import pytest
 
-from cusdoc.render.typography import NBSP, NNBSP, typographie
+from cusdoc.render.typography import NBSP, NNBSP, typographie, typographie_markdown
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,20 @@ def test_typographie(text, expected):
 def test_typographie_is_idempotent(text):
     once = typographie(text)
     assert typographie(once) == once
+
+
+def test_ordinals_are_set_in_superscript_in_the_markdown_as_dates_are():
+    text = "Au 1er janvier, la 1re année ; les 1ers mois, `1er`, https://exemple.fr/1er, 11er"
+    expected = (
+        f"Au 1^er^ janvier, la 1^re^ année{NNBSP}; les 1^ers^ mois, "
+        "`1er`, https://exemple.fr/1er, 11er"
+    )
+    assert typographie_markdown(text) == expected
+    assert typographie_markdown(expected) == expected
+    # outside Markdown (DOCX properties, XLSX cells) there is no superscript to write
+    assert typographie("au 1er janvier") == "au 1er janvier"
+    # nor in the metadata block, which Typst prints as plain text too
+    assert (
+        typographie_markdown('---\ntitle: "Au 1er janvier"\n---')
+        == '---\ntitle: "Au 1er janvier"\n---'
+    )

@@ -4,6 +4,7 @@ Numbers every chapter and section (the one numbering authority for DOCX, PDF and
 names territories from the official geography and resolves §[id] cross-references.
 """
 
+from cusdoc import french
 from cusdoc.assemble.engagements import build_lignes, indicator_sections, lignes_for
 from cusdoc.assemble.scope import CHAPITRES_EXTRAIT, filter_chapter
 from cusdoc.assemble.text import Resolver, Values, holds_for, resolve_renvois
@@ -337,25 +338,18 @@ def _territoire(item: dict, geo: Geographie) -> dict:
         "nature": territoire.nature,
         "nom": territoire.nom,
         "departements": ", ".join(geo.departements[d].nom for d in territoire.departements),
-        "statut": item["statut"],
+        "statut": french.accord(item["statut"], territoire.collectivite),
     }
-
-
-def with_article(nom: str) -> str:
-    """An EPCI named by its legal form takes an article: « la Communauté de communes … »."""
-    return f"la {nom}" if nom.startswith(("Communauté", "Métropole", "Établissement")) else nom
 
 
 def _partie(item: dict, organisme: dict, geo: Geographie) -> Partie:
     partie = item["partie"]
     if partie == "État":
-        designation = "l'État"
+        designation = french.ETAT
     elif partie == "organisme":
-        designation = organisme["raison_sociale"]
-    elif partie == "département":
-        designation = "le Département " + geo.departements[item["territoire"]].de_nom
+        designation = french.organisme(organisme["raison_sociale"], organisme["forme"])
     else:
-        designation = with_article(geo.epci[item["territoire"]].nom)
+        designation = geo.territoire(item["territoire"]).collectivite
     return Partie(partie, designation, item["fonction"], item["nom"], item.get("territoire"))
 
 

@@ -35,12 +35,9 @@ def partenaires(convention: dict, geo: Geographie) -> list[Partenaire]:
             epci = frozenset(
                 c for c in declared if c in geo.epci and geo.epci[c].departements == (code,)
             )
-            designation = f"du Département {territoire.de_nom}"
         else:
             communes = geo.communes_of_epci(code)
             epci = frozenset()
-            article = "de la " if territoire.nom.startswith(("Communauté", "Métropole")) else "de "
-            designation = article + territoire.nom
         out.append(
             Partenaire(
                 code=code,
@@ -51,7 +48,7 @@ def partenaires(convention: dict, geo: Geographie) -> list[Partenaire]:
                 date_consultation=item.get("date_consultation"),
                 communes=communes,
                 epci=epci,
-                designation=designation,
+                appellation=territoire.collectivite,
                 slug=slug(territoire.nom),
             )
         )

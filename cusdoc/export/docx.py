@@ -16,7 +16,9 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt, RGBColor
 
+from cusdoc.french import nom
 from cusdoc.render import TABLE_WIDTH, minimum_widths, widen_to_minimum
+from cusdoc.render.typography import typographie
 from cusdoc.write import reproducible_zip
 
 TEXT_WIDTH_DXA = 9638  # 17 cm: A4 less two 2 cm margins
@@ -44,10 +46,14 @@ PPR_ORDER = [
 
 
 def finish_docx(data: bytes, organisme: str, forme: str, periode: str, epoch: int) -> bytes:
-    """The deliverable: pandoc's output with what pandoc cannot write, in reproducible bytes."""
+    """The deliverable: pandoc's output with what pandoc cannot write, in reproducible bytes.
+
+    organisme and forme come through the typography pass; the strings written here go through
+    it too."""
     document = docx.Document(BytesIO(data))
+    titre = typographie(f"Convention d'utilité sociale {periode}")
     _title_page(document, organisme, forme)
-    _header_footer(document, organisme, periode)
+    _header_footer(document, organisme, titre)
     for table in document.tables:
         if table.style.name == "Table":
             for paragraph in table._tbl.iter(qn("w:p")):
@@ -60,8 +66,8 @@ def finish_docx(data: bytes, organisme: str, forme: str, periode: str, epoch: in
     _settings(document)
     moment = datetime.datetime.fromtimestamp(epoch, datetime.UTC).replace(tzinfo=None)
     core = document.core_properties
-    core.title = f"Convention d’utilité sociale {periode}"
-    core.subject = f"Convention d’utilité sociale de {organisme}"
+    core.title = titre
+    core.subject = typographie(f"Convention d'utilité sociale {nom(organisme).du}")
     core.author = core.last_modified_by = organisme
     core.language = "fr-FR"
     core.created = core.modified = moment
@@ -177,13 +183,13 @@ def _field(paragraph, instruction: str) -> None:
         paragraph._p.append(run)
 
 
-def _header_footer(document, organisme: str, periode: str) -> None:
-    """Header with the organisation over a grey rule, footer « Page X sur Y »; none on the
-    title page."""
+def _header_footer(document, organisme: str, titre: str) -> None:
+    """Header with the organisation and the title over a grey rule, footer « Page X sur Y »;
+    none on the title page."""
     for section in document.sections:
         section.different_first_page_header_footer = True
         header = section.header.paragraphs[0]
-        header.text = f"{organisme}\tConvention d’utilité sociale {periode}"
+        header.text = f"{organisme}\t{titre}"
         tab_stops = header.paragraph_format.tab_stops
         tab_stops.add_tab_stop(section.page_width - section.left_margin - section.right_margin, 2)
         for run in header.runs:

@@ -5,29 +5,14 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib.resources import files
 
+from cusdoc import french
+
 # The Etalab names abbreviate the EPCI's legal form; a convention spells it out.
 EPCI_FORMS = {
     "CA ": "Communauté d'agglomération ",
     "CC ": "Communauté de communes ",
     "CU ": "Communauté urbaine ",
 }
-
-
-# INSEE "type de nom en clair" → the preposition before the name: département « d'Indre-et-Loire ».
-CHARNIERES = {
-    "0": "de ",
-    "1": "d'",
-    "2": "du ",
-    "3": "de la ",
-    "4": "des ",
-    "5": "de l'",
-    "6": "des ",
-}
-
-
-def with_charniere(nom: str, liaison: str) -> str:
-    """Prefix a name with its INSEE preposition: ("Cher", "2") → "du Cher"."""
-    return CHARNIERES.get(liaison, "de ") + nom
 
 
 @dataclass(frozen=True)
@@ -39,7 +24,14 @@ class Territoire:
     nom: str
     departements: tuple[str, ...]  # the départements it lies in
     region: str  # code of the (main) région
-    de_nom: str  # the name after "de": "d'Indre-et-Loire", "de la Communauté de communes …"
+    appellation: french.Nom  # the name in a sentence: « l'Indre », « la Communauté de … »
+
+    @property
+    def collectivite(self) -> french.Nom:
+        """Who speaks for it: « le Département d'Indre-et-Loire », or the EPCI itself."""
+        if self.nature == "département":
+            return french.conseil(self.appellation)
+        return self.appellation
 
 
 @dataclass(frozen=True)
@@ -91,7 +83,9 @@ def load_geographie() -> Geographie:
     """Read the packaged CSV files once."""
     regions = {code: nom for code, nom, _ in _rows("regions.csv")}
     departements = {
-        code: Territoire(code, "département", nom, (code,), region, with_charniere(nom, liaison))
+        code: Territoire(
+            code, "département", nom, (code,), region, french.departement(nom, liaison)
+        )
         for code, nom, region, liaison in _rows("departements.csv")
     }
     communes: dict[str, tuple[str, str]] = {}
@@ -106,8 +100,7 @@ def load_geographie() -> Geographie:
         deps = tuple(sorted(deps_of_epci.get(siren, ())))
         region = departements[deps[0]].region if deps else ""
         nom = epci_name(raw_name)
-        de_nom = f"de la {nom[0].lower()}{nom[1:]}" if nom.startswith("Communauté") else f"de {nom}"
-        epci[siren] = Territoire(siren, "EPCI", nom, deps, region, de_nom)
+        epci[siren] = Territoire(siren, "EPCI", nom, deps, region, french.epci(nom))
     return Geographie(
         regions, departements, epci, communes, {k: tuple(v) for k, v in members.items()}
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
-from cusdoc import TEMPLATES
+from cusdoc import TEMPLATES, french
 from cusdoc.errors import ToolError
 from cusdoc.model import Convention, Quantity, Table
 from cusdoc.render.formats import FILTERS, quantite
@@ -251,6 +251,7 @@ def environment(templates: Path) -> SandboxedEnvironment:
         md=Markdown,
         ancre=lambda ident: Markdown("{#" + ident + "}"),
     )
+    env.filters.update(french.FILTERS)
     return env
 
 

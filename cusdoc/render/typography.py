@@ -42,14 +42,30 @@ RULES = [
 TRIGGERS = re.compile(r"[;:!?«»%€']|n°|N°|art\.|\d[ \u00a0]\d|m²")
 
 
+# Markdown only: the letters of « 1er » in superscript, as `date_longue` writes a date, so that
+# the text a writer typed and the dates cusdoc writes look alike in the DOCX and the PDF.
+ORDINALS = [(re.compile(r"\b1(er|re|ers|res)\b"), r"1^\1^")]
+
+
 @lru_cache(maxsize=8192)
 def typographie(text: str) -> str:
     """Apply the French spacing rules outside URLs, code and link targets."""
     if not TRIGGERS.search(text):
         return text
+    return _outside_protected(text, RULES)
+
+
+@lru_cache(maxsize=8192)
+def _markdown_text(text: str) -> str:
+    """A line of Markdown text: the spacing rules, and ordinals in superscript."""
+    text = typographie(text)
+    return _outside_protected(text, ORDINALS) if "1" in text else text
+
+
+def _outside_protected(text: str, rules: list) -> str:
     kept = PROTECTED.findall(text)
     text = PROTECTED.sub(HOLE, text)
-    for pattern, replacement in RULES:
+    for pattern, replacement in rules:
         text = pattern.sub(replacement, text)
     pieces = text.split(HOLE)
     return "".join(piece + kept[i] if i < len(kept) else piece for i, piece in enumerate(pieces))
@@ -67,9 +83,10 @@ NOTE_LABEL = re.compile(r"^(\[\^[^\]]+\]:)(.*)$")
 def typographie_markdown(markdown: str) -> str:
     """The French spacing rules on every line of a pandoc Markdown document that is text.
 
-    Left alone: the keys of the YAML metadata block (its values are text), table separator
-    lines, fenced code and raw blocks, footnote labels; inside a line, what `typographie`
-    already protects (URLs, code, link targets, attributes).
+    Left alone: the keys of the YAML metadata block (its values are text, with no superscript
+    ordinal: Typst prints some of them as plain strings), table separator lines, fenced code
+    and raw blocks, footnote labels; inside a line, what `typographie` already protects (URLs,
+    code, link targets, attributes).
     """
     lines = markdown.split("\n")
     out = []
@@ -88,7 +105,7 @@ def typographie_markdown(markdown: str) -> str:
         elif fenced or SEPARATOR.match(line):
             out.append(line)
         elif match := NOTE_LABEL.match(line):
-            out.append(match[1] + typographie(match[2]))
+            out.append(match[1] + _markdown_text(match[2]))
         else:
-            out.append(typographie(line))
+            out.append(_markdown_text(line))
     return "\n".join(out)
