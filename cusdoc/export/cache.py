@@ -24,8 +24,7 @@ def tools() -> str:
     return " ".join(f"{name}={version(name)}" for name in TOOLS) + f" cusdoc={code_digest()}"
 
 
-@cache
-def folder_digest(folder: Path) -> str:
+def files_digest(folder: Path) -> str:
     """The digest of every file under folder, names included."""
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -33,9 +32,13 @@ def folder_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+folder_digest = cache(files_digest)  # templates: read once per process
+
+
 def templates_digest(templates) -> str:
     """The templates and the project's pictures: what a document is made with besides text."""
-    images = folder_digest(templates.images) if templates.images else "sans images"
+    # The project's pictures are read each time: a writer replaces them between two builds.
+    images = files_digest(templates.images) if templates.images else "sans images"
     return folder_digest(templates.root) + images
 
 

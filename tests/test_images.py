@@ -1,0 +1,147 @@
+"""Pictures in the text (issue 9): files of content/images/ only, checked, then embedded."""
+
+import io
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import pypdfium2
+import pytest
+from click.testing import CliRunner
+
+from cusdoc.cli import main
+from cusdoc.pipeline import build
+from tests.conftest import EPOCH, PROJETS, copy_project
+
+PARAGRAPH = "      - Le texte du chapitre.\n"  # content/gestion_sociale.yml, line 5
+
+
+def png(width: int = 6, height: int = 4) -> bytes:
+    """A small red PNG, written by hand so that the test needs no imaging library."""
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture
+def minimal(tmp_path) -> Path:
+    return copy_project(PROJETS / "minimal", tmp_path)
+
+
+def with_image(root: Path, name: str, data: bytes | None, block: str | None = None) -> None:
+    if data is not None:
+        (root / "content" / "images").mkdir(exist_ok=True)
+        (root / "content" / "images" / name).write_bytes(data)
+    path = root / "content" / "gestion_sociale.yml"
+    block = block or (
+        f"      - image:\n          fichier: {name}\n          legende: Plan de situation\n"
+        "          source: Service du patrimoine\n          largeur: 0.5\n"
+    )
+    path.write_text(path.read_text(encoding="utf-8").replace(PARAGRAPH, block), encoding="utf-8")
+
+
+def check(root: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["-C", str(root), "check"], catch_exceptions=False)
+    return result.exit_code, result.stderr
+
+
+def test_a_picture_is_embedded_in_the_docx_and_the_pdf(minimal, monkeypatch):
+    image = png()
+    with_image(minimal, "plan.png", image)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    build(minimal, ("docx", "pdf"))
+    with zipfile.ZipFile(minimal / "build" / "convention.docx") as docx:
+        media = [n for n in docx.namelist() if n.startswith("word/media/")]
+        assert [docx.read(n) for n in media] == [image]
+        assert "Plan de situation" in docx.read("word/document.xml").decode()
+    pdf = pypdfium2.PdfDocument(minimal / "build" / "convention.pdf")
+    images = [
+        obj
+        for page in pdf
+        for obj in page.get_objects()
+        if obj.type == pypdfium2.raw.FPDF_PAGEOBJ_IMAGE
+    ]
+    assert len(images) == 1
+    text = "".join(page.get_textpage().get_text_range() for page in pdf)
+    assert "Plan de situation" in text and "Service du patrimoine" in text
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        (
+            "absent.png",
+            None,
+            "image introuvable : placez le fichier « absent.png » dans content/images/",
+        ),
+        (
+            "faux.png",
+            b"<html>pas une image</html>",
+            "« faux.png » n'est pas une image PNG (son contenu ne correspond pas à son nom)",
+        ),
+        (
+            "lien.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><image href="file:///etc/hostname"/></svg>',
+            'image SVG refusée : « href=" » (script, entité ou référence à un autre fichier) ; '
+            "exportez-la de nouveau sans lien externe, ou en PNG",
+        ),
+        (
+            "script.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "image SVG refusée : « <script » (script, entité ou référence à un autre fichier) ; "
+            "exportez-la de nouveau sans lien externe, ou en PNG",
+        ),
+    ],
+)
+def test_a_picture_that_is_not_what_it_says_is_refused(minimal, name, data, message):
+    with_image(minimal, name, data)
+    assert check(minimal) == (
+        1,
+        f"content/gestion_sociale.yml:6:20: sections[0].contenu[0].image.fichier : {message}\n"
+        "1 problème à corriger dans le contenu.\n",
+    )
+
+
+def test_a_picture_outside_content_images_cannot_be_named(minimal):
+    block = "      - image:\n          fichier: ../../etc/hostname.png\n          legende: Fuite\n"
+    with_image(minimal, "x.png", None, block)
+    status, stderr = check(minimal)
+    assert status == 1
+    assert stderr.startswith(
+        "content/gestion_sociale.yml:6:20: sections[0].contenu[0].image.fichier : "
+    )
+
+
+def test_a_link_to_a_file_elsewhere_is_refused(minimal, tmp_path):
+    outside = tmp_path / "ailleurs.png"
+    outside.write_bytes(png())
+    (minimal / "content" / "images").mkdir()
+    (minimal / "content" / "images" / "lien.png").symlink_to(outside)
+    with_image(minimal, "lien.png", None)
+    status, stderr = check(minimal)
+    assert status == 1
+    assert "« lien.png » est un lien : placez le fichier lui-même dans content/images/" in stderr
+
+
+def test_the_pictures_are_part_of_the_cache_key(minimal, monkeypatch):
+    with_image(minimal, "plan.png", png(6, 4))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    build(minimal, ("docx",))
+    first = (minimal / "build" / "convention.docx").read_bytes()
+    (minimal / "content" / "images" / "plan.png").write_bytes(png(8, 8))
+    build(minimal, ("docx",))
+    second = (minimal / "build" / "convention.docx").read_bytes()
+    assert first != second
+    with zipfile.ZipFile(io.BytesIO(second)) as docx:
+        assert png(8, 8) in [docx.read(n) for n in docx.namelist() if n.startswith("word/media/")]
