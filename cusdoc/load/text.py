@@ -97,6 +97,7 @@ REFUSED = [
 REFUSED_RE = re.compile(
     "|".join(f"(?P<r{i}>{p})" for i, (p, _, _) in enumerate(REFUSED)), re.MULTILINE
 )
+NEXT_SIGN = re.compile(r"[\\*^§\[\]<\n]")  # what may start a form or close one
 ESCAPABLE = set("\\`*_{}[]()#+-.!|<>^~$@§&:\"'%=/")
 
 
@@ -142,6 +143,12 @@ class _Parser:
             if any(text.startswith(c, self.i) for c in closers):
                 break
             start = self.i
+            ordinary = NEXT_SIGN.search(text, start)
+            stop = ordinary.start() if ordinary else len(text)
+            if stop > start:  # a run of characters that start no form: taken at once
+                buffer.append(text[start:stop])
+                self.i = stop
+                continue
             char = text[start]
             if char == "\\" and start + 1 < len(text) and text[start + 1] in ESCAPABLE:
                 buffer.append(text[start + 1])
