@@ -9,7 +9,7 @@ import re
 from cusdoc.assemble.engagements import build_lignes, indicator_sections, lignes_for
 from cusdoc.assemble.scope import CHAPITRES_EXTRAIT, filter_chapter
 from cusdoc.compute import Calculs
-from cusdoc.load.catalogue import load_catalogue
+from cusdoc.load.catalogue import load_catalogue, verified
 from cusdoc.load.content import Content
 from cusdoc.load.geography import Geographie
 from cusdoc.model import (
@@ -24,6 +24,7 @@ from cusdoc.model import (
     Partie,
     Section,
     Table,
+    Version,
     chapter_id,
     parse_calendrier,
 )
@@ -68,8 +69,8 @@ def assemble(
     geo: Geographie,
     context: EngagementContext,
     tables: dict[str, Table],
+    version: Version,
     partenaire: Partenaire | None = None,
-    version: dict | None = None,
 ) -> Convention:
     """The document of one scope: the convention, or with a partner, its extract (the partner's
     chapters, zooms and commitments only).
@@ -80,7 +81,7 @@ def assemble(
     data = content.convention
     settings = content.settings
     organisme = data["organisme"]
-    catalogue = load_catalogue()
+    catalogue = verified(load_catalogue(), data)
     names = [n for n in data["chapitres"] if partenaire is None or n in CHAPITRES_EXTRAIT]
     # Annexes keep their own title (« Annexe — … ») and take no number; chapter 1 of the
     # convention is its object, which an extract leaves out.
@@ -127,12 +128,14 @@ def assemble(
         lieu_signature=data["lieu_signature"],
         visas=data.get("visas", []),
         chapitres=chapitres,
+        seuil=settings.seuil,
+        version=version,
         engagements=lignes,
-        extrait=None if partenaire is None else _extrait(partenaire, version or {}),
+        extrait=None if partenaire is None else _extrait(partenaire),
     )
 
 
-def _extrait(partenaire: Partenaire, version: dict) -> Extrait:
+def _extrait(partenaire: Partenaire) -> Extrait:
     consultation = partenaire.date_consultation
     limite = None
     if consultation is not None:
@@ -145,9 +148,7 @@ def _extrait(partenaire: Partenaire, version: dict) -> Extrait:
         "telephone": None,
         **partenaire.contact,
     }
-    return Extrait(
-        partenaire, version.get("commit"), version.get("date"), consultation, limite, contact
-    )
+    return Extrait(partenaire, consultation, limite, contact)
 
 
 def _chapter(name: str, data: dict, numero: str, tables: dict[str, Table]) -> Section:

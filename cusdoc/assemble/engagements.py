@@ -132,10 +132,11 @@ def indicator_sections(
         indicateur = ligne.indicateur
         ident = indicator_section_id(indicateur.id)
         if not sections or sections[-1].id != ident:
-            intitule = f"*{indicateur.intitule}*"
-            if indicateur.a_verifier:
-                intitule += "^[Formulation à confirmer sur Légifrance avant signature.]"
-            blocs = [Paragraph(intitule), Paragraph(f"**Engagement :** {indicateur.engagement}")]
+            # A wording not read on Légifrance is a warning of cusdoc check, never a printed note.
+            blocs = [
+                Paragraph(f"*{indicateur.intitule}*"),
+                Paragraph(f"**Engagement :** {indicateur.engagement}"),
+            ]
             sections.append(
                 Section(
                     ident,
