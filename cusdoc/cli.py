@@ -5,8 +5,8 @@ from pathlib import Path
 import click
 
 from cusdoc import __version__, cli_fr
-from cusdoc.errors import ContentError, Problem
-from cusdoc.pipeline import DELIVERABLES, build, check, prepare
+from cusdoc.errors import ContentError, Problem, plural
+from cusdoc.pipeline import DELIVERABLES, build, check, check_signable, prepare
 
 cli_fr.install()
 
@@ -14,17 +14,38 @@ CONTEXT = {"help_option_names": ["-h", "--aide", "--help"]}
 
 
 def github_annotation(problem: Problem) -> str:
-    """::error file=…,line=…,col=…::message, escaped as GitHub Actions reads it."""
+    """::error (or ::warning) file=…,line=…,col=…::message, escaped as GitHub Actions reads
+    it."""
 
     def escape(text: str, properties: bool = False) -> str:
         text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return text.replace(":", "%3A").replace(",", "%2C") if properties else text
 
     message = f"{problem.path} : {problem.message}" if problem.path else problem.message
+    level = "warning" if problem.avertissement else "error"
     return (
-        f"::error file={escape(problem.file, True)},line={problem.line},"
+        f"::{level} file={escape(problem.file, True)},line={problem.line},"
         f"col={problem.column}::{escape(message)}"
     )
+
+
+def warn(warnings: list[Problem]) -> None:
+    """A project's warnings, on the error output: they stop only the signature version."""
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+    click.echo(
+        f"{plural(len(warnings), 'avertissement')} : la version de signature (--signature) "
+        "est refusée tant qu'il en reste.",
+        err=True,
+    )
+
+
+SIGNATURE = click.option(
+    "--signature",
+    is_flag=True,
+    help="Version de signature : refusée tant qu'il reste un avertissement ou une modification "
+    "non enregistrée dans un commit ; la page de titre porte « Version signée du … ».",
+)
 
 
 def format_option(choices: list[str], help_text: str):
@@ -75,22 +96,37 @@ def main(ctx, projet: Path) -> None:
     ["texte", "github"],
     "github : chaque problème en annotation GitHub Actions, sur sa ligne du fichier.",
 )
+@click.option(
+    "--signature",
+    is_flag=True,
+    help="Vérifie aussi ce que demande la version de signature : aucun avertissement, aucune "
+    "modification hors commit.",
+)
 @click.pass_obj
-def check_command(projet: Path, format_: str) -> None:
+def check_command(projet: Path, format_: str, signature: bool) -> None:
     """Vérifie le contenu sans rien produire.
 
     Chaque problème est signalé sur une ligne « fichier:ligne:colonne: chemin : message » ;
-    le code de sortie est 1 s'il y en a au moins un.
+    le code de sortie est 1 s'il y en a au moins un. Les avertissements (notes de rédaction,
+    formulations non relues) n'arrêtent que la version de signature ; avec --signature, ils
+    donnent aussi le code de sortie 1.
 
-    Exemple : cusdoc check
+    Exemple : cusdoc check --signature
     """
     try:
-        click.echo(check(projet).summary)
+        project = check(projet)
     except ContentError as error:
         if format_ != "github":
             raise
         click.echo("\n".join(map(github_annotation, error.problems)))
         raise SystemExit(1) from error
+    if format_ == "github" and project.warnings:
+        click.echo("\n".join(map(github_annotation, project.warnings)))
+    if signature:
+        check_signable(project)
+    elif project.warnings and format_ != "github":
+        warn(project.warnings)
+    click.echo(project.summary)
 
 
 @main.command("build")
@@ -104,15 +140,18 @@ def check_command(projet: Path, format_: str) -> None:
     callback=_formats,
     help="Formats à produire, séparés par des virgules : docx, pdf, xlsx (indicateurs), md.",
 )
+@SIGNATURE
 @click.pass_obj
-def build_command(projet: Path, formats: tuple[str, ...]) -> None:
+def build_command(projet: Path, formats: tuple[str, ...], signature: bool) -> None:
     """Vérifie le contenu puis produit la convention dans build/.
 
-    Si une étape échoue, les fichiers déjà présents dans build/ restent inchangés.
+    Si une étape échoue, les fichiers déjà présents dans build/ restent inchangés. La page de
+    titre porte « Projet n° N du … » (version.numero_projet de content/convention.yml), ou
+    « Version signée du … » avec --signature.
 
-    Exemple : cusdoc build --format docx,pdf
+    Exemple : cusdoc build --signature
     """
-    for path in build(projet, formats):
+    for path in build(projet, formats, signature, warn):
         click.echo(f"Produit : {path}")
 
 
@@ -145,8 +184,9 @@ def indicateurs_command(projet: Path, format_: str) -> None:
     help="Code du département ou SIREN de l'EPCI (option répétable).",
 )
 @click.option("--tous", is_flag=True, help="Un extrait pour chaque partenaire déclaré.")
+@SIGNATURE
 @click.pass_obj
-def extrait_command(projet: Path, codes: tuple[str, ...], tous: bool) -> None:
+def extrait_command(projet: Path, codes: tuple[str, ...], tous: bool, signature: bool) -> None:
     """Produit l'extrait de la convention destiné à un partenaire (EPCI ou département).
 
     L'extrait ne contient que le territoire du partenaire : l'état des lieux, les orientations
@@ -160,7 +200,8 @@ def extrait_command(projet: Path, codes: tuple[str, ...], tous: bool) -> None:
 
     if tous == bool(codes):
         raise click.UsageError("indiquez --partenaire CODE ou --tous")
-    for path in build_extracts(projet, None if tous else list(codes)):
+    chosen = None if tous else list(codes)
+    for path in build_extracts(projet, chosen, signature=signature, warn=warn):
         click.echo(f"Produit : {path}")
 
 

@@ -8,17 +8,27 @@ import click
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing to fix, located in a content file (line and column start at 1)."""
+    """One thing to fix, located in a content file (line and column start at 1).
+
+    A warning (avertissement) does not stop a project's build, only the signature build.
+    """
 
     file: str
     line: int
     column: int
     path: str
     message: str
+    avertissement: bool = False
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.path} : {self.message}" if self.path else f"{where}: {self.message}"
+        message = f"avertissement : {self.message}" if self.avertissement else self.message
+        return f"{where}: {self.path} : {message}" if self.path else f"{where}: {message}"
+
+
+def plural(count: int, word: str) -> str:
+    """« 1 avertissement », « 3 avertissements »."""
+    return f"{count} {word}{'s' if count > 1 else ''}"
 
 
 class CusdocError(click.ClickException):
@@ -36,6 +46,16 @@ class ContentError(CusdocError):
         count = len(self.problems)
         summary = f"{count} problème{'s' if count > 1 else ''} à corriger dans le contenu."
         super().__init__("\n".join([*map(str, self.problems), summary]))
+
+
+class SignatureError(CusdocError):
+    """The signature version is refused: what stands in its way, one per line."""
+
+    def __init__(self, warnings: list[Problem], reasons: list[str]):
+        lines = [*map(str, sorted(warnings)), *reasons]
+        count = len(warnings) + len(reasons)
+        lines.append(f"Version de signature refusée : {plural(count, 'point')} à régler.")
+        super().__init__("\n".join(lines))
 
 
 class ToolError(CusdocError):

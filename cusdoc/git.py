@@ -6,7 +6,6 @@ import tarfile
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -45,13 +44,18 @@ def commit_epoch(root: Path) -> int | None:
     return int(stamp) if stamp and stamp.isdigit() else None
 
 
-def version(root: Path) -> dict:
-    """The commit the documents derive from and its date, or {} outside a repository."""
-    found = _quiet(root, "log", "-1", "--format=%h %ct")
-    if not found:
-        return {}
-    commit, epoch = found.split()
-    return {"commit": commit, "date": datetime.fromtimestamp(int(epoch), UTC).date()}
+def commit(root: Path) -> str | None:
+    """The full id of the commit the documents derive from, or None outside a repository."""
+    return _quiet(root, "rev-parse", "--verify", "--quiet", "HEAD")
+
+
+def uncommitted(root: Path, *paths: str) -> list[str] | None:
+    """The files under paths that differ from the last commit (untracked ones included), or
+    None outside a repository."""
+    if _quiet(root, "rev-parse", "--is-inside-work-tree") != "true":
+        return None
+    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *paths)
+    return [line[3:] for line in status.splitlines() if line.strip()]
 
 
 def default_base(root: Path) -> str:

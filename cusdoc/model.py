@@ -350,13 +350,41 @@ class Partie:
     territoire: str | None = None
 
 
+@dataclass(frozen=True)
+class Version:
+    """Which text a document is: a numbered project, or the version for signature.
+
+    The cover prints the status and the date; the commit goes to the document's properties
+    only, never to its text.
+    """
+
+    signature: bool
+    numero: int | None  # the project's number (version.numero_projet of convention.yml)
+    date: object  # datetime.date: the day stamped in the deliverables
+    commit: str | None = None  # the commit the document derives from; None outside git
+    modifie: bool = False  # made from a working tree that differs from the commit
+
+    @property
+    def statut(self) -> str:
+        """« Version signée », « Projet n° 3 » or « Projet », as the document properties say."""
+        if self.signature:
+            return "Version signée"
+        return f"Projet n° {self.numero}" if self.numero else "Projet"
+
+    @property
+    def reference(self) -> str:
+        """The commit as the document properties record it."""
+        if self.commit is None:
+            return "hors dépôt git"
+        changes = " avec des modifications non enregistrées" if self.modifie else ""
+        return f"commit {self.commit}{changes}"
+
+
 @dataclass
 class Extrait:
     """What a partner's extract says about itself on its cover page."""
 
     partenaire: Partenaire
-    commit: str | None
-    date_version: object
     date_consultation: object
     date_limite: object
     contact: dict | None
@@ -380,5 +408,7 @@ class Convention:
     lieu_signature: str
     visas: list[str]
     chapitres: list[Section]
+    seuil: int  # statistical secrecy: the printed text names the threshold the tables apply
+    version: Version
     engagements: list[Ligne] = field(default_factory=list)
     extrait: Extrait | None = None

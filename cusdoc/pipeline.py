@@ -5,19 +5,20 @@ document model of each scope asked for. Every command (build, extracts, diff, su
 from `prepare`; only render, export and write come after it.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cusdoc import git
-from cusdoc.errors import ContentError, CusdocError
+from cusdoc.errors import ContentError, CusdocError, Problem, SignatureError
 from cusdoc.load.content import Content, load_content
 from cusdoc.load.data import Data, data_present, load_data
 from cusdoc.load.geography import Geographie, load_geographie
-from cusdoc.model import ORGANISME, Convention, EngagementContext, Partenaire
+from cusdoc.model import ORGANISME, Convention, EngagementContext, Partenaire, Version
 
 if TYPE_CHECKING:
     from cusdoc.compute.secrecy import Secret
@@ -37,12 +38,27 @@ class Project:
     partenaires: list[Partenaire]
     # statistical secrecy decided on the whole organisation's data, carried into every document
     secret: "Secret | None" = None
+    # cusdoc check's warnings: the points to settle before the signature version
+    warnings: list[Problem] = field(default_factory=list)
     _values: dict = field(default_factory=dict, repr=False)
 
     @cached_property
-    def version(self) -> dict:
-        """The commit the documents derive from, and its date (asked of git once)."""
-        return git.version(self.root)
+    def epoch(self) -> int:
+        """The date stamped in the deliverables, in seconds."""
+        return source_date_epoch(self.root)
+
+    @cached_property
+    def revision(self) -> tuple[str | None, list[str] | None]:
+        """The last commit and the project's files that differ from it (asked of git once)."""
+        return git.commit(self.root), git.uncommitted(self.root, *TRACKED)
+
+    def version(self, signature: bool = False) -> Version:
+        """What the documents of this project are: a numbered project, or the version for
+        signature; dated by the stamp of the deliverables."""
+        numero = (self.content.convention.get("version") or {}).get("numero_projet")
+        commit, changed = self.revision
+        date = datetime.fromtimestamp(self.epoch, UTC).date()
+        return Version(signature, None if signature else numero, date, commit, bool(changed))
 
     def values(self, territoire: str) -> dict:
         """The values a writer's §{nom} gives for a territory (ORGANISME: the whole data)."""
@@ -85,14 +101,18 @@ class Project:
 
 
 def check(root: Path) -> Project:
-    """Load and check the content and the data; raise one error listing every problem."""
+    """Load and check the content and the data; raise one error listing every problem.
+
+    The project holds the warnings: what may stay in a draft but not in the signed text.
+    """
     from cusdoc.assemble import engagement_context
     from cusdoc.assemble.scope import partenaires
     from cusdoc.compute import Calculs, compute
-    from cusdoc.load.catalogue import load_catalogue
+    from cusdoc.load.catalogue import load_catalogue, verified
     from cusdoc.validate.content import data_needed, validate_content
     from cusdoc.validate.data import check_data
     from cusdoc.validate.engagements import check_engagements
+    from cusdoc.validate.signature import pending
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         # DuckDB releases the GIL: the data loads while the YAML is checked.
@@ -116,12 +136,47 @@ def check(root: Path) -> Project:
         problems += check_engagements(content.sources["engagements"], load_catalogue(), context)
     if problems:
         raise ContentError(problems)
+    warnings = pending(content, verified(load_catalogue(), content.convention))
     return Project(
-        root, content, geo, data, context, partenaires(content.convention, geo), calculs.secret
+        root,
+        content,
+        geo,
+        data,
+        context,
+        partenaires(content.convention, geo),
+        calculs.secret,
+        warnings,
     )
 
 
-def document(project: Project, code: str | None = ORGANISATION) -> Convention:
+TRACKED = ("content", "templates")  # what a signed version must hold as committed
+
+
+def check_signable(project: Project) -> None:
+    """Refuse the signature version while a warning remains or the project's files are not
+    those of a commit: the signed text is the one a commit holds, and its properties name it."""
+    reasons = []
+    commit, changed = project.revision
+    if changed is None:
+        reasons.append(
+            "le projet n'est pas dans un dépôt git : la version de signature est celle d'un "
+            "commit, dont les propriétés du document gardent l'identifiant"
+        )
+    elif changed:
+        shown = ", ".join(changed[:5]) + (", …" if len(changed) > 5 else "")
+        reasons.append(
+            f"modifications non enregistrées ({shown}) : enregistrez-les dans un commit, la "
+            "version de signature est celle d'un commit"
+        )
+    elif commit is None:
+        reasons.append("le dépôt git n'a encore aucun commit : enregistrez le projet d'abord")
+    if project.warnings or reasons:
+        raise SignatureError(project.warnings, reasons)
+
+
+def document(
+    project: Project, code: str | None = ORGANISATION, signature: bool = False
+) -> Convention:
     """The document model of one scope: the convention, or a partner's extract."""
     from cusdoc.assemble import assemble
     from cusdoc.compute import compute_tables
@@ -134,9 +189,9 @@ def document(project: Project, code: str | None = ORGANISATION) -> Convention:
             # The data is restricted before anything is computed on it.
             data = data.territory(partenaire.nature, partenaire.code)
         tables = compute_tables(data, project.content, project.geo.names, project.secret)
-    version = project.version if partenaire is not None else None
+    version = project.version(signature)
     return assemble(
-        project.content, project.geo, project.context, tables, project.values, partenaire, version
+        project.content, project.geo, project.context, tables, project.values, version, partenaire
     )
 
 
@@ -167,8 +222,30 @@ DELIVERABLES = {
 }
 
 
-def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf", "xlsx")) -> list[Path]:
-    """Produce the deliverables in build/; on failure the previous ones stay as they were."""
+Warn = Callable[[list[Problem]], None]
+
+
+def checked(root: Path, signature: bool, warn: Warn | None) -> Project:
+    """The checked project; for the signature version, one that may be signed. A project's
+    warnings go to warn."""
+    project = check(root)
+    if signature:
+        check_signable(project)
+    elif project.warnings and warn is not None:
+        warn(project.warnings)
+    return project
+
+
+def build(
+    root: Path,
+    formats: tuple[str, ...] = ("docx", "pdf", "xlsx"),
+    signature: bool = False,
+    warn: Warn | None = None,
+) -> list[Path]:
+    """Produce the deliverables in build/; on failure the previous ones stay as they were.
+
+    signature: the version for signature, refused while a warning remains or the project's
+    files differ from the last commit."""
     # Imported here so that `cusdoc check` does not pay for Jinja, Babel, pandoc and Typst.
     from cusdoc.export import export
     from cusdoc.export.cache import Cache, key, scope_inputs, templates_digest
@@ -177,21 +254,22 @@ def build(root: Path, formats: tuple[str, ...] = ("docx", "pdf", "xlsx")) -> lis
     from cusdoc.write import discard_stale, write_atomically
 
     discard_stale(root / "build")  # what a killed build left: hidden, half-written files
-    project = check(root)
+    project = checked(root, signature, warn)
     templates = Templates.of(root)
-    epoch = source_date_epoch(root)
+    epoch = project.epoch
     cache = Cache(root, "convention")
     entry = key(
         scope_inputs(project.content, None),
         project.data.digest if project.data else "sans données",
         templates_digest(templates),
         str(epoch),
+        repr(project.version(signature)),
     )
     files = {fmt: data for fmt in formats if (data := cache.get(entry, fmt)) is not None}
     missing = tuple(fmt for fmt in formats if fmt not in files)
     made = {}
     if missing:  # something changed: the document is made again, and what was asked for
-        convention = document(project)
+        convention = document(project, signature=signature)
         markdown = render_markdown(convention, templates.root)
         made = export(markdown, convention, templates, epoch, missing)
         files.update(made)

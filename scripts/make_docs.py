@@ -287,8 +287,10 @@ def indicateurs_page() -> str:
         "Les engagements chiffrés de `content/engagements.yml` portent sur ces indicateurs. Ceux "
         "des volets logements-foyers et accession ne s'appliquent que si `volets` les déclare "
         "dans `content/convention.yml`. Une formulation marquée « à confirmer sur Légifrance » "
-        "n'a pas pu être relue dans le texte en vigueur : ne la citez pas sans l'avoir "
-        "vérifiée.",
+        "n'a pas pu être relue dans le texte en vigueur : `cusdoc check` en avertit sur chaque "
+        "engagement qui la porte, et la version de signature est refusée tant que l'organisme "
+        "ne l'a pas relue et déclarée dans `intitules_verifies` de `content/convention.yml` "
+        "(voir [La version de signature](../signature.md)).",
         "",
         "| Indicateur | Titre | Unité | Horizon | Échelle | Référence | Formulation |",
         "|---|---|---|---|---|---|---|",

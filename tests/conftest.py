@@ -1,9 +1,14 @@
 """Shared fixtures: the example convention built once, and small projects copied to tmp_path."""
 
+import os
+import re
 import shutil
+import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from cusdoc.pipeline import build
 
@@ -27,11 +32,56 @@ def project_with(case: str, target: Path) -> Path:
     return target
 
 
+def commit_project(root: Path, message: str = "version") -> str:
+    """Make root a git repository whose last commit holds every file; its full id."""
+    when = "2026-01-01T00:00:00+00:00"
+    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    identity = ["-c", "user.name=Camille Rédaction", "-c", "user.email=c@exemple.fr"]
+    for args in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-qm", message]):
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
+    head = ["git", "-C", str(root), "rev-parse", "HEAD"]
+    return subprocess.run(head, check=True, capture_output=True, text=True).stdout.strip()
+
+
 @pytest.fixture(scope="session")
-def example_build(tmp_path_factory) -> Path:
-    """The example convention of content/, built once in DOCX, PDF and Markdown."""
+def example_commit(tmp_path_factory) -> tuple[Path, str]:
+    """The example convention of content/ in a git repository of its own, and its commit."""
     root = copy_project(REPO, tmp_path_factory.mktemp("exemple"))
+    return root, commit_project(root)
+
+
+@pytest.fixture(scope="session")
+def example_build(example_commit) -> Path:
+    """The example convention, built once in DOCX, PDF and Markdown as the version for
+    signature (the example has no warning left)."""
+    root, _ = example_commit
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        build(root, ("docx", "pdf", "md"))
+        build(root, ("docx", "pdf", "md"), signature=True)
     return root / "build"
+
+
+# What a signed document never prints: drafting notes, unverified wordings, the tool's paths and
+# name, a commit id (7 to 40 hexadecimal characters, letters and digits mixed).
+LEFTOVERS = re.compile(
+    r"(?i:à confirmer|à vérifier|Légifrance avant signature|content/|\.csv\b|\.yml\b|cusdoc)"
+    r"|\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}\b"
+)
+PRINTED_PARTS = re.compile(r"word/(document|footnotes|endnotes|header\d*|footer\d*)\.xml")
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def leftovers(text: str) -> list[str]:
+    """The drafting leftovers of a printed text, lines and no-break spaces read as spaces."""
+    return LEFTOVERS.findall(" ".join(text.split()))
+
+
+def docx_printed_text(path: Path) -> str:
+    """Every paragraph a reader sees in a DOCX: body, tables, notes, headers and footers."""
+    with zipfile.ZipFile(path) as archive:
+        parts = [archive.read(n) for n in archive.namelist() if PRINTED_PARTS.fullmatch(n)]
+    return "\n".join(
+        "".join(t.text or "" for t in paragraph.iter(f"{W}t"))
+        for part in parts
+        for paragraph in etree.fromstring(part).iter(f"{W}p")
+    )

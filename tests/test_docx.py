@@ -6,6 +6,8 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
+from tests.conftest import docx_printed_text, leftovers
+
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
@@ -27,6 +29,8 @@ def test_title_page(document):
         "Engagements 2025-2030",
     ]
     assert document.paragraphs[2].style.name == "Title"
+    version = document.paragraphs[5]  # under the closing rule, as in the PDF
+    assert (version.text, version.style.name) == ("Version signée du 1er janvier 2026", "Date")
 
 
 def test_headings_are_numbered_in_order(document):
@@ -117,6 +121,15 @@ def test_document_language_and_properties(document):
     assert core.title == "Convention d’utilité sociale 2025-2030"
     assert core.subject == "Convention d’utilité sociale d’Habitat Loire et Sologne"
     assert core.created.year == 2026  # SOURCE_DATE_EPOCH of the test build
+
+
+def test_the_commit_is_in_the_properties_never_in_the_text(example_build, example_commit, document):
+    _, commit = example_commit
+    assert document.core_properties.version == f"commit {commit}"
+    assert document.core_properties.content_status == "Version signée"
+    text = docx_printed_text(example_build / "convention.docx")
+    assert commit[:7] not in text
+    assert leftovers(text) == []
 
 
 def test_footnotes_and_cross_references_survive(example_build, document):

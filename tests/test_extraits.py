@@ -6,6 +6,7 @@ import docx
 import pytest
 from click.testing import CliRunner
 from docx.oxml.ns import qn
+from pypdf import PdfReader
 
 from cusdoc.cli import main
 from cusdoc.errors import ContentError
@@ -13,7 +14,7 @@ from cusdoc.extracts import LeakError, build_extracts
 from cusdoc.extracts.leaks import forbidden_terms, scan_docx, scan_pdf
 from cusdoc.load.geography import load_geographie
 from cusdoc.pipeline import check
-from tests.conftest import EPOCH, PROJETS, copy_project
+from tests.conftest import EPOCH, PROJETS, copy_project, docx_printed_text, leftovers
 
 AGGLOPOLYS = "200030385"
 ZEROS = "{2025: 0, 2026: 0, 2027: 0, 2028: 0, 2029: 0, 2030: 0}"
@@ -63,8 +64,17 @@ def _text(path) -> str:
     return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
+def _printed(path) -> str:
+    """What a reader sees in an extract, DOCX or PDF."""
+    if path.suffix == ".docx":
+        return docx_printed_text(path)
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
 def test_every_partner_gets_its_extract(project):
     written = build_extracts(project, workers=1)
+    for path in written:
+        assert leftovers(_printed(path)) == [], path.name
     names = sorted(p.name for p in written)
     assert names == [
         "200030385-communaute-d-agglomeration-de-blois-agglopolys.docx",
@@ -90,6 +100,8 @@ def test_the_cover_names_version_consultation_and_contact(project):
     assert "Réunion de consultation\u00a0: 17 mars 2025" in text
     assert "transmis au plus tard le 17 février 2025" in text
     assert "Léa Morel, chargée de mission, lm@exemple.fr" in text
+    assert "Version\u00a0: Projet du 1er janvier 2026\u202f;" in text
+    assert "les effectifs de moins de 5 ménages sont masqués" in text
 
 
 def test_figures_are_recomputed_on_the_territory(project):
@@ -210,6 +222,8 @@ def test_the_example_gives_every_partner_a_leak_free_extract(tmp_path, monkeypat
     root = copy_project(REPO, tmp_path / "exemple")
     written = build_extracts(root)
     assert len(written) == 14  # 7 partners, DOCX and PDF
+    for path in written:
+        assert leftovers(_printed(path)) == [], path.name
     tours = _text(root / "build" / "extraits" / "243700754-tours-metropole-val-de-loire.docx")
     assert "Tours Métropole Val de Loire" in tours
     for other in ("Loir-et-Cher", "Agglopolys", "Blois", "Grand Chambord"):

@@ -5,6 +5,8 @@ import re
 import pytest
 from pypdf import PdfReader
 
+from tests.conftest import leftovers
+
 
 @pytest.fixture(scope="module")
 def pdf(example_build):
@@ -30,7 +32,16 @@ def test_title_page(pages):
     assert "Habitat Loire et Sologne" in text
     assert "Convention d’utilité sociale" in text
     assert "Engagements 2025-2030" in text
+    assert re.search(r"Version signée du 1 ?er janvier 2026", text)
     assert "Page" not in text  # no footer on the title page
+
+
+def test_the_commit_is_in_the_keywords_never_in_the_text(pdf, pages, example_commit):
+    _, commit = example_commit
+    assert pdf.metadata["/Keywords"] == f"Version signée, commit {commit}"
+    text = "\n".join(pages)
+    assert commit[:7] not in text
+    assert leftovers(text) == []
 
 
 def test_table_of_contents_lists_chapters_with_page_numbers(pages):

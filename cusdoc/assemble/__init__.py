@@ -9,7 +9,7 @@ from cusdoc.assemble.engagements import build_lignes, indicator_sections, lignes
 from cusdoc.assemble.scope import CHAPITRES_EXTRAIT, filter_chapter
 from cusdoc.assemble.text import Resolver, Values, holds_for, resolve_renvois
 from cusdoc.compute import Calculs
-from cusdoc.load.catalogue import load_catalogue
+from cusdoc.load.catalogue import load_catalogue, verified
 from cusdoc.load.content import Content
 from cusdoc.load.geography import Geographie
 from cusdoc.model import (
@@ -25,6 +25,7 @@ from cusdoc.model import (
     Partie,
     Section,
     Table,
+    Version,
     chapter_id,
     parse_calendrier,
 )
@@ -70,8 +71,8 @@ def assemble(
     context: EngagementContext,
     tables: dict[str, Table],
     values: Values,
+    version: Version,
     partenaire: Partenaire | None = None,
-    version: dict | None = None,
 ) -> Convention:
     """The document of one scope: the convention, or with a partner, its extract (the partner's
     chapters, zooms and commitments only).
@@ -83,7 +84,7 @@ def assemble(
     data = content.convention
     settings = content.settings
     organisme = data["organisme"]
-    catalogue = load_catalogue()
+    catalogue = verified(load_catalogue(), data)
     toutes = []
     if "engagements" in content.sources:
         toutes = build_lignes(
@@ -133,8 +134,10 @@ def assemble(
         lieu_signature=data["lieu_signature"],
         visas=data.get("visas", []),
         chapitres=chapitres,
+        seuil=settings.seuil,
+        version=version,
         engagements=lignes,
-        extrait=None if partenaire is None else _extrait(partenaire, version or {}),
+        extrait=None if partenaire is None else _extrait(partenaire),
     )
 
 
@@ -167,7 +170,7 @@ def outline(content: Content) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _extrait(partenaire: Partenaire, version: dict) -> Extrait:
+def _extrait(partenaire: Partenaire) -> Extrait:
     consultation = partenaire.date_consultation
     limite = None
     if consultation is not None:
@@ -180,9 +183,7 @@ def _extrait(partenaire: Partenaire, version: dict) -> Extrait:
         "telephone": None,
         **partenaire.contact,
     }
-    return Extrait(
-        partenaire, version.get("commit"), version.get("date"), consultation, limite, contact
-    )
+    return Extrait(partenaire, consultation, limite, contact)
 
 
 class _Builder:

@@ -11,7 +11,6 @@ from cusdoc.model import (
     EngagementContext,
     Indicateur,
     Ligne,
-    Note,
     Paragraph,
     Partenaire,
     Quantity,
@@ -135,13 +134,9 @@ def indicator_sections(
         indicateur = ligne.indicateur
         ident = indicator_section_id(indicateur.id)
         if not sections or sections[-1].id != ident:
-            intitule: list = [Emphase([Texte(indicateur.intitule)])]
-            if indicateur.a_verifier:
-                intitule.append(
-                    Note([Texte("Formulation à confirmer sur Légifrance avant signature.")])
-                )
+            # A wording not read on Légifrance is a warning of cusdoc check, never a printed note.
             blocs = [
-                Paragraph(intitule),
+                Paragraph([Emphase([Texte(indicateur.intitule)])]),
                 Paragraph(
                     [
                         Emphase([Texte("Engagement :")], fort=True),

@@ -4,9 +4,24 @@ criteria with the weights of content/classement.yml, classed, and given an occup
 from cusdoc.load.data import Data
 from cusdoc.model import CRITERES, OCCUPATION, Quantity, Table
 
-SOURCE = (
-    "données de l'organisme (content/donnees/ensembles.csv), pondérations de content/classement.yml"
-)
+CRITERE_LIBELLES = {
+    "qualite_construction": "qualité de la construction",
+    "equipements": "prestations et équipements techniques",
+    "localisation": "localisation",
+    "environnement": "environnement",
+}
+
+
+def source(ponderations: dict[str, float]) -> str:
+    """Where the classement comes from, with the share of each criterion in the score (whole
+    percentages: the typography pass spaces them)."""
+    total = sum(ponderations.get(c, 0) for c in CRITERES)
+    shares = ", ".join(
+        f"{CRITERE_LIBELLES[c]} {round(100 * ponderations[c] / total)} %"
+        for c in CRITERES
+        if ponderations.get(c) and total
+    )
+    return "classement des ensembles immobiliers établi par l'organisme, pondérations : " + shares
 
 
 def ensembles(data: Data, ponderations: dict[str, float]) -> list[dict]:
@@ -68,6 +83,7 @@ def classify(data: Data, config: dict) -> list[dict]:
 
 def tables(rows: list[dict], config: dict) -> dict[str, Table]:
     """The summary by class and the annex listing every ensemble."""
+    origin = source(config["service_rendu"]["ponderations"])
     total = sum(r["logements"] for r in rows)
     share = lambda n: Quantity(100 * n / total if total else None, "pourcent")  # noqa: E731
     classes = config["service_rendu"]["classes"]
@@ -113,20 +129,20 @@ def tables(rows: list[dict], config: dict) -> dict[str, Table]:
             ["Classe de service rendu", "Ensembles", "Logements", "Part du parc"],
             synthese,
             [3.4, 1.4, 1.4, 1.4],
-            SOURCE,
+            origin,
         ),
         "classement_occupation": Table(
             "Ensembles immobiliers par classe de service rendu et catégorie d'occupation",
             ["Classe", *categories],
             occupation,
             [1, *[1.5] * len(categories)],
-            SOURCE,
+            origin,
         ),
         "classement_ensembles": Table(
             "Classement de chaque ensemble immobilier",
             ["Ensemble", "Nom", "Commune", "Logements", "Note", "Classe", "Occupation"],
             ensembles_,
             [1.2, 3, 2.2, 1.1, 0.9, 0.9, 2.2],
-            SOURCE,
+            origin,
         ),
     }

@@ -6,8 +6,6 @@ from cusdoc.compute.secrecy import Row, Secret, decide, reason
 from cusdoc.load.data import Data
 from cusdoc.model import TOTAL, Quantity, Table
 
-SOURCE = "données de l'organisme (content/donnees/patrimoine.csv), traitement cusdoc"
-
 
 @dataclass(frozen=True)
 class TableContext:
@@ -16,6 +14,15 @@ class TableContext:
     seuil: int  # statistical secrecy threshold
     # the masks decided on the whole organisation's data; None: decide on the data given
     secret: Secret | None = None
+
+
+def source_parc(context: TableContext) -> str:
+    """Where the stock comes from, as a reader names it. RPLS describes the stock on 1 January
+    of its collection year: the year after the reference year, whose attributions are counted."""
+    return (
+        "répertoire des logements locatifs des bailleurs sociaux (RPLS) au 1er janvier "
+        f"{context.annee + 1}, données de l'organisme"
+    )
 
 
 FAMILLES = ("PLAI", "PLUS", "PLS", "PLI", "autres")
@@ -70,7 +77,7 @@ def parc_par_territoire(data: Data, context: TableContext) -> Table:
         ],
         lignes,
         [4, 1.2, 1.2, 1.2, 1.3, 1.3],
-        SOURCE,
+        source_parc(context),
     )
 
 
@@ -107,7 +114,7 @@ def parc_par_financement(data: Data, context: TableContext) -> Table:
         ["Financement", *colonnes, "Ensemble", "Part du parc"],
         lignes,
         [4, *[1.3] * len(colonnes), 1.3, 1.3],
-        SOURCE + " ; familles de codes FINAN du RPLS",
+        source_parc(context) + " ; familles regroupant les codes de financement initial du RPLS",
     )
 
 
@@ -122,7 +129,7 @@ def parc_par_dpe(data: Data, context: TableContext) -> Table:
         ["Étiquette énergétique", *colonnes, "Ensemble", "Part du parc"],
         lignes,
         [3, *[1.3] * len(colonnes), 1.3, 1.3],
-        SOURCE,
+        source_parc(context),
     )
 
 
@@ -210,7 +217,7 @@ def attributions_par_territoire(data: Data, context: TableContext) -> Table:
         ["Territoire", *ATTRIBUTION_COUNTS],
         lignes,
         [3.2, 1.3, 1.2, 1.5, 1.3, 1.1, 1.2],
-        f"données de l'organisme (content/donnees/attributions.csv), année {context.annee}",
+        f"attributions de l'organisme en {context.annee} (système national d'enregistrement)",
     )
 
 

@@ -28,7 +28,7 @@ def export(
         if "docx" in formats:
             jobs["docx"] = pool.submit(to_docx, markdown, templates, convention, epoch)
         if "pdf" in formats:
-            jobs["pdf"] = pool.submit(to_pdf, markdown, templates, epoch)
+            jobs["pdf"] = pool.submit(to_pdf, markdown, templates, epoch, convention.version)
         for name, job in jobs.items():
             out[name] = job.result()
     if "xlsx" in formats and convention.engagements:

@@ -95,10 +95,16 @@ def finish(raw: bytes, convention, epoch: int) -> bytes:
         typographie(forme),
         f"{convention.periode[0]}-{convention.periode[1]}",
         epoch,
+        convention.version,
     )
 
 
-def to_typst(markdown: str, templates: Templates, epoch: int) -> str:
+def to_typst(markdown: str, templates: Templates, epoch: int, version=None) -> str:
+    """The Typst source; the version's status and commit go to the PDF's properties only."""
+    properties = []
+    if version is not None:
+        properties = [f"--variable=version-statut:{version.statut}"]
+        properties.append(f"--variable=version-commit:{version.reference}")
     return pandoc(
         markdown,
         "typst",
@@ -107,16 +113,17 @@ def to_typst(markdown: str, templates: Templates, epoch: int) -> str:
             f"--lua-filter={templates.lua_filter}",
             # Unwrapped: pandoc indents a wrapped list item in a table cell too little for Typst.
             "--wrap=none",
+            *properties,
         ],
         epoch,
     ).decode("utf-8")
 
 
-def to_pdf(markdown: str, templates: Templates, epoch: int) -> bytes:
+def to_pdf(markdown: str, templates: Templates, epoch: int, version=None) -> bytes:
     """Typst compiles in-process with the vendored fonts only; any warning fails the build."""
     import typst
 
-    source = to_typst(markdown, templates, epoch)
+    source = to_typst(markdown, templates, epoch, version)
     try:
         pdf, warnings = typst.compile_with_warnings(
             source.encode("utf-8"),

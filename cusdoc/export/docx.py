@@ -45,11 +45,15 @@ PPR_ORDER = [
 ]  # fmt: skip
 
 
-def finish_docx(data: bytes, organisme: str, forme: str, periode: str, epoch: int) -> bytes:
+def finish_docx(
+    data: bytes, organisme: str, forme: str, periode: str, epoch: int, version=None
+) -> bytes:
     """The deliverable: pandoc's output with what pandoc cannot write, in reproducible bytes.
 
+    version (a model.Version): its status and commit go to the properties, never to the text.
     organisme and forme come through the typography pass; the strings written here go through
-    it too."""
+    it too.
+    """
     document = docx.Document(BytesIO(data))
     titre = typographie(f"Convention d'utilité sociale {periode}")
     _title_page(document, organisme, forme)
@@ -72,6 +76,9 @@ def finish_docx(data: bytes, organisme: str, forme: str, periode: str, epoch: in
     core.language = "fr-FR"
     core.created = core.modified = moment
     core.revision = 1
+    if version is not None:
+        core.content_status = version.statut
+        core.version = version.reference
     buffer = BytesIO()
     document.save(buffer)
     zip_time = max(moment, datetime.datetime(1980, 1, 1)).timetuple()[:6]
@@ -101,6 +108,15 @@ def _title_page(document, organisme: str, forme: str) -> None:
     closing = parse_xml(f"<w:p {nsdecls('w')}/>")
     subtitle.addnext(closing)
     _rule(closing, 1, space_before=17)
+    # The version (pandoc's date), under the rule as in the PDF.
+    version = next((p for p in document.paragraphs if p.style.name == "Date"), None)
+    if version is not None:
+        version.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        version.paragraph_format.space_before = Pt(23)
+        for run in version.runs:  # as the PDF sets it: 12 pt, black, regular
+            run.font.size = Pt(12)
+            run.font.bold = False
+            run.font.color.rgb = RGBColor(0, 0, 0)
     toc = body.find(qn("w:sdt"))
     if toc is not None:
         breaker = document.add_paragraph()

@@ -29,7 +29,7 @@ from cusdoc.extracts.leaks import (
 )
 from cusdoc.load.content import dotted
 from cusdoc.model import Convention, Partenaire
-from cusdoc.pipeline import Project, check, document, source_date_epoch
+from cusdoc.pipeline import Project, Warn, checked, document
 
 FORMATS = ("docx", "pdf")
 
@@ -165,22 +165,30 @@ class Job:
     terms: Lexique
 
 
-def build_extracts(root: Path, codes: list[str] | None = None, workers: int | None = None):
-    """Every selected partner's extract in build/extraits/, or nothing if one of them leaks."""
+def build_extracts(
+    root: Path,
+    codes: list[str] | None = None,
+    workers: int | None = None,
+    signature: bool = False,
+    warn: Warn | None = None,
+):
+    """Every selected partner's extract in build/extraits/, or nothing if one of them leaks.
+
+    signature: extracts of the version for signature, refused as the convention's is."""
     from cusdoc.export.cache import Cache, key, scope_inputs, templates_digest
     from cusdoc.render import render_markdown
     from cusdoc.write import discard_stale, write_atomically
 
     discard_stale(root / "build")
-    project = check(root)
+    project = checked(root, signature, warn)
     chosen = project.partenaires if codes is None else [project.partenaire(c) for c in codes]
     templates = Templates.of(root)
-    epoch = source_date_epoch(root)
+    epoch = project.epoch
     shared = (
         project.data.digest if project.data else "sans données",
         templates_digest(templates),
         str(epoch),
-        repr(sorted(project.version.items())),
+        repr(project.version(signature)),
     )
     cache = Cache(root, "extraits")
     files: dict[str, dict[str, bytes]] = {}
@@ -202,7 +210,7 @@ def build_extracts(root: Path, codes: list[str] | None = None, workers: int | No
 
     def jobs():
         for partenaire in pending:
-            convention = document(project, partenaire.code)
+            convention = document(project, partenaire.code, signature)
             markdown = render_markdown(convention, templates.root)
             terms_ = terms[partenaire.code]
             yield Job(partenaire.fichier, markdown, convention, templates, epoch, terms_)

@@ -1,5 +1,6 @@
 """Load stage for the indicator catalogue (cusdoc/data/indicateurs.yml)."""
 
+from dataclasses import replace
 from functools import cache
 
 import yaml
@@ -31,3 +32,14 @@ def load_catalogue() -> dict[str, Indicateur]:
         )
         for key, item in data.items()
     }
+
+
+def verified(catalogue: dict[str, Indicateur], convention: dict) -> dict[str, Indicateur]:
+    """The catalogue as the organisation read it: the wordings it declares in
+    `intitules_verifies` (content/convention.yml) are verified, in their words if it gives them."""
+    out = dict(catalogue)
+    for item in convention.get("intitules_verifies") or []:
+        indicateur = out[item["indicateur"]]
+        intitule = item.get("intitule", indicateur.intitule)
+        out[indicateur.id] = replace(indicateur, intitule=intitule, a_verifier=False)
+    return out

@@ -87,9 +87,23 @@ CONTROL_NAMES = {
 }
 
 
+NOTE = "note_de_redaction"  # a writer's note: taken out of the data, never printed
+
+
+@dataclass(frozen=True)
+class Note:
+    """A drafting note, where it was written (the path and position of its key)."""
+
+    path: Path_
+    line: int
+    column: int
+    text: str
+
+
 @dataclass
 class Source:
-    """One parsed content file: its data and where each value and key stands."""
+    """One parsed content file: its data, where each value and key stands, and the drafting
+    notes taken out of it."""
 
     file: str
     data: object
@@ -113,6 +127,7 @@ class Source:
                 return line, column
         before = self.text[:found]
         return before.count("\n") + 1, found - before.rfind("\n")
+    notes: list[Note] = field(default_factory=list)
 
     def position(self, path: Path_, key: bool = False) -> tuple[int, int]:
         """Line and column of the value at path (of its key if key=True), else of a parent."""
@@ -124,6 +139,11 @@ class Source:
 
 
 SEUIL = 5  # the default threshold of statistical secrecy (cus-domain.md §5)
+# The lowest threshold a convention may declare. The one floor read in a source is INSEE's
+# frequency rule: no published cell built from fewer than 3 units (cus-domain.md §5, [READ]).
+# The « fewer than 11 households » rule quoted for Filocom is [MEMORY — verify] there: until it
+# is read in a text that binds the CUS, it is not enforced.
+SEUIL_MINIMUM = 3
 
 
 @dataclass(frozen=True)
@@ -402,6 +422,9 @@ def _build(node, path: Path_, loader, source: Source, problems: list[Problem]):
             key = _construct(key_node, loader)
             key = key if isinstance(key, str) else str(key)
             line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            if key == NOTE:
+                _note(value_node, (*path, key), (line, column), loader, source, problems)
+                continue
             if key in result:
                 first = source.key_marks[(*path, key)][0]
                 problems.append(
@@ -418,11 +441,37 @@ def _build(node, path: Path_, loader, source: Source, problems: list[Problem]):
             result[key] = _build(value_node, (*path, key), loader, source, problems)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [
-            _build(item, (*path, index), loader, source, problems)
-            for index, item in enumerate(node.value)
-        ]
+        items: list = []
+        for item in node.value:
+            if _only_note(item):  # a block of its own: the next item takes its index
+                key_node, value_node = item.value[0]
+                mark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                _note(value_node, (*path, len(items), NOTE), mark, loader, source, problems)
+                continue
+            items.append(_build(item, (*path, len(items)), loader, source, problems))
+        return items
     return _construct(node, loader)
+
+
+def _only_note(node) -> bool:
+    """A list item that holds a drafting note and nothing else."""
+    return (
+        isinstance(node, yaml.MappingNode)
+        and len(node.value) == 1
+        and isinstance(node.value[0][0], yaml.ScalarNode)
+        and node.value[0][0].value == NOTE
+    )
+
+
+def _note(node, path: Path_, mark: tuple[int, int], loader, source, problems) -> None:
+    """Take a drafting note out of the data: it is kept aside, for cusdoc check to report."""
+    if not isinstance(node, yaml.ScalarNode) or node.tag not in PLAIN_TAGS:
+        problems.append(
+            Problem(source.file, *mark, dotted(path), "une note de rédaction est un texte")
+        )
+        return
+    value = _construct(node, loader)
+    source.notes.append(Note(path, *mark, "" if value is None else str(value)))
 
 
 def _construct(node, loader):

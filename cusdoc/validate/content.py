@@ -13,7 +13,7 @@ from cerberus.schema import DefinitionSchema
 from cusdoc import SKELETON
 from cusdoc.errors import Problem
 from cusdoc.load.catalogue import load_catalogue
-from cusdoc.load.content import Content, Path_, Source, dotted
+from cusdoc.load.content import SEUIL_MINIMUM, Content, Path_, Source, dotted
 from cusdoc.load.geography import Geographie
 from cusdoc.model import REF, chapter_id, generated_id, parse_calendrier
 from cusdoc.validate.images import check_images
@@ -284,7 +284,24 @@ def _check_convention(source: Source, geo: Geographie, periode) -> list[Problem]
             )
         )
     problems += _check_territories(source, geo)
+    problems += _check_seuil(source)
     return problems
+
+
+def _check_seuil(source: Source) -> list[Problem]:
+    """The statistical secrecy threshold is not below the lowest one a source gives."""
+    seuil = source.data.get("secret_statistique")
+    if isinstance(seuil, bool) or not isinstance(seuil, int) or not 1 <= seuil < SEUIL_MINIMUM:
+        return []  # the default, or a value the schema reports
+    return [
+        _problem_at(
+            source,
+            ("secret_statistique",),
+            f"seuil du secret statistique trop bas ({seuil}) : {SEUIL_MINIMUM} au moins, la "
+            "règle de fréquence de l'Insee (aucun résultat publié ne repose sur moins de "
+            f"{SEUIL_MINIMUM} unités)",
+        )
+    ]
 
 
 def _check_psp(source: Source, generation: dict) -> list[Problem]:

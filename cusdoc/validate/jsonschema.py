@@ -8,7 +8,8 @@ form: `cusdoc check` remains the reference.
 import json
 from pathlib import Path
 
-from cusdoc.validate.schema import CHAPITRE, CONVENTION, SPECIAL_CHAPTERS
+from cusdoc.load.content import NOTE
+from cusdoc.validate.schema import CHAPITRE, CONVENTION, NOTE_DE_REDACTION, SPECIAL_CHAPTERS
 from cusdoc.write import write_atomically
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -157,7 +158,8 @@ def object_rules(rules: dict) -> dict:
     """Known fields (no others allowed) or key and value rules, and empty: False."""
     result = {}
     if "schema" in rules:
-        fields = rules["schema"]
+        # A drafting note may stand on any mapping: cusdoc takes it out when it reads the file.
+        fields = {NOTE: NOTE_DE_REDACTION, **rules["schema"]}
         result["properties"] = {name: translate(field) for name, field in fields.items()}
         result["additionalProperties"] = False
         required = [name for name, field in fields.items() if field.get("required")]

@@ -4,6 +4,7 @@ Writers type the keys: they are French. `meta.description` documents each field.
 """
 
 from cusdoc.load.catalogue import load_catalogue
+from cusdoc.load.content import NOTE
 from cusdoc.model import CRITERES, OCCUPATION, TABLES_CLASSEMENT, TABLES_DONNEES
 
 YEAR = {"type": "integer", "min": 1900, "max": 2100}
@@ -113,6 +114,15 @@ ELEMENT = {
 }
 
 
+# Taken out of the data when it is read (cusdoc.load.content): allowed on any mapping and as
+# a block of its own, never printed, reported by cusdoc check.
+NOTE_DE_REDACTION = field(
+    TEXT,
+    "Note de rédaction : jamais imprimée, signalée par cusdoc check, refusée par la version de "
+    "signature",
+)
+
+
 def blocs(description: str, tableau: bool = True, required: bool = False) -> dict:
     """A list of prose blocks: paragraphs (strings), lists and, where allowed, tables."""
     kinds = {
@@ -120,6 +130,7 @@ def blocs(description: str, tableau: bool = True, required: bool = False) -> dic
         "liste": sequence(ELEMENT, "Liste à puces"),
         "liste_numerotee": sequence(ELEMENT, "Liste numérotée"),
         "territoires": TERRITOIRES,
+        NOTE: NOTE_DE_REDACTION,
     }
     if tableau:
         kinds["tableau"] = TABLEAU
@@ -422,7 +433,43 @@ CONVENTION = {
     "lieu_signature": field(TEXT, "Ville de signature", required=True),
     "secret_statistique": field(
         {"type": "integer", "min": 1},
-        "Seuil du secret statistique : un effectif de ménages inférieur est masqué (5 par défaut)",
+        "Seuil du secret statistique : un effectif de ménages inférieur est masqué (5 par "
+        "défaut, 3 au moins : règle de fréquence de l'Insee) ; le texte produit par cusdoc "
+        "l'imprime",
+    ),
+    "version": mapping(
+        {
+            "numero_projet": field(
+                {"type": "integer", "min": 1},
+                "Numéro du projet, imprimé en page de titre (« Projet n° 3 du … ») ; la "
+                "version de signature (cusdoc build --signature) ne l'imprime pas",
+            ),
+        },
+        "La version imprimée en page de titre et sur la présentation des extraits",
+    ),
+    "intitules_verifies": sequence(
+        mapping(
+            {
+                "indicateur": field(
+                    {"type": "string", "allowed": list(load_catalogue())},
+                    "Identifiant de l'indicateur (PS-1…)",
+                    required=True,
+                ),
+                "date": field(DATE, "Date de la relecture (AAAA-MM-JJ)", required=True),
+                "source": field(
+                    TEXT,
+                    "Texte relu : article et version en vigueur (« CCH, art. R. 445-5, version "
+                    "en vigueur au 1er juillet 2025, Légifrance »)",
+                    required=True,
+                ),
+                "intitule": field(
+                    TEXT, "La formulation relue, si elle diffère de celle du catalogue"
+                ),
+            },
+            "Une formulation relue",
+        ),
+        "Les formulations d'indicateurs que le catalogue de cusdoc marque comme non relues et "
+        "que l'organisme a relues sur Légifrance",
     ),
     "fuites": mapping(
         {
