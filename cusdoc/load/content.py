@@ -127,6 +127,7 @@ class Source:
                 return line, column
         before = self.text[:found]
         return before.count("\n") + 1, found - before.rfind("\n")
+
     notes: list[Note] = field(default_factory=list)
 
     def position(self, path: Path_, key: bool = False) -> tuple[int, int]:
