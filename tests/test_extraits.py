@@ -118,11 +118,10 @@ def test_figures_are_recomputed_on_the_territory(project):
     assert financement.rows[-1].cells[1].text == "7"  # 7 of the 8 logements are in Agglopolys
     titles = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert "Signatures" in titles
-    g1 = [p.text for p in document.paragraphs if "G-1 — Ensemble de l’organisme" in p.text]
-    assert g1 == [
-        "Tableau\u00a07.\u00a0– G-1 — Ensemble de l’organisme (indicateur mesuré à l’échelle de "
-        "l’organisme)"
-    ]
+    # the organisation's commitments (G-1) are not the partner's: they stay in the convention
+    captions = [p.text for p in document.paragraphs if p.text.startswith("Tableau\u00a0")]
+    assert captions and not [c for c in captions if "G-1" in c or "organisme" in c]
+    assert "G-1 —" not in "\n".join(titles)
 
 
 def test_signature_blocks_only_for_the_signatories_concerned(project):

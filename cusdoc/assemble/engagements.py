@@ -1,6 +1,5 @@
 """Assemble stage for the commitments: one line per indicator and territory, one table each."""
 
-from dataclasses import replace
 
 from cusdoc.compute.secrecy import Rate, reason
 from cusdoc.load.geography import Geographie
@@ -85,16 +84,14 @@ def lignes_for(
     context: EngagementContext,
     catalogue: dict[str, Indicateur],
 ) -> list[Ligne]:
-    """A partner's commitments: its own territory's, labelled organisation-wide figures, and for
-    an EPCI the references computed on its territory where the commitment is departmental."""
-    out = []
-    for ligne in lignes:
-        if ligne.territoire == partenaire.code or ligne.territoire in partenaire.epci:
-            out.append(ligne)
-        elif ligne.niveau in (ORGANISME, "region"):
-            echelle = "de l'organisme" if ligne.niveau == ORGANISME else "de la région"
-            nom = f"{ligne.nom} (indicateur mesuré à l'échelle {echelle})"
-            out.append(replace(ligne, nom=nom))
+    """A partner's commitments: its own territory's, and for an EPCI the references computed on
+    its territory where the commitment is departmental. Figures of the whole organisation or of
+    the région are not the partner's: they stay in the convention."""
+    out = [
+        ligne
+        for ligne in lignes
+        if ligne.territoire == partenaire.code or ligne.territoire in partenaire.epci
+    ]
     if partenaire.nature == "EPCI":
         present = {(kept.indicateur.id, kept.territoire) for kept in out}
         for ligne in lignes:
