@@ -138,3 +138,25 @@ def test_vscode_maps_each_content_file_to_its_schema():
     for file in CONTENT:
         schemas = [s for s, patterns in mapping.items() if f"/content/{file.name}" in patterns]
         assert schemas == [f"./schemas/{kind_of(file.stem)}.schema.json"], file.name
+
+
+def _snippets(schema, found=None):
+    """The labels of every defaultSnippets of a schema, wherever it stands."""
+    found = set() if found is None else found
+    if isinstance(schema, dict):
+        found.update(s["label"] for s in schema.get("defaultSnippets", []))
+        for value in schema.values():
+            _snippets(value, found)
+    elif isinstance(schema, list):
+        for value in schema:
+            _snippets(value, found)
+    return found
+
+
+def test_the_editor_offers_the_value_names_in_text_fields():
+    schemas = json_schemas()
+    paragraph = schemas["chapitre"]["properties"]["sections"]["items"]["properties"]["contenu"]
+    offered = _snippets(paragraph["items"])
+    assert {"§{logements}", "§{part_qpv}", "§{seuil_secret}", "§{attributions}"} <= offered
+    # the values are offered where a writer types text, not where a code is expected
+    assert _snippets(schemas["convention"]["properties"]["territoires"]) == set()
