@@ -405,3 +405,23 @@ def test_hostile_text_the_check_accepts_prints_as_typed(minimal):
     assert "Taux < 25 % & 3 * 4 ; a_b ; {x} ; ~y~ ; 10 $ ; #1 ; C:\\dossier" in " ".join(
         out.replace("\u00a0", " ").replace("\u202f", " ").split()
     )
+
+
+def test_a_tagged_row_and_its_cells_are_checked(minimal):
+    write_paragraph(
+        minimal,
+        "      - tableau:\n"
+        "          titre: T\n"
+        "          colonnes: [A, B]\n"
+        "          lignes:\n"
+        "            - [x, [1, 2]]\n"
+        '            - {cellules: [a, b], territoire: ["41"]}\n'
+        '            - {cellules: [a, b], territoires: ["41"]}\n',
+    )
+    assert refused(minimal) == [
+        "content/gestion_sociale.yml:9:15: sections[0].contenu[0].tableau.lignes[0] : cellule 2 "
+        ": un texte ou un nombre est attendu, trouvé une liste",
+        "content/gestion_sociale.yml:10:34: sections[0].contenu[0].tableau.lignes[1] : clé "
+        "inconnue « territoire » ; vouliez-vous dire « territoires » ? (clés possibles : "
+        "cellules, territoires)",
+    ]

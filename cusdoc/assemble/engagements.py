@@ -1,6 +1,5 @@
 """Assemble stage for the commitments: one line per indicator and territory, one table each."""
 
-
 from cusdoc.compute.secrecy import Rate, reason
 from cusdoc.load.geography import Geographie
 from cusdoc.model import (

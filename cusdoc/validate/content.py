@@ -17,7 +17,7 @@ from cusdoc.load.content import SEUIL_MINIMUM, Content, Path_, Source, dotted
 from cusdoc.load.geography import Geographie
 from cusdoc.model import REF, chapter_id, generated_id, parse_calendrier
 from cusdoc.validate.images import check_images
-from cusdoc.validate.schema import REQUIRED_CHAPTERS, schema_for
+from cusdoc.validate.schema import LIGNE_BALISEE, REQUIRED_CHAPTERS, schema_for
 from cusdoc.validate.text import check_text
 
 TYPE_NAMES = {
@@ -87,6 +87,23 @@ class ContentValidator(cerberus.Validator):
                 f"un bloc a une seule clé parmi {expected} (et, au besoin, « territoires ») ; "
                 f"trouvé {found}",
             )
+
+    def _check_with_ligne(self, field, value):
+        """A table row: a list of cells, or a mapping {cellules, territoires}."""
+        if isinstance(value, dict):
+            validator = self._get_child_validator(
+                document_crumb=field, schema_crumb=(field, "check_with"), schema=LIGNE_BALISEE
+            )
+            if not validator(value, normalize=False):
+                self._error(validator._errors)
+            return
+        for index, cell in enumerate(value):
+            if not isinstance(cell, str | int | float) or isinstance(cell, bool):
+                self._error(
+                    field,
+                    f"cellule {index + 1} : un texte ou un nombre est attendu, trouvé "
+                    f"{describe(cell)}",
+                )
 
     def _check_with_section(self, field, value):
         if isinstance(value, dict) and "contenu" not in value and "sections" not in value:
@@ -185,6 +202,8 @@ def _schema_at(schema: dict, path: Path_) -> dict | None:
         if inner is None:
             return None
         rules = inner if isinstance(part, int) else inner.get(part, {})
+        if rules.get("check_with") == "ligne" and isinstance(part, int):
+            rules = {"schema": LIGNE_BALISEE}  # a tagged row, checked by its own rule
     inner = rules.get("schema")
     return inner if isinstance(inner, dict) and "type" not in inner else None
 

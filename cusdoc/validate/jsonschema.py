@@ -36,7 +36,7 @@ TYPES = {
 
 # The cerberus rules translated; required is listed by the parent, check_with has no equivalent.
 RULES = {"type", "required", "allowed", "regex", "min", "max", "minlength", "empty", "schema"}
-RULES |= {"keysrules", "valuesrules", "meta", "check_with", "anyof"}
+RULES |= {"keysrules", "valuesrules", "meta", "check_with"}
 
 
 def json_schemas() -> dict[str, dict]:
@@ -75,8 +75,9 @@ def translate(rules: dict) -> dict:
     kinds = rules.get("type")
     kinds = kinds if isinstance(kinds, list) else [kinds]
     branches = [typed(rules, kind) for kind in kinds]
-    if "anyof" in rules:
-        result = {"anyOf": [translate(branch) for branch in rules["anyof"]]}
+    formes = rules.get("meta", {}).get("formes")
+    if formes:  # a check_with rule's forms, given for the editor
+        result = {"anyOf": [translate(branch) for branch in formes]}
     elif len(branches) == 1:
         result = branches[0]
     elif all(set(b) == {"type"} for b in branches):
