@@ -14,7 +14,8 @@ CATALOGUE = DATA / "indicateurs.yml"
 @cache
 def load_catalogue() -> dict[str, Indicateur]:
     """The indicators in the order of the catalogue file."""
-    data = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    # libyaml: the catalogue is read by every command, `cusdoc check` included
+    data = yaml.load(CATALOGUE.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     return {
         key: Indicateur(
             id=key,

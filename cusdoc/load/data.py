@@ -338,8 +338,8 @@ def _load_geography(db, folder: Path) -> None:
 
 def _aliases(root: Path) -> tuple[dict, list[Problem]]:
     """Accepted names per dataset and column: cusdoc's list plus the project's own, if any."""
-    merged: dict[str, dict[str, list[str]]] = yaml.safe_load(
-        (PACKAGE_DATA / "colonnes.yml").read_text(encoding="utf-8")
+    merged: dict[str, dict[str, list[str]]] = yaml.load(
+        (PACKAGE_DATA / "colonnes.yml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader
     )
     file = f"{DATA_DIR}/colonnes.yml"
     if not (root / file).exists():

@@ -499,7 +499,7 @@ IDENTITY = {"raison_sociale": "la raison sociale", "siren": "le SIREN"}
 def skeleton_identity() -> dict[str, str]:
     """The example raison sociale and SIREN of the skeleton's content/convention.yml."""
     text = (SKELETON / "content" / "convention.yml").read_text(encoding="utf-8")
-    organisme = yaml.safe_load(text)["organisme"]
+    organisme = yaml.load(text, Loader=yaml.CSafeLoader)["organisme"]
     return {key: organisme[key] for key in IDENTITY}
 
 
