@@ -40,3 +40,9 @@ def test_small_dalo_counts_are_masked_with_their_share(project):
 def test_a_quartier_is_named_by_its_code_in_lower_case():
     assert known("logements_quartier_qn037006m", None, set())
     assert not known("logements_quartier_QN037006M", None, set())
+
+
+def test_the_attributions_of_each_year_are_counted_and_the_reference_year_is_the_default(project):
+    values = project.values(ORGANISME)
+    assert values["attributions_2023"] == values["attributions"]
+    assert known("attributions_2021", None, set()) and not known("attributions_21", None, set())

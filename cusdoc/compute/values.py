@@ -120,6 +120,11 @@ def _catalogue() -> dict[str, Definition]:
     )
     out |= {
         "attributions": Definition("attributions suivies d'un bail signé", "nombre", ATTRIBUTIONS),
+        "attributions_<année>": Definition(
+            "attributions suivies d'un bail signé une année donnée (attributions_2021)",
+            "nombre",
+            ATTRIBUTIONS,
+        ),
         "attributions_qpv": Definition(
             "dont logements situés en quartier prioritaire", "nombre", ATTRIBUTIONS
         ),
@@ -269,6 +274,10 @@ def _attributions(data: Data, annee: int, seuil: int) -> dict[str, Quantity]:
     # A rate on fewer attributions than the threshold tells about too few households.
     hidden = SECRET if 0 < total < seuil else None
     out = {"attributions": _count(total, seuil)}
+    for year, n in data.execute(
+        "SELECT annee, count(*) FROM attribution WHERE bail_signe GROUP BY annee"
+    ).fetchall():
+        out[f"attributions_{year}"] = _count(n, seuil)
     counts = (("qpv", qpv), ("prioritaires", prioritaires), ("mutations", mutations))
     for key, n in (*counts, ("dalo", dalo)):
         out[f"attributions_{key}"] = _count(n, seuil)
@@ -351,6 +360,8 @@ def known(name: str, config: dict | None, indicateurs: set[str]) -> bool:
     if head in ("reference", "engagement"):
         indicateur = rest.split(".")[0]
         return indicateur.upper() in indicateurs
+    if re.fullmatch(r"attributions_[0-9]{4}", name):
+        return True
     if name.startswith("logements_quartier_"):
         return re.fullmatch(r"[a-z0-9]+", name.removeprefix("logements_quartier_")) is not None
     if name.startswith(("ensembles_occupation_", "logements_occupation_")) and config:
