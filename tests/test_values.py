@@ -46,3 +46,10 @@ def test_the_attributions_of_each_year_are_counted_and_the_reference_year_is_the
     values = project.values(ORGANISME)
     assert values["attributions_2023"] == values["attributions"]
     assert known("attributions_2021", None, set()) and not known("attributions_21", None, set())
+
+
+def test_the_segments_of_the_strategic_plan_add_up_to_the_stock(project):
+    values = project.values(ORGANISME)
+    segments = [v.value for k, v in values.items() if k.startswith("logements_segment_")]
+    assert sum(segments) == values["logements"].value
+    assert known("part_segment_ceder", None, set())

@@ -112,6 +112,15 @@ def _catalogue() -> dict[str, Definition]:
     for key, (label, _) in STOCK.items():
         out[f"logements_{key}"] = Definition(f"logements {label}", "nombre", PATRIMOINE)
         out[f"part_{key}"] = Definition(f"part des logements {label}", "pourcent", PATRIMOINE)
+    out["logements_segment_<code>"] = Definition(
+        "logements d'un segment de patrimoine (CODSEGPATRIM en minuscules : "
+        "logements_segment_ceder)",
+        "nombre",
+        PATRIMOINE,
+    )
+    out["part_segment_<code>"] = Definition(
+        "part des logements d'un segment de patrimoine (part_segment_ceder)", "pourcent", PATRIMOINE
+    )
     out["logements_quartier_<code>"] = Definition(
         "logements situés dans un quartier prioritaire, désigné par son code en minuscules "
         "(logements_quartier_qn037006m)",
@@ -247,6 +256,12 @@ def data_values(data: Data, annee: int, seuil: int, config: dict | None) -> dict
         "SELECT QPV, count(*) FROM logements WHERE en_qpv GROUP BY QPV"
     ).fetchall():
         values[f"logements_quartier_{quartier.lower()}"] = Quantity(n)
+    for segment, n in data.execute(
+        "SELECT CODSEGPATRIM, count(*) FROM logements WHERE CODSEGPATRIM IS NOT NULL "
+        "GROUP BY CODSEGPATRIM"
+    ).fetchall():
+        values[f"logements_segment_{_slug(segment)}"] = Quantity(n)
+        values[f"part_segment_{_slug(segment)}"] = _share(n, total)
     values.update(_attributions(data, annee, seuil))
     values.update(_quartiles(data, annee, seuil))
     values.update(_ensembles(data, seuil, config))
@@ -362,6 +377,8 @@ def known(name: str, config: dict | None, indicateurs: set[str]) -> bool:
         return indicateur.upper() in indicateurs
     if re.fullmatch(r"attributions_[0-9]{4}", name):
         return True
+    if name.startswith(("logements_segment_", "part_segment_")):
+        return re.fullmatch(r"[a-z0-9_]+", name.split("_segment_", 1)[1]) is not None
     if name.startswith("logements_quartier_"):
         return re.fullmatch(r"[a-z0-9]+", name.removeprefix("logements_quartier_")) is not None
     if name.startswith(("ensembles_occupation_", "logements_occupation_")) and config:
