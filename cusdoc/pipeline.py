@@ -64,7 +64,7 @@ class Project:
         """The values a writer's §{nom} gives for a territory (ORGANISME: the whole data)."""
         if territoire not in self._values:
             from cusdoc.compute.tables import share
-            from cusdoc.compute.values import data_values, setting_values
+            from cusdoc.compute.values import data_values, setting_values, under_secret
 
             settings = self.content.settings
             out = dict(setting_values(settings.periode, settings.annee_reference, settings.seuil))
@@ -81,8 +81,17 @@ class Project:
                 )
                 whole = out if territoire == ORGANISME else self.values(ORGANISME)
                 out["part_parc"] = share(out["logements"].value, whole["logements"].value)
+                out = under_secret(out, self.secret, self._leaves(territoire))
             self._values[territoire] = out
         return self._values[territoire]
+
+    def _leaves(self, territoire: str) -> frozenset:
+        """The (département, EPCI) rows of the attributions table a territory adds up."""
+        leaves = self.secret.leaves if self.secret else frozenset()
+        if territoire == ORGANISME:
+            return frozenset(leaves)
+        side = 0 if self.geo.territoire(territoire).nature == "département" else 1
+        return frozenset(leaf for leaf in leaves if leaf[side] == territoire)
 
     @property
     def summary(self) -> str:

@@ -26,6 +26,8 @@ from cusdoc.model import (
     cumulative,
 )
 
+# Counts by a code of the data (a quartier, a category): a code the data do not have counts 0.
+ABSENT_IS_ZERO = ("logements_quartier_", "ensembles_occupation_", "logements_occupation_")
 Values = Callable[[str], dict]  # territory code (or ORGANISME) → data values
 
 
@@ -51,7 +53,10 @@ class Resolver:
             return self._engagement(rest, territoire)
         if head == "reference":
             return self._reference(rest, territoire)
-        return self.values(territoire).get(nom)
+        found = self.values(territoire).get(nom)
+        if found is None and nom.startswith(ABSENT_IS_ZERO):
+            return Quantity(0)  # a quartier or a category the data have no logement in
+        return found
 
     def _lignes(self, indicateur: str, territoire: str) -> list[Ligne]:
         found = [
@@ -103,6 +108,8 @@ class Resolver:
             value = cumulative(series, sorted(series)) if lignes[0].indicateur.additif else None
         elif what == "moyenne":
             value = mean(series.values())
+            if unite == "nombre":  # an average of counts reads whole: « 111 logements par an »
+                return Quantity(value, unite, decimals=0)
         elif what == "minimum":
             value = min(series.values())
         elif what == "maximum":

@@ -9,7 +9,7 @@ threshold are masked, as in the tables.
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cusdoc.compute import classement
 from cusdoc.compute.tables import CLASSES, FAMILLES
@@ -112,8 +112,28 @@ def _catalogue() -> dict[str, Definition]:
     for key, (label, _) in STOCK.items():
         out[f"logements_{key}"] = Definition(f"logements {label}", "nombre", PATRIMOINE)
         out[f"part_{key}"] = Definition(f"part des logements {label}", "pourcent", PATRIMOINE)
+    out["logements_segment_<code>"] = Definition(
+        "logements d'un segment de patrimoine (CODSEGPATRIM en minuscules : "
+        "logements_segment_ceder)",
+        "nombre",
+        PATRIMOINE,
+    )
+    out["part_segment_<code>"] = Definition(
+        "part des logements d'un segment de patrimoine (part_segment_ceder)", "pourcent", PATRIMOINE
+    )
+    out["logements_quartier_<code>"] = Definition(
+        "logements situés dans un quartier prioritaire, désigné par son code en minuscules "
+        "(logements_quartier_qn037006m)",
+        "nombre",
+        PATRIMOINE,
+    )
     out |= {
         "attributions": Definition("attributions suivies d'un bail signé", "nombre", ATTRIBUTIONS),
+        "attributions_<année>": Definition(
+            "attributions suivies d'un bail signé une année donnée (attributions_2021)",
+            "nombre",
+            ATTRIBUTIONS,
+        ),
         "attributions_qpv": Definition(
             "dont logements situés en quartier prioritaire", "nombre", ATTRIBUTIONS
         ),
@@ -131,6 +151,24 @@ def _catalogue() -> dict[str, Definition]:
         ),
         "part_attributions_mutations": Definition(
             "part des mutations dans les attributions", "pourcent", ATTRIBUTIONS
+        ),
+        "attributions_dalo": Definition(
+            "dont ménages reconnus prioritaires et urgents (DALO)", "nombre", ATTRIBUTIONS
+        ),
+        "part_attributions_dalo": Definition(
+            "part des attributions aux ménages reconnus au titre du DALO", "pourcent", ATTRIBUTIONS
+        ),
+        "part_attributions_premier_quartile": Definition(
+            "part des attributions hors quartier prioritaire aux demandeurs du premier quartile "
+            "ou relogés (définition de l'indicateur PS-1)",
+            "pourcent",
+            ATTRIBUTIONS,
+        ),
+        "part_attributions_qpv_autres_quartiles": Definition(
+            "part des attributions en quartier prioritaire aux demandeurs des deuxième, "
+            "troisième et quatrième quartiles",
+            "pourcent",
+            ATTRIBUTIONS,
         ),
         "menages": Definition("ménages occupants recensés par ensemble", "nombre", CLASSEMENT),
         "taux_vacance": Definition(
@@ -214,7 +252,18 @@ def data_values(data: Data, annee: int, seuil: int, config: dict | None) -> dict
     for key, n in zip(STOCK, stock, strict=True):
         values[f"logements_{key}"] = Quantity(n)
         values[f"part_{key}"] = _share(n, total)
+    for quartier, n in data.execute(
+        "SELECT QPV, count(*) FROM logements WHERE en_qpv GROUP BY QPV"
+    ).fetchall():
+        values[f"logements_quartier_{quartier.lower()}"] = Quantity(n)
+    for segment, n in data.execute(
+        "SELECT CODSEGPATRIM, count(*) FROM logements WHERE CODSEGPATRIM IS NOT NULL "
+        "GROUP BY CODSEGPATRIM"
+    ).fetchall():
+        values[f"logements_segment_{_slug(segment)}"] = Quantity(n)
+        values[f"part_segment_{_slug(segment)}"] = _share(n, total)
     values.update(_attributions(data, annee, seuil))
+    values.update(_quartiles(data, annee, seuil))
     values.update(_ensembles(data, seuil, config))
     return values
 
@@ -231,17 +280,48 @@ def _count(n: int, seuil: int) -> Quantity:
 
 
 def _attributions(data: Data, annee: int, seuil: int) -> dict[str, Quantity]:
-    total, qpv, prioritaires, mutations = data.execute(
+    total, qpv, prioritaires, mutations, dalo = data.execute(
         "SELECT count(*), count(*) FILTER (WHERE QPV), count(*) FILTER (WHERE prioritaire OR "
-        "dalo), count(*) FILTER (WHERE mutation) FROM attribution WHERE annee = ? AND bail_signe",
+        "dalo), count(*) FILTER (WHERE mutation), count(*) FILTER (WHERE dalo) "
+        "FROM attribution WHERE annee = ? AND bail_signe",
         [annee],
     ).fetchone()
     # A rate on fewer attributions than the threshold tells about too few households.
     hidden = SECRET if 0 < total < seuil else None
     out = {"attributions": _count(total, seuil)}
-    for key, n in (("qpv", qpv), ("prioritaires", prioritaires), ("mutations", mutations)):
+    for year, n in data.execute(
+        "SELECT annee, count(*) FROM attribution WHERE bail_signe GROUP BY annee"
+    ).fetchall():
+        out[f"attributions_{year}"] = _count(n, seuil)
+    counts = (("qpv", qpv), ("prioritaires", prioritaires), ("mutations", mutations))
+    for key, n in (*counts, ("dalo", dalo)):
         out[f"attributions_{key}"] = _count(n, seuil)
         masked = hidden or (SECRET if 0 < n < seuil else None)
+        out[f"part_attributions_{key}"] = _share(n, total, masked)
+    return out
+
+
+def _quartiles(data: Data, annee: int, seuil: int) -> dict[str, Quantity]:
+    """The mixité shares of CCH L. 441-1, on attributions with a signed lease in EPCI that have
+    a first-quartile threshold for the year (as the reference of PS-1 is computed)."""
+    out = {}
+    rows = data.execute(
+        """
+        SELECT QPV, count(*),
+               count(*) FILTER (WHERE ressources_uc < s.seuil OR relogement_anru),
+               count(*) FILTER (WHERE ressources_uc >= s.seuil)
+        FROM attribution a JOIN (SELECT annee AS seuil_annee, EPCI AS seuil_epci, seuil
+                                 FROM seuils_premier_quartile) s
+             ON s.seuil_epci = a.epci AND s.seuil_annee = a.annee
+        WHERE a.annee = ? AND bail_signe GROUP BY QPV
+        """,
+        [annee],
+    ).fetchall()
+    by_qpv = {bool(qpv): (total, premier, autres) for qpv, total, premier, autres in rows}
+    for key, qpv, column in (("premier_quartile", False, 1), ("qpv_autres_quartiles", True, 2)):
+        total, *parts = by_qpv.get(qpv, (0, 0, 0))
+        n = parts[column - 1]
+        masked = SECRET if 0 < total < seuil or 0 < n < seuil else None
         out[f"part_attributions_{key}"] = _share(n, total, masked)
     return out
 
@@ -276,6 +356,39 @@ def _ensembles(data: Data, seuil: int, config: dict | None) -> dict[str, Quantit
     return out
 
 
+# The values that count what a column of the attributions table counts: masked as the table
+# masks it, so that no sentence gives back by difference what the table hides.
+TABLE_COLUMNS = {
+    "attributions": ("Attributions",),
+    "attributions_prioritaires": ("dont ménages prioritaires",),
+    "attributions_dalo": ("dont DALO",),
+    "attributions_mutations": ("dont mutations",),
+    "attributions_qpv": ("Attributions", "dont hors QPV"),  # the difference of the two
+}
+
+
+def under_secret(values: dict, secret, parts: frozenset) -> dict:
+    """The values with the organisation's masks of the attributions table applied: a count is
+    masked with the cell of the same rows and column (or with a part it adds up), a share with
+    its count or the count it is the share of."""
+    if secret is None:
+        return values
+    out = dict(values)
+    masked = set()
+    for name, columns in TABLE_COLUMNS.items():
+        value = values.get(name)
+        if value is None or value.value is None:
+            continue
+        if value.masked or any(secret.masks(parts, c, int(value.value)) for c in columns):
+            out[name] = replace(value, masked=SECRET)
+            masked.add(name)
+    for name in TABLE_COLUMNS:
+        share = f"part_{name}"
+        if share in out and ({name, "attributions"} & masked):
+            out[share] = replace(out[share], masked=SECRET)
+    return out
+
+
 def setting_values(periode: tuple[int, int], annee: int, seuil: int) -> dict[str, Quantity | str]:
     return {
         "periode": f"{periode[0]}-{periode[1]}",
@@ -295,6 +408,12 @@ def known(name: str, config: dict | None, indicateurs: set[str]) -> bool:
     if head in ("reference", "engagement"):
         indicateur = rest.split(".")[0]
         return indicateur.upper() in indicateurs
+    if re.fullmatch(r"attributions_[0-9]{4}", name):
+        return True
+    if name.startswith(("logements_segment_", "part_segment_")):
+        return re.fullmatch(r"[a-z0-9_]+", name.split("_segment_", 1)[1]) is not None
+    if name.startswith("logements_quartier_"):
+        return re.fullmatch(r"[a-z0-9]+", name.removeprefix("logements_quartier_")) is not None
     if name.startswith(("ensembles_occupation_", "logements_occupation_")) and config:
         slugs = {_slug(c["categorie"]) for c in config["occupation"]["categories"]}
         return name.split("_occupation_")[1] in slugs

@@ -89,6 +89,12 @@ REFUSED = [
         "une liste se déclare avec la clé « liste » (ou « liste_numerotee »)",
     ),
     (
+        r"\bcontent/[\w./-]*|\b[\w-]+\.(?:csv|ya?ml)\b",
+        "chemin de fichier non accepté",
+        "écrivez pour un lecteur ce que le fichier contient (« répertoire des logements "
+        "locatifs des bailleurs sociaux », « attributions de l'organisme »)",
+    ),
+    (
         r"(?<=\n)[ \t]*\|.*\|[ \t]*$",
         "tableau dans un paragraphe non accepté",
         "un tableau se déclare avec la clé « tableau »",

@@ -90,14 +90,16 @@ def renvoi(item: Renvoi) -> str:
     return f"[{label}](#{item.id})"
 
 
-SECRET = "nombre non diffusé (secret statistique)"
+SECRET = {"pourcent": "part non diffusée (secret statistique)"}
+SECRET_COUNT = "nombre non diffusé (secret statistique)"
 
 
 def valeur(value) -> str:
-    """A value in a sentence: French formatting and unit; a masked count is not printed."""
+    """A value in a sentence: French formatting and unit; a masked count or share is not
+    printed, and the sentence says why."""
     if isinstance(value, Quantity):
         if value.masked:
-            return SECRET
+            return SECRET.get(value.unit, SECRET_COUNT)
         if value.unit == "annee":
             return "–" if value.value is None else str(int(value.value))
         return quantite(value)

@@ -144,8 +144,8 @@ class _Checker:
             )
         what = parts[-1]
         if what.isdigit():
-            years = {y for r in lines for y in _mapping(r.get("valeurs"))}
-            if int(what) not in years:
+            years = {str(y) for r in lines for y in _mapping(r.get("valeurs"))}
+            if what not in years:
                 return f"aucun engagement pour l'année {what}"
         elif what not in ("cumul", "moyenne", "minimum", "maximum"):
             return f"« {what} » : une année, cumul, moyenne, minimum ou maximum est attendu"
