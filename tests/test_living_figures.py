@@ -191,3 +191,16 @@ def test_every_value_follows_the_data_in_the_convention_and_every_extract(projec
             if valeur(a.quantite) != valeur(b.quantite):
                 changed += 1
     assert changed > 0
+
+
+def test_no_extract_carries_a_figure_of_the_organisation(projects):
+    example, _ = projects
+    project = check(example)
+    for partenaire in project.partenaires:
+        extract = document(project, partenaire.code)
+        cited = {v.territoire for piece in rich_pieces(extract) for v in values(piece)}
+        assert cited <= {None, partenaire.code, *partenaire.epci}, partenaire.code
+        assert {ligne.niveau for ligne in extract.engagements} <= {"departement", "epci"}
+        assert all(partenaire.covers(ligne.territoire) for ligne in extract.engagements)
+        markdown = render_markdown(extract, TEMPLATES)
+        assert "Ensemble du patrimoine" not in markdown

@@ -59,7 +59,8 @@ def parc_par_territoire(data: Data, context: TableContext) -> Table:
     lignes = []
     for departement, epci, n, qpv, fg, pmr in rows:
         if departement is None:
-            label = "Ensemble du patrimoine"
+            # a partner's table adds up its territory only, and says so
+            label = "Ensemble du territoire" if data.scope else "Ensemble du patrimoine"
         elif epci is None:
             label = names.get(departement, departement)
         else:
@@ -199,7 +200,7 @@ def attributions_par_territoire(data: Data, context: TableContext) -> Table:
     lignes = []
     for row, values in counts.items():
         if not row:
-            label = "Ensemble"
+            label = "Ensemble du territoire" if data.scope else "Ensemble"
         elif len(row) == 1:
             label = context.names.get(row[0], row[0])
         elif row[1] is None:
