@@ -83,7 +83,8 @@ def _rows(convention, scope: str | None) -> list[tuple[tuple, dict[str, Quantity
         if scope is None:
             row = () if label == "Ensemble" else LABELS[label]
         elif scope in ("37", "41"):
-            row = (scope,) if label in ("Ensemble du territoire", names_of(scope)) else LABELS[label]
+            whole = label in ("Ensemble du territoire", names_of(scope))
+            row = (scope,) if whole else LABELS[label]
         else:
             row = ("41", scope)
         out.append((row, dict(zip(COLUMNS, cells, strict=True))))
