@@ -425,3 +425,17 @@ def test_a_tagged_row_and_its_cells_are_checked(minimal):
         "inconnue « territoire » ; vouliez-vous dire « territoires » ? (clés possibles : "
         "cellules, territoires)",
     ]
+
+
+def test_a_footnote_of_another_territory_is_left_out_alone(minimal):
+    edl = minimal / "content" / "etat_des_lieux.yml"
+    edl.write_text(
+        edl.read_text(encoding="utf-8") + "  - titre: Notes\n    contenu:\n"
+        "      - Le parc du territoire^[L'organisme en compte §{logements@organisme}.] est "
+        "décrit ici.\n",
+        encoding="utf-8",
+    )
+    assert "Le parc du territoire^[L’organisme en compte 8.] est décrit ici." in _markdown(minimal)
+    extract = _markdown(minimal, AGGLOPOLYS)
+    assert "Le parc du territoire est décrit ici." in extract
+    assert "L’organisme en compte" not in extract

@@ -20,6 +20,7 @@ from cusdoc.model import (
     Extrait,
     Image,
     Liste,
+    Note,
     Paragraph,
     Partenaire,
     Partie,
@@ -262,11 +263,17 @@ class _Builder:
 
     def rich(self, text, territoire: str):
         """Parsed text, or None when an extract leaves it out: it gives a value of another
-        territory, or one its partner has none of."""
+        territory, or one its partner has none of. A footnote that does is left out alone."""
         inlines = self.resolver.rich(text, territoire)
-        if self.partenaire is not None and not holds_for(inlines, self.partenaire.covers):
-            return None
-        return inlines
+        if self.partenaire is None:
+            return inlines
+        covers = self.partenaire.covers
+        inlines = [
+            item
+            for item in inlines
+            if not isinstance(item, Note) or holds_for(item.contenu, covers)
+        ]
+        return inlines if holds_for(inlines, covers) else None
 
     def blocks(self, blocks: list, scope: str) -> list:
         """Content blocks as the model's paragraphs, lists and tables."""
