@@ -439,3 +439,14 @@ def test_a_footnote_of_another_territory_is_left_out_alone(minimal):
     extract = _markdown(minimal, AGGLOPOLYS)
     assert "Le parc du territoire est décrit ici." in extract
     assert "L’organisme en compte" not in extract
+
+
+def test_forms_nested_without_end_are_refused_not_a_crash(minimal):
+    text = write_paragraph(minimal, "      - '" + "[" * 3000 + "x'\n")
+    (line,) = refused(minimal)
+    where = position(text, "[" * 5)
+    column = int(where.split(":")[1]) + 4  # the fifth bracket passes the limit
+    assert line == (
+        f"content/gestion_sociale.yml:5:{column}: sections[0].contenu[0] : mise en forme trop "
+        "imbriquée : quatre niveaux au plus"
+    )

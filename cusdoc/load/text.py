@@ -103,6 +103,8 @@ REFUSED = [
 REFUSED_RE = re.compile(
     "|".join(f"(?P<r{i}>{p})" for i, (p, _, _) in enumerate(REFUSED)), re.MULTILINE
 )
+MAX_DEPTH = 4  # forms inside forms: gras dans un lien dans une note…
+TOO_DEEP = "mise en forme trop imbriquée : quatre niveaux au plus"
 NEXT_SIGN = re.compile(r"[\\*^§\[\]<\n]")  # what may start a form or close one
 ESCAPABLE = set("\\`*_{}[]()#+-.!|<>^~$@§&:\"'%=/")
 
@@ -129,6 +131,7 @@ class _Parser:
     def __init__(self, text: str):
         self.text = text
         self.i = 0
+        self.depth = 0  # forms open around the current character
         self.refused: list[Refusal] = []
 
     def refuse(self, offset: int, found: str, message: str) -> None:
@@ -162,6 +165,11 @@ class _Parser:
             elif char == "*" and not _opens(text, start):
                 buffer.append(char)  # « 3 * 4 »: an asterisk before a space is a character
                 self.i += 1
+            elif self.depth >= MAX_DEPTH and char in "*^[":
+                if not any(r.message == TOO_DEEP for r in self.refused):  # said once
+                    self.refuse(start, char, TOO_DEEP)
+                buffer.append(char)
+                self.i += 1
             elif text.startswith("**", start):
                 flush()
                 out.append(self.span("**", Emphase, fort=True, in_note=in_note))
@@ -189,11 +197,19 @@ class _Parser:
         flush()
         return out
 
+    def nested(self, closers: tuple[str, ...], in_note: bool) -> list[Inline]:
+        """The inlines of a form, one level deeper."""
+        self.depth += 1
+        try:
+            return self.inlines(closers, in_note)
+        finally:
+            self.depth -= 1
+
     def span(self, mark: str, kind, fort: bool, in_note: bool) -> Inline:
         start = self.i
         self.i += len(mark)
         closers = (mark,) if mark == "**" else ("*",)
-        contenu = self.inlines(closers + ("\n\n",), in_note)
+        contenu = self.nested(closers + ("\n\n",), in_note)
         if self.text.startswith(mark, self.i):
             self.i += len(mark)
             if not contenu:
@@ -213,7 +229,7 @@ class _Parser:
         self.i += 2
         if in_note:
             self.refuse(start, "^[", "note dans une note : une note ne peut en contenir une autre")
-        contenu = self.inlines(("]",), in_note=True)
+        contenu = self.nested(("]",), in_note=True)
         if self.text.startswith("]", self.i):
             self.i += 1
         else:
@@ -257,7 +273,7 @@ class _Parser:
     def lien(self, in_note: bool) -> Inline:
         start = self.i
         self.i += 1
-        contenu = self.inlines(("]",), in_note)
+        contenu = self.nested(("]",), in_note)
         if not self.text.startswith("](", self.i):
             if self.text.startswith("]", self.i):
                 self.i += 1
