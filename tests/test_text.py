@@ -450,3 +450,18 @@ def test_forms_nested_without_end_are_refused_not_a_crash(minimal):
         f"content/gestion_sociale.yml:5:{column}: sections[0].contenu[0] : mise en forme trop "
         "imbriquée : quatre niveaux au plus"
     )
+
+
+def test_a_passage_is_tagged_with_territories_of_the_convention_only(minimal):
+    edl = minimal / "content" / "etat_des_lieux.yml"
+    edl.write_text(
+        edl.read_text(encoding="utf-8") + "  - titre: Zoom\n    territoires: ['45']\n"
+        "    contenu:\n      - paragraphe: Texte.\n        territoires: ['99']\n",
+        encoding="utf-8",
+    )
+    assert [line.split(" : ", 1)[1] for line in refused(minimal)] == [
+        "le territoire 45 (Loiret) n'est pas un territoire de la convention : un code de "
+        "« territoires » de content/convention.yml ou « organisme » est attendu",
+        "le territoire 99 n'est pas un territoire de la convention : un code de « territoires » "
+        "de content/convention.yml ou « organisme » est attendu",
+    ]

@@ -173,6 +173,8 @@ class _Checker:
 
     def walk(self, source, value, path, scope: str, tagged: bool, extract: bool) -> None:
         if isinstance(value, dict):
+            if path and source.file != "content/convention.yml":
+                self.tags(source, value, path)
             scope, tagged = self.scoped(value, scope, tagged)
             for key, item in value.items():
                 if key in BLOCKS and isinstance(item, list):
@@ -192,12 +194,29 @@ class _Checker:
             return (tags[0] if len(tags) == 1 and isinstance(tags[0], str) else scope), True
         return scope, tagged
 
+    def tags(self, source: Source, value: dict, path) -> None:
+        """A passage is tagged with territories of the convention, or « organisme »."""
+        tags = value.get("territoires")
+        for index, code in enumerate(tags if isinstance(tags, list) else []):
+            if isinstance(code, str) and code not in self.territoires | {ORGANISME}:
+                where = (*path, "territoires", index)
+                known = self.geo.territoire(code)
+                named = f" ({known.nom})" if known else ""
+                self.problem(
+                    source,
+                    where,
+                    f"le territoire {code}{named} n'est pas un territoire de la convention : un "
+                    "code de « territoires » de content/convention.yml ou « organisme » est "
+                    "attendu",
+                )
+
     def block(self, source, block, path, scope: str, tagged: bool, extract: bool) -> None:
         if isinstance(block, str):
             self.rich(source, path, block, scope, tagged, extract)
             return
         if not isinstance(block, dict):
             return
+        self.tags(source, block, path)
         scope, tagged = self.scoped(block, scope, tagged)
         for key, item in block.items():
             here = (*path, key)
@@ -213,6 +232,7 @@ class _Checker:
 
     def entry(self, source, entry, path, scope: str, tagged: bool, extract: bool) -> None:
         if isinstance(entry, dict):
+            self.tags(source, entry, path)
             scope, tagged = self.scoped(entry, scope, tagged)
             self.rich(source, (*path, "texte"), entry.get("texte"), scope, tagged, extract)
         else:
@@ -226,6 +246,7 @@ class _Checker:
             for r, row in enumerate(item):
                 here, there, marked = (*path, key, r), scope, tagged
                 if isinstance(row, dict):
+                    self.tags(source, row, here)
                     there, marked = self.scoped(row, scope, tagged)
                     here, row = (*here, "cellules"), row.get("cellules")
                 for c, cell in enumerate(row if isinstance(row, list) else []):
