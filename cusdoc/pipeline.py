@@ -5,9 +5,10 @@ document model of each scope asked for. Every command (build, extracts, diff, su
 from `prepare`; only render, export and write come after it.
 """
 
+import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -263,10 +264,22 @@ def build(
     from cusdoc.write import discard_stale, write_atomically
 
     discard_stale(root / "build")  # what a killed build left: hidden, half-written files
+    target = root / "build"
+    cache = Cache(root, "convention")
+    # Nothing changed since a build that passed: its deliverables, without checking again.
+    shortcut = Cache(root, "entrees")
+    inputs = None if signature else inputs_key(root)
+    known = inputs and _built(shortcut, inputs, cache, formats)
+    if known:
+        files, warnings = known
+        if warnings and warn is not None:
+            warn(warnings)
+        outputs = {target / DELIVERABLES[fmt]: files[fmt] for fmt in formats}
+        write_atomically(outputs)
+        return list(outputs)
     project = checked(root, signature, warn)
     templates = Templates.of(root)
     epoch = project.epoch
-    cache = Cache(root, "convention")
     entry = key(
         scope_inputs(project.content, None),
         project.data.digest if project.data else "sans données",
@@ -282,10 +295,44 @@ def build(
         markdown = render_markdown(convention, templates.root)
         made = export(markdown, convention, templates, epoch, missing)
         files.update(made)
-    target = root / "build"
     outputs = {target / DELIVERABLES[fmt]: files[fmt] for fmt in formats if fmt in files}
+    record = {}
+    if inputs:
+        warnings = [astuple(w) for w in project.warnings]
+        pointer = json.dumps({"entree": entry, "avertissements": warnings}, ensure_ascii=False)
+        record = shortcut.outputs(inputs, {"json": pointer.encode("utf-8")})
     # Every deliverable is ready before any file of build/ is replaced.
-    write_atomically({**outputs, **cache.outputs(entry, made)})
+    write_atomically({**outputs, **cache.outputs(entry, made), **record})
     if set(formats) >= {"docx", "pdf"}:
         cache.prune()
+        shortcut.prune()
     return list(outputs)
+
+
+def inputs_key(root: Path) -> str:
+    """Everything a build reads, as it is on disk: the content (data and pictures included),
+    the templates, cusdoc's code, the date and the commit the documents name."""
+    from cusdoc.export.cache import files_digest, key, templates_digest
+    from cusdoc.export.convert import Templates
+
+    revision = (git.commit(root), git.uncommitted(root, *TRACKED))
+    content = files_digest(root / "content") if (root / "content").is_dir() else "-"
+    return key(
+        content, templates_digest(Templates.of(root)), str(source_date_epoch(root)), repr(revision)
+    )
+
+
+def _built(shortcut, inputs: str, cache, formats) -> tuple[dict, list[Problem]] | None:
+    """The deliverables and warnings of the build made from the same inputs, if kept."""
+    pointer = shortcut.get(inputs, "json")
+    if pointer is None:
+        return None
+    try:
+        known = json.loads(pointer)
+        warnings = [Problem(*fields) for fields in known["avertissements"]]
+    except (ValueError, KeyError, TypeError):
+        return None
+    files = {fmt: cache.get(known["entree"], fmt) for fmt in formats}
+    if any(data is None for data in files.values()):
+        return None
+    return files, warnings

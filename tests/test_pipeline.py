@@ -74,6 +74,27 @@ def test_an_unchanged_build_comes_from_the_cache_byte_for_byte(tmp_path, monkeyp
     assert second == first
 
 
+def test_a_build_from_the_same_inputs_returns_at_once_with_its_warnings(tmp_path, monkeypatch):
+    """Nothing read by the build changed: neither checked nor made again, warnings repeated;
+    any change of the content, however small, goes through the whole recipe."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    root = copy_project(PROJETS / "minimal", tmp_path)
+    chapter = root / "content" / "qualite_service.yml"
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8") + "note_de_redaction: Relire.\n", encoding="utf-8"
+    )
+    said = []
+    first = {p.name: p.read_bytes() for p in build(root, ("docx", "md"), warn=said.append)}
+    checks = []
+    monkeypatch.setattr(pipeline, "check", lambda r: checks.append(r) or check(r))
+    again = {p.name: p.read_bytes() for p in build(root, ("docx", "md"), warn=said.append)}
+    assert (again, checks) == (first, [])
+    assert len(said) == 2 and said[0] == said[1] and said[0][0].avertissement
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    build(root, ("docx", "md"), warn=said.append)
+    assert checks == [root]
+
+
 @pytest.mark.slow
 def test_changing_one_partner_rebuilds_only_its_extract_and_matches_a_clean_build(
     project,  # noqa: F811
