@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@# Bytecode written once: every command starts faster, even where PYTHONDONTWRITEBYTECODE is set.
+	$(BIN)/python -m compileall -q cusdoc
 	@touch $(STAMP)
 
 convention: $(STAMP) ## Vérifie le contenu puis produit la convention (DOCX, PDF) et build/indicateurs.xlsx

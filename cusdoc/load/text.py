@@ -109,8 +109,14 @@ NEXT_SIGN = re.compile(r"[\\*^§\[\]<\n]")  # what may start a form or close one
 ESCAPABLE = set("\\`*_{}[]()#+-.!|<>^~$@§&:\"'%=/")
 
 
+# What every refused form contains: a text without any of these has none (most prose).
+SUSPECT = re.compile(r"[`{<!\[@\\#\n]|content/|\.(?:csv|ya?ml)\b|:::|---|\.\.\.|\*\*\*|___")
+
+
 def refusals(text: str) -> list[Refusal]:
     """The forms of other languages found in the text, in order."""
+    if not SUSPECT.search(text):
+        return []
     out, seen = [], set()
     for match in REFUSED_RE.finditer(text):
         index = int(match.lastgroup[1:])
