@@ -13,15 +13,10 @@ from cusdoc.load.text import parse, references
 from cusdoc.model import (
     ORGANISME,
     TOTAL,
-    Emphase,
-    Inline,
-    Lien,
     Ligne,
-    Note,
     Quantity,
     Renvoi,
     Rich,
-    Texte,
     Valeur,
     cumulative,
 )
@@ -159,16 +154,3 @@ def resolve_renvois(inlines: Rich, targets: dict, elsewhere: dict) -> None:
         else:
             item.present = False
             item.numero, item.titre = elsewhere.get(item.id, (None, None))
-
-
-def plain(inlines: list[Inline]) -> str:
-    """The text of inlines, without notes (for titles, bookmarks and messages)."""
-    out = []
-    for item in inlines:
-        if isinstance(item, Texte):
-            out.append(item.text)
-        elif isinstance(item, Emphase | Lien):
-            out.append(plain(item.contenu))
-        elif isinstance(item, Note):
-            continue
-    return "".join(out)
