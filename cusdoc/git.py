@@ -49,6 +49,14 @@ def commit(root: Path) -> str | None:
     return _quiet(root, "rev-parse", "--verify", "--quiet", "HEAD")
 
 
+def show(root: Path, revision: str, path: str) -> str | None:
+    """A file as a revision has it, or None if it has none (or outside a repository)."""
+    try:
+        return git_bytes(root, "show", f"{revision}:{path}").decode("utf-8")
+    except (CusdocError, UnicodeDecodeError):
+        return None
+
+
 def uncommitted(root: Path, *paths: str) -> list[str] | None:
     """The files under paths that differ from the last commit (untracked ones included), or
     None outside a repository."""

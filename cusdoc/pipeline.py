@@ -8,7 +8,7 @@ from `prepare`; only render, export and write come after it.
 import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from cusdoc import git
 from cusdoc.errors import ContentError, CusdocError, Problem, SignatureError
-from cusdoc.load.content import Content, load_content
+from cusdoc.load.content import Content, load_content, parse_yaml
 from cusdoc.load.data import Data, data_present, load_data
 from cusdoc.load.geography import Geographie, load_geographie
 from cusdoc.model import ORGANISME, Convention, EngagementContext, Partenaire, Version
@@ -60,6 +60,38 @@ class Project:
         commit, changed = self.revision
         date = datetime.fromtimestamp(self.epoch, UTC).date()
         return Version(signature, None if signature else numero, date, commit, bool(changed))
+
+    def version_of(self, partenaire: Partenaire, signature: bool = False) -> Version:
+        """The version of a partner's extract: made from changed files only if what it prints
+        differs from what the last commit prints (a change elsewhere leaves it as committed)."""
+        from cusdoc.export.cache import scope_inputs
+
+        version = self.version(signature)
+        if not version.modifie:
+            return version
+        committed = self.committed_content
+        same = committed is not None and scope_inputs(committed, partenaire) == scope_inputs(
+            self.content, partenaire
+        )
+        return replace(version, modifie=not same)
+
+    @cached_property
+    def committed_content(self) -> Content | None:
+        """The content as the last commit has it, when only chapter files changed since (the
+        data, the pictures or the templates changed: None, every document changed)."""
+        changed = self.revision[1] or []
+        files = {f"content/{name}.yml": name for name in self.content.sources}
+        if any(path not in files for path in changed):
+            return None
+        sources = dict(self.content.sources)
+        for path in changed:
+            text = git.show(self.root, "HEAD", path)
+            problems: list[Problem] = []
+            source = None if text is None else parse_yaml(path, text, problems)
+            if source is None or problems:
+                return None
+            sources[files[path]] = source
+        return Content(self.root, sources)
 
     def values(self, territoire: str) -> dict:
         """The values a writer's §{nom} gives for a territory (ORGANISME: the whole data)."""
@@ -185,9 +217,13 @@ def check_signable(project: Project) -> None:
 
 
 def document(
-    project: Project, code: str | None = ORGANISATION, signature: bool = False
+    project: Project,
+    code: str | None = ORGANISATION,
+    signature: bool = False,
+    version: Version | None = None,
 ) -> Convention:
-    """The document model of one scope: the convention, or a partner's extract."""
+    """The document model of one scope: the convention, or a partner's extract; version, when
+    the scope's own differs from the project's (`Project.version_of`)."""
     from cusdoc.assemble import assemble
     from cusdoc.compute import compute_tables
 
@@ -199,7 +235,7 @@ def document(
             # The data is restricted before anything is computed on it.
             data = data.territory(partenaire.nature, partenaire.code)
         tables = compute_tables(data, project.content, project.geo.names, project.secret)
-    version = project.version(signature)
+    version = version or project.version(signature)
     return assemble(
         project.content, project.geo, project.context, tables, project.values, version, partenaire
     )

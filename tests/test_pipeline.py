@@ -7,7 +7,7 @@ from cusdoc import extracts, pipeline
 from cusdoc.extracts import build_extracts
 from cusdoc.model import Quantity, Table
 from cusdoc.pipeline import build, check, document, prepare
-from tests.conftest import EPOCH, PROJETS, copy_project
+from tests.conftest import EPOCH, PROJETS, commit_project, copy_project
 from tests.test_extraits import project  # noqa: F401  (the two-département fixture)
 
 AGGLOPOLYS = "200030385"
@@ -93,6 +93,38 @@ def test_a_build_from_the_same_inputs_returns_at_once_with_its_warnings(tmp_path
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     build(root, ("docx", "md"), warn=said.append)
     assert checks == [root]
+
+
+def test_an_uncommitted_change_marks_and_rebuilds_only_the_extracts_it_reaches(
+    project,  # noqa: F811
+    monkeypatch,
+):
+    """The first uncommitted change does not make every extract « modified »: only those that
+    print something the last commit does not."""
+    commit_project(project)
+    checked = check(project)
+    assert {p.code: checked.version_of(p).modifie for p in checked.partenaires} == {
+        "37": False,
+        "41": False,
+        AGGLOPOLYS: False,
+    }
+    zoom = project / "content" / "etat_des_lieux.yml"
+    zoom.write_text(
+        zoom.read_text(encoding="utf-8").replace("quartiers nord", "quartiers du nord"),
+        encoding="utf-8",
+    )
+    checked = check(project)
+    assert checked.version().modifie
+    # The zoom is tagged 41: only the Loir-et-Cher's extract prints it.
+    assert {p.code: checked.version_of(p).modifie for p in checked.partenaires} == {
+        "37": False,
+        "41": True,
+        AGGLOPOLYS: False,
+    }
+    donnees = project / "content" / "donnees" / "patrimoine.csv"
+    donnees.write_text(donnees.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    checked = check(project)
+    assert all(checked.version_of(p).modifie for p in checked.partenaires)
 
 
 @pytest.mark.slow

@@ -188,8 +188,8 @@ def build_extracts(
         project.data.digest if project.data else "sans données",
         templates_digest(templates),
         str(epoch),
-        repr(project.version(signature)),
     )
+    versions = {p.code: project.version_of(p, signature) for p in chosen}
     cache = Cache(root, "extraits")
     files: dict[str, dict[str, bytes]] = {}
     entries: dict[str, str] = {}
@@ -197,7 +197,9 @@ def build_extracts(
     for partenaire in chosen:
         # Keyed on what the extract can print: an unchanged partner is neither computed,
         # rendered, converted nor searched again.
-        entries[partenaire.fichier] = key(scope_inputs(project.content, partenaire), *shared)
+        entries[partenaire.fichier] = key(
+            scope_inputs(project.content, partenaire), *shared, repr(versions[partenaire.code])
+        )
         cached = {fmt: cache.get(entries[partenaire.fichier], fmt) for fmt in FORMATS}
         if all(data is not None for data in cached.values()):
             files[partenaire.fichier] = cached
@@ -210,7 +212,8 @@ def build_extracts(
 
     def jobs():
         for partenaire in pending:
-            convention = document(project, partenaire.code, signature)
+            version = versions[partenaire.code]
+            convention = document(project, partenaire.code, signature, version)
             markdown = render_markdown(convention, templates.root)
             terms_ = terms[partenaire.code]
             yield Job(partenaire.fichier, markdown, convention, templates, epoch, terms_)
