@@ -225,6 +225,7 @@ def meta(value) -> Markdown:
     return Markdown(json.dumps(str(escape(value)), ensure_ascii=False))
 
 
+@cache  # one per templates folder: Jinja keeps the compiled templates (reloaded if edited)
 def environment(templates: Path) -> SandboxedEnvironment:
     """Strict and sandboxed: a missing variable is an error; templates cannot reach Python.
 
