@@ -465,3 +465,15 @@ def test_a_passage_is_tagged_with_territories_of_the_convention_only(minimal):
         "le territoire 99 n'est pas un territoire de la convention : un code de « territoires » "
         "de content/convention.yml ou « organisme » est attendu",
     ]
+
+
+def test_a_renvoi_to_the_annex_an_extract_leaves_out_names_it(minimal):
+    edl = minimal / "content" / "etat_des_lieux.yml"
+    edl.write_text(
+        edl.read_text(encoding="utf-8") + "  - titre: Renvois\n    contenu:\n"
+        "      - Le classement figure en annexe (§[classement]).\n",
+        encoding="utf-8",
+    )
+    titre = check(minimal).content.sources["classement"].data["titre"]
+    extract = _markdown(minimal, AGGLOPOLYS)
+    assert typographie(f"Le classement figure en annexe (« {titre} » de la convention).") in extract

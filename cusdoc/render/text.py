@@ -85,7 +85,10 @@ def renvoi(item: Renvoi) -> str:
     its number in the convention, without a link."""
     titre = escape(item.titre or "")
     if not item.present:
-        return f"{item.numero} « {titre} » de la convention" if item.numero else "la convention"
+        if not item.titre:
+            return "la convention"
+        numero = f"{item.numero} " if item.numero else ""  # an annex has no number
+        return f"{numero}« {titre} » de la convention"
     label = f"{item.numero} « {titre} »" if item.numero else f"« {titre} »"
     return f"[{label}](#{item.id})"
 
