@@ -162,7 +162,7 @@ def test_table_rows_as_a_number(minimal):
     assert_refused(
         minimal,
         "content/etat_des_lieux.yml:16:19: sections[0].contenu[2].tableau.lignes : une liste "
-        "(lignes commençant par « - ») est attendu, trouvé le nombre 5",
+        "(lignes commençant par « - ») est attendue, trouvé le nombre 5",
         "content/etat_des_lieux.yml:17:11: sections[0].contenu[2].tableau : clé inconnue « x » "
         "(clés possibles : colonnes, largeurs, lignes, source, titre)",
     )

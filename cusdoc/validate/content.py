@@ -32,6 +32,9 @@ TYPE_NAMES = {
 }
 
 
+AGREEMENT = {"date": "attendue", "list": "attendue", "dict": "attendues"}
+
+
 def describe(value) -> str:
     """How a found value is named in a message."""
     if value is None:
@@ -241,7 +244,10 @@ def _french(error, schema: dict, path: Path_) -> str:
         hint = ""
         if "string" in wanted and isinstance(value, int | float | datetime.date):
             hint = " (mettez la valeur entre guillemets)"
-        return f"{names} est attendu, trouvé {describe(value)}{hint}"
+        # the participle agrees with the nearest name: « une liste … est attendue »
+        participle = AGREEMENT.get(wanted[-1], "attendu")
+        verb = "sont" if participle.endswith("s") else "est"
+        return f"{names} {verb} {participle}, trouvé {describe(value)}{hint}"
     if rule in ("empty", "nullable"):
         return "une valeur non vide est attendue"
     if rule == "minlength":
