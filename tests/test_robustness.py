@@ -150,7 +150,7 @@ def test_service_rendu_as_a_text(minimal):
     )
     assert_refused(
         minimal,
-        "content/classement.yml:2:16: service_rendu : des clés « nom: valeur » est attendu, "
+        "content/classement.yml:2:16: service_rendu : des clés « nom: valeur » sont attendues, "
         "trouvé « x »",
     )
 
