@@ -27,6 +27,8 @@ def write_atomically(outputs: dict[Path, bytes]) -> None:
     """
     for folder in {path.parent for path in outputs}:
         discard_stale(folder, STARTED, recursive=False)
+    # A file that already holds these bytes is left as it is (its date too).
+    outputs = {path: data for path, data in outputs.items() if not _holds(path, data)}
     staged: dict[Path, str] = {}
     try:
         for path, data in outputs.items():
@@ -35,6 +37,14 @@ def write_atomically(outputs: dict[Path, bytes]) -> None:
     finally:
         for tmp in staged.values():
             _remove(tmp)
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether path is a file with exactly these bytes."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def _stage(path: Path, data: bytes) -> str:

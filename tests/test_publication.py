@@ -171,3 +171,14 @@ def test_writing_removes_what_a_killed_run_left_in_the_same_folder(tmp_path):
     os.utime(killed, (old, old))
     write_atomically({folder / "41-loir-et-cher.pdf": b"pdf"})
     assert [p.name for p in folder.iterdir()] == ["41-loir-et-cher.pdf"]
+
+
+def test_a_file_that_holds_the_same_bytes_is_not_written_again(tmp_path, monkeypatch):
+    same, other = tmp_path / "same.pdf", tmp_path / "other.pdf"
+    write_atomically({same: b"A", other: b"B"})
+    staged = []
+    stage = write._stage
+    monkeypatch.setattr(write, "_stage", lambda path, data: staged.append(path) or stage(path, data))
+    write_atomically({same: b"A", other: b"C"})
+    assert staged == [other]
+    assert (same.read_bytes(), other.read_bytes()) == (b"A", b"C")
