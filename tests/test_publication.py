@@ -178,7 +178,7 @@ def test_a_file_that_holds_the_same_bytes_is_not_written_again(tmp_path, monkeyp
     write_atomically({same: b"A", other: b"B"})
     staged = []
     stage = write._stage
-    monkeypatch.setattr(write, "_stage", lambda path, data: staged.append(path) or stage(path, data))
+    monkeypatch.setattr(write, "_stage", lambda path, d: staged.append(path) or stage(path, d))
     write_atomically({same: b"A", other: b"C"})
     assert staged == [other]
     assert (same.read_bytes(), other.read_bytes()) == (b"A", b"C")
