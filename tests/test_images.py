@@ -145,3 +145,36 @@ def test_the_pictures_are_part_of_the_cache_key(minimal, monkeypatch):
     assert first != second
     with zipfile.ZipFile(io.BytesIO(second)) as docx:
         assert png(8, 8) in [docx.read(n) for n in docx.namelist() if n.startswith("word/media/")]
+
+
+def test_a_long_unbreakable_string_stays_on_the_page(minimal, monkeypatch):
+    """A long address in a paragraph and in a table cell is broken, never drawn off the page."""
+    long = "https://www.exemple.fr/" + "dossier-sans-espace/" * 8 + "fin"
+    block = (
+        f"      - Voir {long} pour le détail.\n"
+        "      - tableau:\n"
+        "          titre: Adresses\n"
+        "          colonnes: [Nom, Adresse]\n"
+        "          lignes:\n"
+        f"            - [Dossier, '{long}']\n"
+    )
+    with_image(minimal, "x.png", None, block)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    build(minimal, ("pdf",))
+    pdf = pypdfium2.PdfDocument(minimal / "build" / "convention.pdf")
+    margin = 2 / 2.54 * 72  # 2 cm, in points
+    found = 0
+    for page in pdf:
+        width = page.get_width()
+        textpage = page.get_textpage()
+        if "sans-espace" not in textpage.get_text_range().replace("\u200b", ""):
+            continue
+        found += 1
+        text = textpage.get_text_range()
+        drawn = [i for i in range(textpage.count_chars()) if text[i] != "\u200b"]
+        assert max(textpage.get_charbox(i)[2] for i in drawn) <= width - margin + 1
+        # in the table, the first column holds its word: the address starts after it
+        name = text.index("Dossier", text.index("Adresse"))
+        address = text.index("https", name)
+        assert textpage.get_charbox(name + 6)[2] < textpage.get_charbox(address)[0]
+    assert found

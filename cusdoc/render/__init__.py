@@ -18,7 +18,7 @@ from cusdoc import TEMPLATES, french
 from cusdoc.errors import ToolError
 from cusdoc.model import Convention, Quantity, Table
 from cusdoc.render.formats import FILTERS, quantite
-from cusdoc.render.text import Markdown, escape, inlines, plain
+from cusdoc.render.text import BREAK, Markdown, breakable, escape, inlines, plain
 from cusdoc.render.typography import typographie, typographie_markdown
 
 MASQUE = "s"  # what a masked cell prints
@@ -107,8 +107,9 @@ def text_width(text: str, bold: bool = False, size: float = TABLE_FONT) -> float
 
 def words(text: str) -> list[str]:
     """What a line never breaks inside: text between ordinary spaces (no-break spaces, hyphens,
-    slashes and codes such as 37006-0001 hold)."""
-    return MARKUP.sub("", text).split(" ")
+    slashes and codes such as 37006-0001 hold), and between the break opportunities the render
+    gives a long string (an address)."""
+    return re.split(f"[ {BREAK}]", breakable(MARKUP.sub("", text)))
 
 
 def minimum_widths(rows: list[list[str]]) -> list[float]:

@@ -28,7 +28,7 @@ def escape(text) -> Markdown:
     """Plain text as Markdown that prints it as it is."""
     if isinstance(text, Markup):
         return text
-    text = _breakable(re.sub(r"\s*\n\s*", " ", str(text)))
+    text = breakable(re.sub(r"\s*\n\s*", " ", str(text)))
     return Markup(LINE_START.sub(_line_start, SPECIAL.sub(r"\\\1", text), count=1))
 
 
@@ -37,7 +37,7 @@ def _line_start(match: re.Match) -> str:
     return match[1] + (mark[:-1] + "\\" + mark[-1] if mark[0].isdigit() else "\\" + mark)
 
 
-def _breakable(text: str) -> str:
+def breakable(text: str) -> str:
     """Long unbreakable strings (addresses, identifiers) get break opportunities after their
     separators and every LONG_WORD characters, so that they never run off the page."""
     if len(text) <= LONG_WORD:
