@@ -61,12 +61,15 @@ class Resolver:
         ]
         if found or territoire != ORGANISME:
             return found
-        # The organisation's commitment on an indicator set by territory: its territories' sum.
-        return [
+        # The organisation's commitment on a count set by territory: the sum of the level that
+        # partitions it (the départements; the EPCI when only they are committed).
+        counts = [
             ligne
             for ligne in self.lignes
             if ligne.indicateur.id.upper() == indicateur.upper() and ligne.indicateur.additif
         ]
+        departements = [ligne for ligne in counts if ligne.niveau == "departement"]
+        return departements or counts
 
     def _reference(self, rest: str, territoire: str) -> Quantity | None:
         lignes = self._lignes(rest, territoire)
