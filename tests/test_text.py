@@ -477,3 +477,24 @@ def test_a_renvoi_to_the_annex_an_extract_leaves_out_names_it(minimal):
     titre = check(minimal).content.sources["classement"].data["titre"]
     extract = _markdown(minimal, AGGLOPOLYS)
     assert typographie(f"Le classement figure en annexe (« {titre} » de la convention).") in extract
+
+
+def test_the_organisations_commitment_is_the_sum_of_its_departements():
+    from cusdoc.assemble.text import Resolver
+    from cusdoc.model import TOTAL, Indicateur, Ligne
+
+    pp1 = Indicateur(
+        "PP-1", "Offre nouvelle", "…", False, "…", "PP", True, "nombre", "annuel",
+        "departement", (), "declaree",
+    )  # fmt: skip
+
+    def ligne(niveau: str, code: str, per_year: int) -> Ligne:
+        years = {2025: per_year, 2026: per_year}
+        return Ligne(pp1, niveau, code, code, {}, None, {TOTAL: years})
+
+    lignes = [ligne("departement", "37", 10), ligne("departement", "41", 5)]
+    lignes.append(ligne("epci", "243700754", 7))  # within 37: counted in its département
+    resolver = Resolver(lambda code: {}, lignes, extrait=False)
+    assert resolver.value("engagement.PP-1.cumul", "organisme").value == 30
+    assert resolver.value("engagement.PP-1.2026", "41").value == 5
+    assert resolver.value("engagement.PP-1.moyenne", "243700754").value == 7
