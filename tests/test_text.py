@@ -498,3 +498,15 @@ def test_the_organisations_commitment_is_the_sum_of_its_departements():
     assert resolver.value("engagement.PP-1.cumul", "organisme").value == 30
     assert resolver.value("engagement.PP-1.2026", "41").value == 5
     assert resolver.value("engagement.PP-1.moyenne", "243700754").value == 7
+
+
+def test_a_value_in_a_title_is_refused_rather_than_printed_as_typed(minimal):
+    path = minimal / "content" / "gestion_sociale.yml"
+    text = path.read_text(encoding="utf-8").replace("titre: Principes", "titre: Période §{periode}")
+    path.write_text(text, encoding="utf-8")
+    (line,) = refused(minimal)
+    assert line == (
+        f"content/gestion_sociale.yml:{position(text, '§{periode}')}: sections[0].titre : "
+        "« §{…} » n'est lu que dans un paragraphe, un élément de liste ou une cellule : ici, "
+        "écrivez le texte lui-même"
+    )

@@ -54,10 +54,23 @@ class _Checker:
         self.problems.append(Problem(source.file, line, column, dotted(path), message))
 
     def plain(self, source: Source, path, value) -> None:
-        """A text printed as typed: no form of another language."""
-        if isinstance(value, str):
-            for refusal in refusals(value):
-                self.problem(source, path, refusal.message, refusal.found, value, refusal.offset)
+        """A text printed as typed (a title, a source, a name): no form of another language,
+        and no value or renvoi, which only the text of paragraphs, lists and cells resolves."""
+        if not isinstance(value, str):
+            return
+        for refusal in refusals(value):
+            self.problem(source, path, refusal.message, refusal.found, value, refusal.offset)
+        for form, end in (("§{", "}"), ("§[", "]")):
+            if form in value:
+                self.problem(
+                    source,
+                    path,
+                    f"« {form}…{end} » n'est lu que dans un paragraphe, un élément de liste ou "
+                    "une cellule : ici, écrivez le texte lui-même",
+                    form,
+                    value,
+                    value.index(form),
+                )
 
     def rich(self, source: Source, path, value, scope: str, tagged: bool, extract: bool) -> None:
         if not isinstance(value, str):
