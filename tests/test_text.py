@@ -510,3 +510,19 @@ def test_a_value_in_a_title_is_refused_rather_than_printed_as_typed(minimal):
         "« §{…} » n'est lu que dans un paragraphe, un élément de liste ou une cellule : ici, "
         "écrivez le texte lui-même"
     )
+
+
+def test_a_tagged_row_has_one_cell_per_column(minimal):
+    write_paragraph(
+        minimal,
+        "      - tableau:\n"
+        "          titre: T\n"
+        "          colonnes: [A, B]\n"
+        "          lignes:\n"
+        "            - {cellules: [a, b, c], territoires: ['41']}\n",
+    )
+    assert refused(minimal) == [
+        "content/gestion_sociale.yml:9:26: sections[0].contenu[0].tableau.lignes[0].cellules : "
+        "2 cellules attendues (une par colonne), trouvé 3 ; dans une liste entre crochets, une "
+        "virgule sépare deux cellules : mettez entre guillemets une cellule qui en contient une"
+    ]

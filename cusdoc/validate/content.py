@@ -609,6 +609,9 @@ def _check_tables(content: Content) -> list[Problem]:
                 )
             lignes = value.get("lignes")
             for index, row in enumerate(lignes if isinstance(lignes, list) else []):
+                where = (*path, "lignes", index)
+                if isinstance(row, dict):  # a tagged row: {cellules, territoires}
+                    row, where = row.get("cellules"), (*where, "cellules")
                 if isinstance(row, list) and len(row) != width:
                     hint = (
                         " ; dans une liste entre crochets, une virgule sépare deux cellules : "
@@ -619,7 +622,7 @@ def _check_tables(content: Content) -> list[Problem]:
                     problems.append(
                         _problem_at(
                             source,
-                            (*path, "lignes", index),
+                            where,
                             f"{width} cellules attendues (une par colonne), "
                             f"trouvé {len(row)}{hint}",
                         )
