@@ -40,6 +40,12 @@ def write_paragraph(root: Path, yaml_block: str, file: str = "gestion_sociale.ym
     return text
 
 
+def add_to_etat_des_lieux(root: Path, sections: str) -> None:
+    """Sections appended to the état des lieux, as YAML at the level of its sections."""
+    path = root / "content" / "etat_des_lieux.yml"
+    path.write_text(path.read_text(encoding="utf-8") + sections, encoding="utf-8")
+
+
 def refused(root: Path) -> list[str]:
     result = CliRunner().invoke(main, ["-C", str(root), "check"], catch_exceptions=False)
     assert result.exit_code == 1, result.output
@@ -306,10 +312,9 @@ def test_a_sentence_prints_the_figures_of_the_data_and_follows_them(minimal):
 
 
 def test_a_sentence_in_an_extract_prints_the_partners_figures(minimal):
-    edl = minimal / "content" / "etat_des_lieux.yml"
-    edl.write_text(
-        edl.read_text(encoding="utf-8") + "  - titre: Chiffres\n    contenu:\n" + SENTENCE,
-        encoding="utf-8",
+    add_to_etat_des_lieux(
+        minimal,
+        "  - titre: Chiffres\n    contenu:\n" + SENTENCE,
     )
     communes = load_geographie().communes_of_epci(AGGLOPOLYS)
     whole, partner = _counts(minimal, None), _counts(minimal, set(communes))
@@ -319,11 +324,9 @@ def test_a_sentence_in_an_extract_prints_the_partners_figures(minimal):
 
 
 def test_a_masked_count_is_not_printed(minimal):
-    edl = minimal / "content" / "etat_des_lieux.yml"
-    edl.write_text(
-        edl.read_text(encoding="utf-8")
-        + "  - titre: Chiffres\n    contenu:\n      - 'Baux signés : §{attributions}.'\n",
-        encoding="utf-8",
+    add_to_etat_des_lieux(
+        minimal,
+        "  - titre: Chiffres\n    contenu:\n      - 'Baux signés : §{attributions}.'\n",
     )
     (_, _, baux) = _counts(minimal, None)
     convention = minimal / "content" / "convention.yml"
@@ -337,9 +340,9 @@ def test_a_masked_count_is_not_printed(minimal):
 
 
 def test_an_organisation_passage_is_left_out_of_the_extracts(minimal):
-    edl = minimal / "content" / "etat_des_lieux.yml"
-    edl.write_text(
-        edl.read_text(encoding="utf-8") + "  - titre: L'organisme\n    contenu:\n"
+    add_to_etat_des_lieux(
+        minimal,
+        "  - titre: L'organisme\n    contenu:\n"
         "      - paragraphe: La gestion est assurée par deux agences.\n"
         "        territoires: [organisme]\n"
         "      - Un passage pour tous, qui cite §{logements@organisme} logements en tout.\n"
@@ -347,7 +350,6 @@ def test_an_organisation_passage_is_left_out_of_the_extracts(minimal):
         "          - texte: Un point de l'organisme.\n"
         "            territoires: [organisme]\n"
         "          - Un point pour tous.\n",
-        encoding="utf-8",
     )
     convention, extract = _markdown(minimal), _markdown(minimal, AGGLOPOLYS)
     for text in ("deux agences", "logements en tout", "Un point de l'organisme"):
@@ -377,11 +379,10 @@ def test_an_untagged_passage_naming_two_territories_is_refused(minimal):
 
 
 def test_a_renvoi_to_a_part_an_extract_leaves_out_reads_as_french(minimal):
-    edl = minimal / "content" / "etat_des_lieux.yml"
-    edl.write_text(
-        edl.read_text(encoding="utf-8") + "  - titre: Renvois\n    contenu:\n"
+    add_to_etat_des_lieux(
+        minimal,
+        "  - titre: Renvois\n    contenu:\n"
         "      - La politique sociale est présentée au §[gestion-sociale].\n",
-        encoding="utf-8",
     )
     convention, extract = _markdown(minimal), _markdown(minimal, AGGLOPOLYS)
     assert (
@@ -416,7 +417,8 @@ def test_a_tagged_row_and_its_cells_are_checked(minimal):
         "          lignes:\n"
         "            - [x, [1, 2]]\n"
         '            - {cellules: [a, b], territoire: ["41"]}\n'
-        '            - {cellules: [a, b], territoires: ["41"]}\n',
+        '            - {cellules: [a, b], territoires: ["41"]}\n'
+        "            - {cellules: [a, b, c], territoires: ['41']}\n",
     )
     assert refused(minimal) == [
         "content/gestion_sociale.yml:9:15: sections[0].contenu[0].tableau.lignes[0] : cellule 2 "
@@ -424,16 +426,18 @@ def test_a_tagged_row_and_its_cells_are_checked(minimal):
         "content/gestion_sociale.yml:10:34: sections[0].contenu[0].tableau.lignes[1] : clé "
         "inconnue « territoire » ; vouliez-vous dire « territoires » ? (clés possibles : "
         "cellules, territoires)",
+        "content/gestion_sociale.yml:12:26: sections[0].contenu[0].tableau.lignes[3].cellules : "
+        "2 cellules attendues (une par colonne), trouvé 3 ; dans une liste entre crochets, une "
+        "virgule sépare deux cellules : mettez entre guillemets une cellule qui en contient une",
     ]
 
 
 def test_a_footnote_of_another_territory_is_left_out_alone(minimal):
-    edl = minimal / "content" / "etat_des_lieux.yml"
-    edl.write_text(
-        edl.read_text(encoding="utf-8") + "  - titre: Notes\n    contenu:\n"
+    add_to_etat_des_lieux(
+        minimal,
+        "  - titre: Notes\n    contenu:\n"
         "      - Le parc du territoire^[L'organisme en compte §{logements@organisme}.] est "
         "décrit ici.\n",
-        encoding="utf-8",
     )
     assert "Le parc du territoire^[L’organisme en compte 8.] est décrit ici." in _markdown(minimal)
     extract = _markdown(minimal, AGGLOPOLYS)
@@ -453,11 +457,10 @@ def test_forms_nested_without_end_are_refused_not_a_crash(minimal):
 
 
 def test_a_passage_is_tagged_with_territories_of_the_convention_only(minimal):
-    edl = minimal / "content" / "etat_des_lieux.yml"
-    edl.write_text(
-        edl.read_text(encoding="utf-8") + "  - titre: Zoom\n    territoires: ['45']\n"
+    add_to_etat_des_lieux(
+        minimal,
+        "  - titre: Zoom\n    territoires: ['45']\n"
         "    contenu:\n      - paragraphe: Texte.\n        territoires: ['99']\n",
-        encoding="utf-8",
     )
     assert [line.split(" : ", 1)[1] for line in refused(minimal)] == [
         "le territoire 45 (Loiret) n'est pas un territoire de la convention : un code de "
@@ -468,11 +471,10 @@ def test_a_passage_is_tagged_with_territories_of_the_convention_only(minimal):
 
 
 def test_a_renvoi_to_the_annex_an_extract_leaves_out_names_it(minimal):
-    edl = minimal / "content" / "etat_des_lieux.yml"
-    edl.write_text(
-        edl.read_text(encoding="utf-8") + "  - titre: Renvois\n    contenu:\n"
+    add_to_etat_des_lieux(
+        minimal,
+        "  - titre: Renvois\n    contenu:\n"
         "      - Le classement figure en annexe (§[classement]).\n",
-        encoding="utf-8",
     )
     titre = check(minimal).content.sources["classement"].data["titre"]
     extract = _markdown(minimal, AGGLOPOLYS)
@@ -510,19 +512,3 @@ def test_a_value_in_a_title_is_refused_rather_than_printed_as_typed(minimal):
         "« §{…} » n'est lu que dans un paragraphe, un élément de liste ou une cellule : ici, "
         "écrivez le texte lui-même"
     )
-
-
-def test_a_tagged_row_has_one_cell_per_column(minimal):
-    write_paragraph(
-        minimal,
-        "      - tableau:\n"
-        "          titre: T\n"
-        "          colonnes: [A, B]\n"
-        "          lignes:\n"
-        "            - {cellules: [a, b, c], territoires: ['41']}\n",
-    )
-    assert refused(minimal) == [
-        "content/gestion_sociale.yml:9:26: sections[0].contenu[0].tableau.lignes[0].cellules : "
-        "2 cellules attendues (une par colonne), trouvé 3 ; dans une liste entre crochets, une "
-        "virgule sépare deux cellules : mettez entre guillemets une cellule qui en contient une"
-    ]
