@@ -159,6 +159,7 @@ class Valeur:
     territoire: str | None = None
     offset: int = 0
     quantite: "Quantity | str | None" = None
+    formes: tuple[str, str] | None = None  # the noun that follows, singular and plural
 
 
 Inline = Texte | Emphase | Lien | Note | Renvoi | Valeur

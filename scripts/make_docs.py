@@ -379,7 +379,9 @@ def valeurs_page() -> str:
         "un territoire (`§{logements@37}`, `§{part_fg@organisme}`). Elle s'imprime à la",
         "française, avec son unité (`12 050`, `9,5 %`) ; un effectif inférieur au seuil du",
         "secret statistique ne s'imprime pas. Un nom inconnu est une erreur de `cusdoc check`,",
-        "qui propose le nom le plus proche. Voir le [guide du rédacteur](../redaction.md#valeurs).",
+        "qui propose le nom le plus proche. `§{nom|singulier|pluriel}` accorde le nom qui suit",
+        "un nombre (« 1 logement », « 12 050 logements »). Voir le",
+        "[guide du rédacteur](../redaction.md#valeurs).",
         "",
         "Page produite par `make docs` à partir de `cusdoc/compute/values.py`.",
     ]

@@ -13,7 +13,7 @@ from cusdoc import TEMPLATES
 from cusdoc.cli import main
 from cusdoc.load.geography import load_geographie
 from cusdoc.load.text import parse
-from cusdoc.model import Emphase, Lien, Note, Renvoi, Texte, Valeur
+from cusdoc.model import Emphase, Lien, Note, Quantity, Renvoi, Texte, Valeur
 from cusdoc.pipeline import check, document
 from cusdoc.render import render_markdown
 from cusdoc.render.formats import nombre
@@ -511,4 +511,43 @@ def test_a_value_in_a_title_is_refused_rather_than_printed_as_typed(minimal):
         f"content/gestion_sociale.yml:{position(text, '§{periode}')}: sections[0].titre : "
         "« §{…} » n'est lu que dans un paragraphe, un élément de liste ou une cellule : ici, "
         "écrivez le texte lui-même"
+    )
+
+
+def test_a_count_agrees_with_the_noun_that_follows():
+    from cusdoc.render.text import valeur
+
+    formes = ("ensemble immobilier", "ensembles immobiliers")
+    (item,), refusals = parse("§{ensembles|ensemble immobilier|ensembles immobiliers}")
+    assert (refusals, item.formes) == ([], formes)
+    printed = [valeur(Quantity(n), formes) for n in (0, 1, 2, 1500)]
+    assert printed == [
+        "0 ensemble immobilier",
+        "1 ensemble immobilier",
+        "2 ensembles immobiliers",
+        "1\u202f500 ensembles immobiliers",
+    ]
+    masked = Quantity(3, masked="secret")
+    assert (
+        valeur(masked, formes) == "nombre non diffusé (secret statistique) d’ensembles immobiliers"
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (
+            "§{part_qpv|part|parts}",
+            "« §{part_qpv|part|parts} » : seul un nombre s'accorde avec le nom qui le suit ; "
+            "écrivez §{part_qpv} puis le texte",
+        ),
+        ("§{logements|logement}", "valeur illisible : écrivez §{nom} ou §{nom@territoire}"),
+    ],
+)
+def test_an_agreement_is_written_for_a_count_with_both_forms(minimal, typed, message):
+    text = write_paragraph(minimal, f'      - "Le parc : {typed}."\n')
+    (line,) = refused(minimal)
+    assert line.startswith(
+        f"content/gestion_sociale.yml:{position(text, typed[:5])}: sections[0].contenu[0] : "
+        + message
     )

@@ -4,6 +4,7 @@ A paragraph, a list item or a table cell is plain text with, at most:
 
     *italique*   **gras**   [texte du lien](https://…)   <https://…>   ^[note de bas de page]
     §[identifiant]  (renvoi à une section)   §{nom}  §{nom@territoire}  (valeur calculée)
+    §{nom|singulier|pluriel}  (la valeur et le nom qui la suit, accordé : « 1 logement »)
     \\*  (un caractère qui serait lu comme une mise en forme, écrit tel quel)
 
 Nothing else is markup: what is not one of these forms prints as typed, and the render stage
@@ -21,6 +22,7 @@ from cusdoc.model import Emphase, Inline, Lien, Note, Renvoi, Texte, Valeur
 SCHEMES = ("https://", "mailto:")
 NAME = re.compile(r"[a-z0-9_.-]+(?:@[A-Za-z0-9]+)?", re.IGNORECASE)
 ID = re.compile(r"[A-Za-z0-9_-]+")
+FORME = re.compile(r"[^\W\d_][\w’'\- ]*")  # a noun as it agrees: « ensemble immobilier »
 EMAIL = re.compile(r"<[^\s<>@]+@[^\s<>@]+\.[a-z]{2,}>", re.IGNORECASE)  # <nom@exemple.fr>
 
 
@@ -262,19 +264,22 @@ class _Parser:
     def valeur(self) -> Inline:
         start = self.i
         end = self.text.find("}", start)
-        name = self.text[start + 2 : end].strip() if end >= 0 else ""
-        if end < 0 or not NAME.fullmatch(name):
+        inside = self.text[start + 2 : end] if end >= 0 else ""
+        name, *formes = (part.strip() for part in inside.split("|"))
+        valid = NAME.fullmatch(name) and len(formes) in (0, 2) and all(map(FORME.fullmatch, formes))
+        if end < 0 or not valid:
             self.refuse(
                 start,
                 self.text[start : start + 30],
                 "valeur illisible : écrivez §{nom} ou §{nom@territoire}, par exemple "
-                "§{logements} ou §{logements@37}",
+                "§{logements} ou §{logements@37} ; pour accorder le nom qui suit, "
+                "§{logements|logement|logements}",
             )
             self.i = start + 2 if end < 0 else end + 1
             return Texte("")
         self.i = end + 1
         nom, _, territoire = name.partition("@")
-        return Valeur(nom, territoire or None, offset=start)
+        return Valeur(nom, territoire or None, offset=start, formes=tuple(formes) or None)
 
     def lien(self, in_note: bool) -> Inline:
         start = self.i

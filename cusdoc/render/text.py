@@ -76,7 +76,7 @@ def _inline(item: Inline) -> str:
     if isinstance(item, Renvoi):
         return renvoi(item)
     if isinstance(item, Valeur):
-        return valeur(item.quantite)
+        return valeur(item.quantite, item.formes)
     raise TypeError(item)
 
 
@@ -97,9 +97,15 @@ SECRET = {"pourcent": "part non diffusée (secret statistique)"}
 SECRET_COUNT = "nombre non diffusé (secret statistique)"
 
 
-def valeur(value) -> str:
+def valeur(value, formes: tuple[str, str] | None = None) -> str:
     """A value in a sentence: French formatting and unit; a masked count or share is not
-    printed, and the sentence says why."""
+    printed, and the sentence says why. formes: the noun that follows, singular and plural,
+    agreed with the count (zero and one take the singular)."""
+    if formes is not None:
+        singulier, pluriel = (escape(forme) for forme in formes)
+        if not isinstance(value, Quantity) or value.value is None or value.masked:
+            return f"{valeur(value)} {de(pluriel)}{pluriel}"
+        return f"{quantite(value)} {singulier if abs(value.value) < 2 else pluriel}"
     if isinstance(value, Quantity):
         if value.masked:
             return SECRET.get(value.unit, SECRET_COUNT)
@@ -107,6 +113,11 @@ def valeur(value) -> str:
             return "–" if value.value is None else str(int(value.value))
         return quantite(value)
     return escape("–" if value is None else value)
+
+
+def de(nom: str) -> str:
+    """« de » before a noun, elided before a vowel or a mute h: « d’ensembles »."""
+    return "d’" if nom[:1].lower() in "aeiouyhéèêâîôû" else "de "
 
 
 def plain(items: list[Inline]) -> str:
@@ -122,11 +133,7 @@ def plain(items: list[Inline]) -> str:
         elif isinstance(item, Renvoi):
             out.append(f"{item.numero or ''} « {item.titre or ''} »".strip())
         elif isinstance(item, Valeur):
-            value = item.quantite
-            if isinstance(value, Quantity) and not value.masked and value.unit != "annee":
-                out.append(quantite(value))
-            else:
-                out.append(valeur(value))
+            out.append(valeur(item.quantite, item.formes))
     return "".join(out)
 
 

@@ -14,7 +14,7 @@ import re
 import unicodedata
 
 from cusdoc.assemble.scope import CHAPITRES_EXTRAIT
-from cusdoc.compute.values import known, names
+from cusdoc.compute.values import CATALOGUE, known, names
 from cusdoc.errors import Problem
 from cusdoc.load.content import Content, Source, dotted
 from cusdoc.load.geography import Geographie
@@ -97,6 +97,8 @@ class _Checker:
 
     def valeur(self, source: Source, path, item: Valeur, scope: str, text: str) -> None:
         written = f"§{{{item.nom}" + (f"@{item.territoire}" if item.territoire else "")
+        if item.formes:
+            written += "|" + "|".join(item.formes)
         typed = written + "}"
         indicateurs = [i.id for i in self.catalogue.values()]
         if not known(item.nom, self.classement, set(indicateurs)):
@@ -126,11 +128,32 @@ class _Checker:
                 item.offset,
             )
             return
+        if item.formes and self.unite(item.nom) != "nombre":
+            self.problem(
+                source,
+                path,
+                f"« {typed} » : seul un nombre s'accorde avec le nom qui le suit ; écrivez "
+                f"§{{{item.nom}}} puis le texte",
+                written,
+                text,
+                item.offset,
+            )
         head, _, rest = item.nom.partition(".")
         if head in ("engagement", "reference"):
             message = self.engagement(head, rest, territoire)
             if message:
                 self.problem(source, path, f"« {typed} » : {message}", written, text, item.offset)
+
+    def unite(self, nom: str) -> str:
+        """The unit of a value: the catalogue's, an indicator's for a commitment."""
+        head, _, rest = nom.partition(".")
+        if head in ("engagement", "reference"):
+            ident = rest.split(".")[0]
+            found = next((i for k, i in self.catalogue.items() if k.upper() == ident.upper()), None)
+            return found.unite if found else "nombre"
+        if nom in CATALOGUE:
+            return CATALOGUE[nom].unite
+        return "pourcent" if nom.startswith("part_") else "nombre"
 
     def engagement(self, head: str, rest: str, territoire: str) -> str | None:
         """Why a commitment's value cannot be given for the territory, or None."""
