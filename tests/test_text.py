@@ -551,3 +551,13 @@ def test_an_agreement_is_written_for_a_count_with_both_forms(minimal, typed, mes
         f"content/gestion_sociale.yml:{position(text, typed[:5])}: sections[0].contenu[0] : "
         + message
     )
+
+
+def test_a_share_followed_by_its_unit_is_refused(minimal):
+    text = write_paragraph(minimal, '      - "Le parc en QPV : §{part_qpv} %."\n')
+    (line,) = refused(minimal)
+    assert line == (
+        f"content/gestion_sociale.yml:{position(text, '§{part_qpv}')}: sections[0].contenu[0] : "
+        "« §{part_qpv} % » : la valeur s'imprime avec son unité (« 33,0 % ») ; supprimez le « % » "
+        "qui la suit"
+    )

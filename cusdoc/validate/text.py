@@ -21,6 +21,7 @@ from cusdoc.load.geography import Geographie
 from cusdoc.load.text import parse, references, refusals
 from cusdoc.model import ORGANISME, Indicateur, Valeur
 
+UNIT_AFTER = re.compile(r"§\{([^}|]*)\}\s*%")  # a value followed by the unit it prints
 BLOCKS = ("contenu", "introduction", "aujourd_hui", "objectifs", "moyens_et_etapes")
 
 
@@ -81,6 +82,17 @@ class _Checker:
         for item in references(inlines):
             if isinstance(item, Valeur):
                 self.valeur(source, path, item, scope, value)
+        for match in UNIT_AFTER.finditer(value):  # « §{part_qpv} % » would print « 33,0 % % »
+            if self.unite(match[1].split("@")[0].strip()) == "pourcent":
+                self.problem(
+                    source,
+                    path,
+                    f"« {match[0].strip()} » : la valeur s'imprime avec son unité (« 33,0 % ») ; "
+                    "supprimez le « % » qui la suit",
+                    match[0].strip(),
+                    value,
+                    match.start(),
+                )
         if extract and not tagged:
             named = [code for code, nom in self.noms.items() if nom in _normal(value)]
             if len(named) > 1:
