@@ -244,6 +244,7 @@ class Indicateur:
     echelle: str  # departement, epci, organisme, region
     ventilations: tuple[str, ...]
     reference: str  # calculee, declaree
+    calcul: str = ""  # how a computed reference is computed, in the words of the docs
 
     @property
     def additif(self) -> bool:

@@ -324,6 +324,7 @@ def indicateur_section(ind) -> list[str]:
         f"- **Échelle territoriale** : {label(ECHELLES, ind.echelle)}",
         f"- **Ventilations** : {ventilations}",
         f"- **Valeur de référence** : {label(REFERENCES, ind.reference)}",
+        *([f"- **Calcul de la référence** : {ind.calcul}"] if ind.calcul else []),
     ]
 
 

@@ -46,17 +46,18 @@ def test_references_by_hand(db):
     assert ref[("PS-1", "epci", AGGLOPOLYS, "total")] == pytest.approx(200 / 3)
     # Grand Chambord: one signed lease hors QPV, 3 000 € under its 7 500 € threshold.
     assert ref[("PS-1", "epci", CHAMBORD, "total")] == 100
-    # PS-2 (prioritaire or DALO) among the six 2023 attributions: lines 2, 3 and 6 → 3 / 6;
-    # hors QPV: lines 3 and 6 → 2 / 6
-    assert ref[("PS-2", "departement", "41", "total")] == 50
-    assert ref[("PS-2", "departement", "41", "hors QPV")] == pytest.approx(100 / 3)
-    # PS-3 (DALO): line 3 only; PP-5 (mutations): lines 4 and 5
-    assert ref[("PS-3", "departement", "41", "total")] == pytest.approx(100 / 6)
-    assert ref[("PP-5", "departement", "41", "total")] == pytest.approx(100 / 3)
-    assert ref[("PP-5", "epci", AGGLOPOLYS, "total")] == 40
+    # PS-2, PS-3 and PP-5 count signed leases, as the tables and PS-1 do: the five 2023
+    # attributions followed by a lease (lines 2, 3, 4, 5 and 7; line 6 has none).
+    # PS-2 (prioritaire or DALO): lines 2 and 3 → 2 / 5; hors QPV: line 3 → 1 / 5
+    assert ref[("PS-2", "departement", "41", "total")] == 40
+    assert ref[("PS-2", "departement", "41", "hors QPV")] == 20
+    # PS-3 (DALO): line 3 only; PP-5 (mutations): lines 4 and 5, both in Agglopolys (4 leases)
+    assert ref[("PS-3", "departement", "41", "total")] == 20
+    assert ref[("PP-5", "departement", "41", "total")] == 40
+    assert ref[("PP-5", "epci", AGGLOPOLYS, "total")] == 50
     # denominators, for statistical secrecy: 3 signed leases hors QPV in Agglopolys in 2023
     assert counts[("PS-1", "epci", AGGLOPOLYS, "total")] == 3
-    assert counts[("PS-2", "departement", "41", "total")] == 6
+    assert counts[("PS-2", "departement", "41", "total")] == 5
     assert ("PP-2", "departement", "41", "total") not in counts
 
 
@@ -239,3 +240,33 @@ def test_attributions_table_masks_small_counts_and_their_complements(db):
         ["Ensemble", "5", "s"],
     ]
     assert layout(table)["source"].endswith("s : secret statistique (effectif inférieur à 5)")
+
+
+def test_the_rates_count_what_the_attributions_table_counts(db):
+    """One definition: a rate's numerator and denominator are cells of the attributions table
+    (signed leases of the year), for every département."""
+    from cusdoc.compute.tables import attribution_counts
+
+    ref, counts = compute_references(db, 2023)
+    table = attribution_counts(db, 2023)
+    columns = [
+        "Attributions",
+        "dont hors QPV",
+        "dont 1er quartile ou relogés, hors QPV",
+        "dont ménages prioritaires",
+        "dont DALO",
+        "dont mutations",
+    ]
+    for row, values in table.items():
+        if len(row) != 1:
+            continue
+        cells = dict(zip(columns, values, strict=True))
+        key = (row[0],)
+        assert counts[("PS-2", "departement", *key, "total")] == cells["Attributions"]
+        for indicateur, column in (
+            ("PS-2", "dont ménages prioritaires"),
+            ("PS-3", "dont DALO"),
+            ("PP-5", "dont mutations"),
+        ):
+            expected = 100 * cells[column] / cells["Attributions"]
+            assert ref[(indicateur, "departement", *key, "total")] == pytest.approx(expected)

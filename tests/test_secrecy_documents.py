@@ -227,14 +227,14 @@ def test_a_rate_is_masked_with_its_count(secret):
 
 
 def test_a_rate_with_few_households_is_masked_whatever_its_denominator(tmp_path):
-    """The minimal project: 3 of the 6 attributions of the Loir-et-Cher are to priority
-    households; 50 % of 6 would give the 3 back."""
+    """The minimal project: 2 of the 5 signed leases of the Loir-et-Cher are to priority
+    households; 40 % of 5 would give the 2 back."""
     from tests.conftest import PROJETS, copy_project
 
     root = copy_project(PROJETS / "minimal", tmp_path / "minimal")
     checked = check(root)
     rate = checked.context.taux[("PS-2", "departement", "41", TOTAL)]
-    assert (rate.numerator, rate.denominator, rate.masked) == (3, 6, True)
+    assert (rate.numerator, rate.denominator, rate.masked) == (2, 5, True)
     ps2 = next(ligne for ligne in document(checked).engagements if ligne.indicateur.id == "PS-2")
     assert ps2.reference[TOTAL].masked
 

@@ -12,7 +12,7 @@ NIVEAUX = ("departement", "epci")  # the levels a reference is computed at
 # share of the rows that meet the condition, in %; a count, the number of such rows.
 # {annee} is the reference year. [MEMORY — verify] for PS-2 and PS-3 "dont part hors QPV": read
 # as the share, among all attributions, of those made hors QPV to the households concerned.
-ATTRIBUTIONS = "attribution WHERE annee = {annee}"
+ATTRIBUTIONS = "attribution WHERE annee = {annee} AND bail_signe"  # signed leases only
 REFERENCES = {
     ("PP-2", TOTAL): ("classe_fg", "logements", False),
     ("SR-1", TOTAL): ("ACCESSIBLE_PMR", "logements", False),

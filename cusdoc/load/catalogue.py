@@ -30,6 +30,7 @@ def load_catalogue() -> dict[str, Indicateur]:
             echelle=item["echelle"],
             ventilations=tuple(item["ventilations"]),
             reference=item["reference"],
+            calcul=item.get("calcul", ""),
         )
         for key, item in data.items()
     }
