@@ -31,6 +31,9 @@ from cusdoc.render.typography import typographie
 from tests.conftest import REPO
 from tests.synthetic import Commune, generate
 
+# Another organisation's data is generated and every document rendered twice: `make test-lent`.
+pytestmark = pytest.mark.slow
+
 EPCI = ("243700754", "200073161", "200072650", "200030385", "244100798")
 
 

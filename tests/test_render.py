@@ -20,7 +20,7 @@ def test_cross_references_show_number_and_title():
 def test_typography_is_applied_to_prose():
     text = rendered(GOLDEN["minimal.md"])
     assert "L’organisme gère 1\u202f200 logements\u202f; voir" in text
-    assert "1^er^ juillet 2025" in text
+    assert "1^er^ janvier 2025" in text
 
 
 def test_typography_reaches_the_metadata():

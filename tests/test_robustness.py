@@ -90,7 +90,7 @@ def test_control_character_written_as_an_escape(minimal):
 
 
 def test_impossible_date(minimal):
-    edit(minimal, "convention.yml", "2025-07-01", "2025-02-30")
+    edit(minimal, "convention.yml", "2025-01-01", "2025-02-30")
     assert_refused(
         minimal,
         "content/convention.yml:11:15: date impossible « 2025-02-30 » : une date AAAA-MM-JJ "
@@ -175,9 +175,11 @@ def test_table_rows_as_a_number(minimal):
 
 def test_leap_day_effective_date(minimal):
     """Three years before 29 February 2028 is 28 February 2025: no ValueError."""
-    edit(minimal, "convention.yml", "date_effet: 2025-07-01", "date_effet: 2028-02-29")
+    edit(minimal, "convention.yml", "date_effet: 2025-01-01", "date_effet: 2028-02-29")
     assert_refused(
         minimal,
+        "content/convention.yml:11:15: generation.date_effet : la convention prend effet le 1er "
+        "janvier de sa première année (2025-01-01) ; trouvé 2028-02-29",
         "content/convention.yml:17:21: plan_strategique_patrimoine.date_approbation : le plan "
         "stratégique de patrimoine doit avoir été approuvé moins de trois ans avant la date "
         "d'effet (2028-02-29) ; trouvé 2024-03-14",
@@ -195,7 +197,7 @@ def test_date_and_time_for_the_approval(minimal):
         minimal,
         "content/convention.yml:17:21: plan_strategique_patrimoine.date_approbation : le plan "
         "stratégique de patrimoine doit avoir été approuvé moins de trois ans avant la date "
-        "d'effet (2025-07-01) ; trouvé 2020-03-14",
+        "d'effet (2025-01-01) ; trouvé 2020-03-14",
     )
 
 

@@ -288,6 +288,27 @@ def _check_convention(source: Source, geo: Geographie, periode) -> list[Problem]
                     f"la dernière année ({last}) précède la première ({first})",
                 )
             )
+        if isinstance(first, int) and isinstance(last, int) and last - first + 1 > 6:
+            problems.append(
+                _problem_at(
+                    source,
+                    ("generation", "derniere_annee"),
+                    f"la période {first}-{last} dure {last - first + 1} ans : une convention "
+                    "d'utilité sociale porte sur six ans au plus (CCH L. 445-1)",
+                )
+            )
+        effet = generation.get("date_effet")
+        if isinstance(first, int) and isinstance(effet, datetime.date):
+            expected = datetime.date(first, 1, 1)
+            if effet != expected:
+                problems.append(
+                    _problem_at(
+                        source,
+                        ("generation", "date_effet"),
+                        f"la convention prend effet le 1er janvier de sa première année "
+                        f"({expected.isoformat()}) ; trouvé {effet.isoformat()}",
+                    )
+                )
         if periode and isinstance(reference, int) and reference >= periode[0]:
             problems.append(
                 _problem_at(

@@ -142,6 +142,9 @@ def _check_row(indicateur, niveau, row, path, context: EngagementContext, report
         for year, value in values.items():
             if indicateur.unite == "pourcent" and isinstance(value, int | float) and value > 100:
                 report((*base, year), f"un taux de 0 à 100 % est attendu, trouvé {value}")
+            if indicateur.unite == "nombre" and isinstance(value, float) and not value.is_integer():
+                shown = f"{value:g}".replace(".", ",")
+                report((*base, year), f"un nombre entier est attendu, trouvé {shown}")
     total = row.get("valeurs") if isinstance(row.get("valeurs"), dict) else {}
     _check_breakdowns(indicateur, series, total, path, report)
     if ident == "PS-1":
@@ -161,6 +164,15 @@ def _check_years(values: dict, span: list[int], base, context: EngagementContext
 
 def _check_breakdowns(indicateur, series: dict, total: dict, path, report) -> None:
     financements = [n for n in FINANCEMENTS if isinstance(series.get(n), dict)]
+    committed = any(isinstance(v, int | float) and v for v in total.values())
+    if set(FINANCEMENTS) <= set(indicateur.ventilations) and committed and len(financements) < 3:
+        # an offer by financing is read whole: PLAI + PLUS + PLS make the total
+        missing = ", ".join(n for n in FINANCEMENTS if n not in financements)
+        report(
+            (*path, "ventilations") if financements else path,
+            f"{indicateur.id} se ventile par financement : ajoutez {missing} (PLAI + PLUS + PLS "
+            "font le total)",
+        )
     for year, value in total.items():
         if not isinstance(value, int | float):
             continue
@@ -174,7 +186,8 @@ def _check_breakdowns(indicateur, series: dict, total: dict, path, report) -> No
         for name, values in series.items():
             if name.startswith("hors") and isinstance(values, dict):
                 part = values.get(year)
-                if isinstance(part, int | float) and indicateur.additif and part > value:
+                # « dont hors QPV » counts, or is the share of the same attributions: never more
+                if isinstance(part, int | float) and part > value:
                     report(
                         (*path, "ventilations", name, year),
                         f"« dont {name} » ({part:g}) dépasse le total ({value:g}) en {year}",
