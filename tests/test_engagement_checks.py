@@ -95,3 +95,16 @@ def test_a_period_longer_than_six_years(minimal):
         "content/convention.yml:13:19: generation.derniere_annee : la période 2025-2031 dure "
         "7 ans : une convention d'utilité sociale porte sur six ans au plus (CCH L. 445-1)"
     ) in problems(minimal)
+
+
+def test_a_logement_in_another_commune_than_its_ensemble(minimal):
+    edit(
+        minimal,
+        "donnees/patrimoine.csv",
+        "41018;QN04101M;12;G;2;48;1965;C;S1;E1",
+        "41009;QN04101M;12;G;2;48;1965;C;S1;E1",
+    )
+    assert problems(minimal) == [
+        "content/donnees/patrimoine.csv:3:1: DEPCOM : logement en commune 41009, alors que son "
+        "ensemble E1 est en commune 41018 (ensembles.csv) : corrigez l'un ou l'autre"
+    ]

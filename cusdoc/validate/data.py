@@ -48,6 +48,7 @@ def check_data(data: Data, annee_reference: int, territoires: Iterable[str] = ()
     if territoires:
         problems += outside_territories(data, list(territoires))
     problems += households_beyond_total(data)
+    problems += logements_elsewhere(data, list(territoires))
     return problems
 
 
@@ -87,6 +88,40 @@ def outside_territories(data: Data, territoires: list[str]) -> list[Problem]:
                 f"la commune {code} ({nom}, département {departement}){more} n'est dans aucun "
                 f"des territoires déclarés dans content/convention.yml ({declared}) : déclarez "
                 "son département ou son EPCI, ou retirez ces lignes",
+            )
+        )
+    return problems
+
+
+def logements_elsewhere(data: Data, territoires: list[str]) -> list[Problem]:
+    """A logement stands in the commune of its ensemble: the classement, the tables and the
+    extracts place it by one or the other. (A commune outside the territories is reported as
+    such, once.)"""
+    rows = data.execute(
+        f"""
+        SELECT p.ligne + 2, k.position, p.DEPCOM, p.ENSEMBLE, e.DEPCOM, count(*) OVER w
+        FROM patrimoine p JOIN ensembles e ON e.ENSEMBLE = p.ENSEMBLE
+        JOIN communes c ON c.code = p.DEPCOM
+        JOIN colonnes k ON k.fichier = '{DATA_DIR}/patrimoine.csv' AND k.colonne = 'DEPCOM'
+        WHERE p.DEPCOM <> e.DEPCOM AND (len($1) = 0 OR list_contains($1, c.departement)
+                                        OR list_contains($1, coalesce(c.epci, '')))
+        WINDOW w AS (PARTITION BY p.ENSEMBLE)
+        QUALIFY row_number() OVER (PARTITION BY p.ENSEMBLE ORDER BY p.ligne) = 1
+        ORDER BY p.ligne LIMIT {MAX_REPORTED}
+        """,
+        [territoires],
+    ).fetchall()
+    problems = []
+    for line, column, commune, ensemble, expected, count in rows:
+        more = f" ({count} logements, dont celui-ci)" if count > 1 else ""
+        problems.append(
+            Problem(
+                f"{DATA_DIR}/patrimoine.csv",
+                line,
+                column,
+                "DEPCOM",
+                f"logement en commune {commune}{more}, alors que son ensemble {ensemble} est en "
+                f"commune {expected} (ensembles.csv) : corrigez l'un ou l'autre",
             )
         )
     return problems
