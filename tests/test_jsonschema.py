@@ -140,23 +140,27 @@ def test_vscode_maps_each_content_file_to_its_schema():
         assert schemas == [f"./schemas/{kind_of(file.stem)}.schema.json"], file.name
 
 
-def _snippets(schema, found=None):
-    """The labels of every defaultSnippets of a schema, wherever it stands."""
+def _snippets(schema, root: dict, found=None):
+    """The labels of every defaultSnippets of a schema, wherever it stands, $ref followed."""
     found = set() if found is None else found
     if isinstance(schema, dict):
         found.update(s["label"] for s in schema.get("defaultSnippets", []))
-        for value in schema.values():
-            _snippets(value, found)
+        if isinstance(schema.get("$ref"), str):
+            _snippets(root["$defs"][schema["$ref"].removeprefix("#/$defs/")], root, found)
+        for key, value in schema.items():
+            if key != "$defs":
+                _snippets(value, root, found)
     elif isinstance(schema, list):
         for value in schema:
-            _snippets(value, found)
+            _snippets(value, root, found)
     return found
 
 
 def test_the_editor_offers_the_value_names_in_text_fields():
     schemas = json_schemas()
     paragraph = schemas["chapitre"]["properties"]["sections"]["items"]["properties"]["contenu"]
-    offered = _snippets(paragraph["items"])
+    offered = _snippets(paragraph["items"], schemas["chapitre"])
     assert {"§{logements}", "§{part_qpv}", "§{seuil_secret}", "§{attributions}"} <= offered
     # the values are offered where a writer types text, not where a code is expected
-    assert _snippets(schemas["convention"]["properties"]["territoires"]) == set()
+    convention = schemas["convention"]
+    assert _snippets(convention["properties"]["territoires"], convention) == set()

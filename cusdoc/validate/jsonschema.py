@@ -58,13 +58,24 @@ def dump(schema: dict) -> bytes:
 
 
 def document_schema(kind: str, fields: dict) -> dict:
-    """The JSON Schema of a whole file, whose top level is the mapping of fields."""
-    return {
-        "$schema": DRAFT,
-        "$comment": GENERATED,
-        "title": TITLES[kind],
-        **translate({"type": "dict", "schema": fields}),
-    }
+    """The JSON Schema of a whole file, whose top level is the mapping of fields; the long
+    lists it refers to (official codes, value names) are written once, in $defs."""
+    schema = translate({"type": "dict", "schema": fields})
+    used = sorted(set(_refs(schema)))
+    defs = {"$defs": {name: DEFINITIONS[name]() for name in used}} if used else {}
+    return {"$schema": DRAFT, "$comment": GENERATED, "title": TITLES[kind], **schema, **defs}
+
+
+def _refs(schema):
+    """The names of the $defs a schema refers to."""
+    if isinstance(schema, dict):
+        if isinstance(schema.get("$ref"), str):
+            yield schema["$ref"].removeprefix("#/$defs/")
+        for value in schema.values():
+            yield from _refs(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _refs(value)
 
 
 def translate(rules: dict) -> dict:
@@ -86,9 +97,9 @@ def translate(rules: dict) -> dict:
         result = {"anyOf": branches}
     meta = rules.get("meta", {})
     if meta.get("codes"):
-        result["enum"] = official_codes(meta["codes"])
+        result["$ref"] = f"#/$defs/codes-{meta['codes']}"
     if meta.get("riche"):
-        result["defaultSnippets"] = value_snippets()
+        result["$ref"] = "#/$defs/valeurs"
     description = meta.get("description")
     return {**result, "description": description} if description else result
 
@@ -114,6 +125,14 @@ def value_snippets() -> list[dict]:
         {"label": f"§{{{name}}}", "description": definition.libelle, "body": f"§{{{name}}}"}
         for name, definition in CATALOGUE.items()
     ]
+
+
+DEFINITIONS = {
+    "codes-territoires": lambda: {"enum": official_codes("territoires")},
+    "codes-passage": lambda: {"enum": official_codes("passage")},
+    "codes-engagement": lambda: {"enum": official_codes("engagement")},
+    "valeurs": lambda: {"defaultSnippets": value_snippets()},
+}
 
 
 def typed(rules: dict, kind: str | None) -> dict:
