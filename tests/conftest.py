@@ -43,6 +43,32 @@ def commit_project(root: Path, message: str = "version") -> str:
     return subprocess.run(head, check=True, capture_output=True, text=True).stdout.strip()
 
 
+@pytest.fixture
+def minimal(tmp_path) -> Path:
+    """A copy of the minimal project, for a test to break."""
+    return copy_project(PROJETS / "minimal", tmp_path)
+
+
+def edit(root: Path, file: str, old: str, new: str) -> None:
+    """Replace the first occurrence of old in content/<file>, which must hold it."""
+    path = root / "content" / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def refused(root: Path) -> list[str]:
+    """The problems `cusdoc check` reports, one per line, for content it refuses."""
+    from click.testing import CliRunner
+
+    from cusdoc.cli import main
+
+    result = CliRunner().invoke(main, ["-C", str(root), "check"], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    return result.stderr.splitlines()[:-1]
+
+
 @pytest.fixture(scope="session")
 def example_commit(tmp_path_factory) -> tuple[Path, str]:
     """The example convention of content/ in a git repository of its own, and its commit."""

@@ -1,37 +1,13 @@
 """Commitments the State could not validate, refused by `cusdoc check` (part of issue 10): each
 case passed the check before, and is now refused at its file, line and column."""
 
-from pathlib import Path
-
-import pytest
-from click.testing import CliRunner
-
-from cusdoc.cli import main
-from tests.conftest import PROJETS, copy_project
+from tests.conftest import edit, refused
 
 PP1 = """      ventilations:
         PLAI: {2025: 4, 2026: 4, 2027: 4, 2028: 4, 2029: 4, 2030: 5}
         PLUS: {2025: 5, 2026: 5, 2027: 6, 2028: 6, 2029: 6, 2030: 7}
         PLS: {2025: 1, 2026: 1, 2027: 2, 2028: 2, 2029: 2, 2030: 2}
 """
-
-
-@pytest.fixture
-def minimal(tmp_path) -> Path:
-    return copy_project(PROJETS / "minimal", tmp_path)
-
-
-def edit(root: Path, file: str, old: str, new: str) -> None:
-    path = root / "content" / file
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def problems(root: Path) -> list[str]:
-    result = CliRunner().invoke(main, ["-C", str(root), "check"], catch_exceptions=False)
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    return result.stderr.splitlines()[:-1]
 
 
 def test_a_financing_missing_from_pp1(minimal):
@@ -41,7 +17,7 @@ def test_a_financing_missing_from_pp1(minimal):
         "        PLS: {2025: 1, 2026: 1, 2027: 2, 2028: 2, 2029: 2, 2030: 2}\n",
         "",
     )
-    assert problems(minimal) == [
+    assert refused(minimal) == [
         "content/engagements.yml:11:9: engagements.PP-1[0].ventilations : PP-1 se ventile par "
         "financement : ajoutez PLS (PLAI + PLUS + PLS font le total)"
     ]
@@ -49,7 +25,7 @@ def test_a_financing_missing_from_pp1(minimal):
 
 def test_pp1_without_any_financing(minimal):
     edit(minimal, "engagements.yml", PP1, "      ventilations:\n")
-    assert problems(minimal) == [
+    assert refused(minimal) == [
         "content/engagements.yml:6:7: engagements.PP-1[0] : PP-1 se ventile par financement : "
         "ajoutez PLAI, PLUS, PLS (PLAI + PLUS + PLS font le total)"
     ]
@@ -64,7 +40,7 @@ def test_a_part_hors_qpv_above_its_total_rate(minimal):
         "      ventilations:\n"
         "        hors QPV: {2025: 31, 2026: 20, 2027: 20, 2028: 20, 2029: 20, 2030: 20}\n",
     )
-    assert problems(minimal) == [
+    assert refused(minimal) == [
         "content/engagements.yml:33:26: engagements.PS-2[0].ventilations.hors QPV.2025 : « dont "
         "hors QPV » (31) dépasse le total (30) en 2025"
     ]
@@ -73,7 +49,7 @@ def test_a_part_hors_qpv_above_its_total_rate(minimal):
 def test_half_a_logement(minimal):
     edit(minimal, "engagements.yml", "PLAI: {2025: 4,", "PLAI: {2025: 3.5,")
     edit(minimal, "engagements.yml", "PLUS: {2025: 5,", "PLUS: {2025: 5.5,")
-    assert problems(minimal) == [
+    assert refused(minimal) == [
         "content/engagements.yml:11:22: engagements.PP-1[0].ventilations.PLAI.2025 : un nombre "
         "entier est attendu, trouvé 3,5",
         "content/engagements.yml:12:22: engagements.PP-1[0].ventilations.PLUS.2025 : un nombre "
@@ -83,7 +59,7 @@ def test_half_a_logement(minimal):
 
 def test_an_effective_date_that_is_not_the_first_of_january(minimal):
     edit(minimal, "convention.yml", "date_effet: 2025-01-01", "date_effet: 2025-07-01")
-    assert problems(minimal) == [
+    assert refused(minimal) == [
         "content/convention.yml:11:15: generation.date_effet : la convention prend effet le 1er "
         "janvier de sa première année (2025-01-01) ; trouvé 2025-07-01"
     ]
@@ -94,7 +70,7 @@ def test_a_period_longer_than_six_years(minimal):
     assert (
         "content/convention.yml:13:19: generation.derniere_annee : la période 2025-2031 dure "
         "7 ans : une convention d'utilité sociale porte sur six ans au plus (CCH L. 445-1)"
-    ) in problems(minimal)
+    ) in refused(minimal)
 
 
 def test_a_logement_in_another_commune_than_its_ensemble(minimal):
@@ -104,7 +80,7 @@ def test_a_logement_in_another_commune_than_its_ensemble(minimal):
         "41018;QN04101M;12;G;2;48;1965;C;S1;E1",
         "41009;QN04101M;12;G;2;48;1965;C;S1;E1",
     )
-    assert problems(minimal) == [
+    assert refused(minimal) == [
         "content/donnees/patrimoine.csv:3:1: DEPCOM : logement en commune 41009, alors que son "
         "ensemble E1 est en commune 41018 (ensembles.csv) : corrigez l'un ou l'autre"
     ]

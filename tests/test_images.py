@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from cusdoc.cli import main
 from cusdoc.pipeline import build
-from tests.conftest import EPOCH, PROJETS, copy_project
+from tests.conftest import EPOCH
 
 PARAGRAPH = "      - Le texte du chapitre.\n"  # content/gestion_sociale.yml, line 5
 
@@ -32,11 +32,6 @@ def png(width: int = 6, height: int = 4) -> bytes:
         + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
     )
-
-
-@pytest.fixture
-def minimal(tmp_path) -> Path:
-    return copy_project(PROJETS / "minimal", tmp_path)
 
 
 def with_image(root: Path, name: str, data: bytes | None, block: str | None = None) -> None:

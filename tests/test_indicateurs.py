@@ -245,18 +245,11 @@ def test_attributions_table_masks_small_counts_and_their_complements(db):
 def test_the_rates_count_what_the_attributions_table_counts(db):
     """One definition: a rate's numerator and denominator are cells of the attributions table
     (signed leases of the year), for every département."""
-    from cusdoc.compute.tables import attribution_counts
+    from cusdoc.compute.tables import ATTRIBUTION_COUNTS, attribution_counts
 
     ref, counts = compute_references(db, 2023)
     table = attribution_counts(db, 2023)
-    columns = [
-        "Attributions",
-        "dont hors QPV",
-        "dont 1er quartile ou relogés, hors QPV",
-        "dont ménages prioritaires",
-        "dont DALO",
-        "dont mutations",
-    ]
+    columns = list(ATTRIBUTION_COUNTS)
     for row, values in table.items():
         if len(row) != 1:
             continue

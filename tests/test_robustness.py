@@ -11,21 +11,9 @@ from click.testing import CliRunner
 
 from cusdoc.cli import main
 from cusdoc.load import content as content_module
-from tests.conftest import PROJETS, copy_project
+from tests.conftest import edit
 
 SUMMARY = "1 problème à corriger dans le contenu."
-
-
-@pytest.fixture
-def minimal(tmp_path) -> Path:
-    return copy_project(PROJETS / "minimal", tmp_path)
-
-
-def edit(root: Path, file: str, old: str, new: str) -> None:
-    path = root / "content" / file
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def check(root: Path) -> tuple[int, str]:

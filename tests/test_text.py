@@ -19,15 +19,10 @@ from cusdoc.render import render_markdown
 from cusdoc.render.formats import nombre
 from cusdoc.render.text import BREAK, inlines
 from cusdoc.render.typography import typographie
-from tests.conftest import PROJETS, copy_project
+from tests.conftest import refused
 
 AGGLOPOLYS = "200030385"
 PARAGRAPH = "      - Le texte du chapitre.\n"  # content/gestion_sociale.yml, line 5
-
-
-@pytest.fixture
-def minimal(tmp_path) -> Path:
-    return copy_project(PROJETS / "minimal", tmp_path)
 
 
 def write_paragraph(root: Path, yaml_block: str, file: str = "gestion_sociale.yml") -> str:
@@ -44,13 +39,6 @@ def add_to_etat_des_lieux(root: Path, sections: str) -> None:
     """Sections appended to the état des lieux, as YAML at the level of its sections."""
     path = root / "content" / "etat_des_lieux.yml"
     path.write_text(path.read_text(encoding="utf-8") + sections, encoding="utf-8")
-
-
-def refused(root: Path) -> list[str]:
-    result = CliRunner().invoke(main, ["-C", str(root), "check"], catch_exceptions=False)
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    return result.stderr.splitlines()[:-1]
 
 
 def position(text: str, snippet: str) -> str:
