@@ -6,6 +6,7 @@ sections, blocks, tables and engagement lines; render is the only stage that for
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -40,6 +41,9 @@ TABLES_DONNEES = (  # `tableau_calcule:` in a chapter
     "parc_par_dpe",
     "attributions_par_territoire",
 )
+# The chapters a partner receives (CCH L. 445-1: the état des lieux and the orientations for its
+# territory), with the commitments that concern it.
+CHAPITRES_EXTRAIT = ("etat_des_lieux", "orientations", "engagements")
 TABLES_CLASSEMENT = ("classement_synthese", "classement_occupation", "classement_ensembles")
 CRITERES = ("qualite_construction", "equipements", "localisation", "environnement")
 OCCUPATION = ("part_menages_sous_60_pct", "part_menages_apl", "taux_vacance", "taux_rotation")
@@ -58,6 +62,18 @@ def generated_id(ident: str) -> str | None:
     if ident in GENERATED_IDS:
         return GENERATED_IDS[ident]
     return next((why for p, why in GENERATED_PREFIXES.items() if ident.startswith(p)), None)
+
+
+def slug(text: str, separator: str = "-") -> str:
+    """« Communauté de communes du Grand Chambord » → communaute-de-communes-du-grand-chambord:
+    accents dropped, lower case, words joined by separator."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", separator, ascii_text.lower()).strip(separator)
+
+
+def ventilation_key(ventilation: str) -> str:
+    """« hors QPV » → hors_qpv, as a value name writes a breakdown."""
+    return "_".join(str(ventilation).lower().split())
 
 
 def chapter_id(name: str) -> str:

@@ -6,13 +6,14 @@ names territories from the official geography and resolves §[id] cross-referenc
 
 from cusdoc import french
 from cusdoc.assemble.engagements import build_lignes, indicator_sections, lignes_for
-from cusdoc.assemble.scope import CHAPITRES_EXTRAIT, filter_chapter
+from cusdoc.assemble.scope import filter_chapter
 from cusdoc.assemble.text import Resolver, Values, holds_for, resolve_renvois
 from cusdoc.compute import Calculs
 from cusdoc.load.catalogue import load_catalogue, verified
 from cusdoc.load.content import Content
 from cusdoc.load.geography import Geographie
 from cusdoc.model import (
+    CHAPITRES_EXTRAIT,
     ORGANISME,
     Action,
     Convention,

@@ -6,21 +6,9 @@ untagged text concerns everyone and goes to every extract.
 """
 
 import copy
-import re
-import unicodedata
 
 from cusdoc.load.geography import Geographie
-from cusdoc.model import Partenaire
-
-# The chapters a partner receives (CCH L. 445-1: the état des lieux and the orientations for its
-# territory), with the commitments that concern it.
-CHAPITRES_EXTRAIT = ("etat_des_lieux", "orientations", "engagements")
-
-
-def slug(nom: str) -> str:
-    """« Communauté de communes du Grand Chambord » → communaute-de-communes-du-grand-chambord."""
-    text = unicodedata.normalize("NFKD", nom).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+from cusdoc.model import Partenaire, slug
 
 
 def partenaires(convention: dict, geo: Geographie) -> list[Partenaire]:

@@ -19,6 +19,7 @@ from cusdoc.model import (
     Rich,
     Valeur,
     cumulative,
+    ventilation_key,
 )
 
 # Counts by a code of the data (a quartier, a category): a code the data do not have counts 0.
@@ -121,14 +122,9 @@ def _ventilation(ligne: Ligne, name: str) -> dict[int, float] | None:
     if name == TOTAL:
         return ligne.valeurs.get(TOTAL)
     for key, values in ligne.valeurs.items():
-        if _key(key) == name.lower():
+        if ventilation_key(key) == name.lower():
             return values
     return None
-
-
-def _key(ventilation: str) -> str:
-    """« hors QPV » → hors_qpv, as a value name writes it."""
-    return "_".join(ventilation.lower().split())
 
 
 def values_of(inlines: Rich):

@@ -8,13 +8,12 @@ threshold are masked, as in the tables.
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 
 from cusdoc.compute import classement
 from cusdoc.compute.tables import CLASSES, FAMILLES
 from cusdoc.load.data import Data
-from cusdoc.model import Quantity
+from cusdoc.model import Quantity, slug
 
 
 @dataclass(frozen=True)
@@ -25,8 +24,7 @@ class Definition:
 
 
 def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
+    return slug(text, "_")
 
 
 PATRIMOINE = "Patrimoine (RPLS, au 1er janvier suivant l'année de référence)"

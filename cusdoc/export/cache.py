@@ -88,7 +88,8 @@ def scope_inputs(content, partenaire) -> str:
     A partner's extract keeps only its chapters, filtered to its territories; the convention
     file and the commitments (from which its lines are chosen) count whole.
     """
-    from cusdoc.assemble.scope import CHAPITRES_EXTRAIT, filter_chapter
+    from cusdoc.assemble.scope import filter_chapter
+    from cusdoc.model import CHAPITRES_EXTRAIT
 
     # Two partners may keep the same text. The rest of a partner is drawn from the convention
     # file (counted whole) and the geography (part of cusdoc's code): not its frozensets, whose

@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from cusdoc.assemble.scope import CHAPITRES_EXTRAIT, kept_strings
+from cusdoc.assemble.scope import kept_strings
 from cusdoc.errors import ContentError, LeakError, Problem
 from cusdoc.export.convert import Templates
 from cusdoc.extracts.leaks import (
@@ -28,7 +28,7 @@ from cusdoc.extracts.leaks import (
     words,
 )
 from cusdoc.load.content import dotted
-from cusdoc.model import Convention, Partenaire
+from cusdoc.model import CHAPITRES_EXTRAIT, Convention, Partenaire
 from cusdoc.pipeline import Project, Warn, checked, document
 
 FORMATS = ("docx", "pdf")

@@ -8,12 +8,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cusdoc.assemble.scope import CHAPITRES_EXTRAIT
 from cusdoc.errors import CusdocError
 from cusdoc.export.tidy import tidy_rows
 from cusdoc.git import checkout
 from cusdoc.load.catalogue import load_catalogue
 from cusdoc.model import (
+    CHAPITRES_EXTRAIT,
     Convention,
     Liste,
     Paragraph,

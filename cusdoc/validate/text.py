@@ -11,15 +11,13 @@ either one territory's (`territoires: [code]`) or the whole organisation's (`[or
 
 import difflib
 import re
-import unicodedata
 
-from cusdoc.assemble.scope import CHAPITRES_EXTRAIT
 from cusdoc.compute.values import CATALOGUE, known, names
 from cusdoc.errors import Problem
 from cusdoc.load.content import Content, Source, dotted
 from cusdoc.load.geography import Geographie
 from cusdoc.load.text import parse, references, refusals
-from cusdoc.model import ORGANISME, Indicateur, Valeur
+from cusdoc.model import CHAPITRES_EXTRAIT, ORGANISME, Indicateur, Valeur, slug, ventilation_key
 
 UNIT_AFTER = re.compile(r"§\{([^}|]*)\}\s*%")  # a value followed by the unit it prints
 BLOCKS = ("contenu", "introduction", "aujourd_hui", "objectifs", "moyens_et_etapes")
@@ -200,11 +198,7 @@ class _Checker:
         elif what == "cumul" and not indicateur.additif:
             return "un taux ou un montant ne se cumule pas : écrivez moyenne, minimum ou maximum"
         if len(parts) == 3:
-            known_ = {
-                "_".join(str(k).lower().split())
-                for r in lines
-                for k in _mapping(r.get("ventilations"))
-            }
+            known_ = {ventilation_key(k) for r in lines for k in _mapping(r.get("ventilations"))}
             if parts[1].lower() not in known_:
                 offered = ", ".join(sorted(known_)) or "aucune"
                 return f"ventilation inconnue « {parts[1]} » (ventilations : {offered})"
@@ -307,9 +301,8 @@ def _mapping(value) -> dict:
 
 
 def _normal(text: str) -> str:
-    """Names compared without case, accents or hyphens."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " " + re.sub(r"[^a-z0-9]+", " ", ascii_text.lower()).strip() + " "
+    """Names compared without case, accents or hyphens, as whole words."""
+    return f" {slug(text, ' ')} "
 
 
 def check_text(
