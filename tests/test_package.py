@@ -49,7 +49,6 @@ def test_package_data_names_every_runtime_file():
     expected = {
         "templates/fonts/LICENSE-OFL.txt",
         "templates/reference.docx",
-        "templates/pandoc/cusdoc.lua",
         "templates/typst/convention.typ",
         "templates/chapitres/generique.md.j2",
         "skeleton/gitignore",

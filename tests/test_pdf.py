@@ -89,10 +89,11 @@ def test_signature_page_is_last(pages):
 def test_a_list_in_a_table_cell_stays_one_list_item_in_typst():
     """pandoc wraps a list item in a cell with too small an indent for Typst: it must not wrap."""
     from cusdoc import TEMPLATES as DEFAULT_TEMPLATES
+    from cusdoc.export import ast
     from cusdoc.export.convert import Templates, to_typst
 
     item = "une action dont le texte est assez long pour dépasser largement une ligne " * 3
     markdown = f"::: {{.tableau}}\n- - A\n  - B\n- - texte\n  - - {item}\n    - court\n:::\n"
-    source = to_typst(markdown, Templates(DEFAULT_TEMPLATES), 0)
+    source = to_typst(ast.read(markdown, 0), Templates(DEFAULT_TEMPLATES))
     line = next(line for line in source.splitlines() if "[- une action" in line)
     assert line.rstrip().endswith(item.strip())

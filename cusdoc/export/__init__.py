@@ -5,6 +5,7 @@ Nothing here writes a file: the write stage does, once every deliverable is read
 
 from concurrent.futures import ThreadPoolExecutor
 
+from cusdoc.export import ast
 from cusdoc.export.convert import Templates, to_docx, to_pdf
 from cusdoc.model import Convention
 
@@ -22,13 +23,15 @@ def export(
     out: dict[str, bytes] = {}
     if "md" in formats:
         out["md"] = markdown.encode("utf-8")
-    # pandoc runs as a subprocess and Typst releases the GIL: DOCX and PDF are made side by side.
+    # pandoc reads the Markdown once; then pandoc runs as a subprocess and Typst releases the
+    # GIL: DOCX and PDF are made side by side from the same AST.
+    document = ast.read(markdown, epoch) if {"docx", "pdf"} & set(formats) else None
     with ThreadPoolExecutor(max_workers=2) as pool:
         jobs = {}
         if "docx" in formats:
-            jobs["docx"] = pool.submit(to_docx, markdown, templates, convention, epoch)
+            jobs["docx"] = pool.submit(to_docx, document, templates, convention, epoch)
         if "pdf" in formats:
-            jobs["pdf"] = pool.submit(to_pdf, markdown, templates, epoch, convention.version)
+            jobs["pdf"] = pool.submit(to_pdf, document, templates, epoch, convention.version)
         for name, job in jobs.items():
             out[name] = job.result()
     if "xlsx" in formats and convention.engagements:

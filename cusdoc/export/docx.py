@@ -25,7 +25,7 @@ TEXT_WIDTH_DXA = 9638  # 17 cm: A4 less two 2 cm margins
 DXA = 20  # twentieths of a point
 TOC_LEVELS = ("Heading1", "Heading2")  # the PDF's outline has depth 2 too
 # A table is kept whole on one page when it has at most SHORT_ROWS rows and no cell longer than
-# SHORT_CELL characters: the same rule as in templates/pandoc/cusdoc.lua for the PDF. Rows of
+# SHORT_CELL characters: the same rule as in export/typst.py for the PDF. Rows of
 # a longer table keep with the next for its first rows (never two lines alone at the foot of a
 # page) and its last ones (never the source line alone at the top of the next).
 SHORT_ROWS, SHORT_CELL = 25, 150

@@ -267,27 +267,27 @@ def _diff_rows(before: list, after: list, spanned: bool, author: str, date: str)
 
 def tracked_docx(root: Path, base: str, head: str) -> bytes:
     """The DOCX of `head` with its differences from `base` as tracked changes."""
-    from cusdoc.export.convert import Templates, finish, pandoc
+    from cusdoc.export import ast
+    from cusdoc.export.convert import Templates, finish
     from cusdoc.pipeline import prepare, source_date_epoch
     from cusdoc.render import render_markdown
 
-    def ast(folder: Path):
+    def parsed(folder: Path):
         (convention,) = prepare(folder)
         templates = Templates.of(folder)
         markdown = render_markdown(convention, templates.root)
-        args = [f"--lua-filter={templates.lua_filter}"]
-        return convention, templates, json.loads(pandoc(markdown, "json", args, 0))
+        return convention, templates, ast.for_docx(ast.read(markdown, 0))
 
     # Each version is rendered with its own templates, while its checkout exists.
     with checkout(root, base) as folder:
-        _, _, before = ast(folder)
+        _, _, before = parsed(folder)
     author, date = author_and_date(root, head)
     epoch = source_date_epoch(root)
     with checkout(root, head) as folder:
-        convention, templates, after = ast(folder)
+        convention, templates, after = parsed(folder)
         after["blocks"] = diff_blocks(before["blocks"], after["blocks"], author, date)
-        raw = pandoc(
-            json.dumps(after, ensure_ascii=False),
+        raw = ast.pandoc(
+            ast.write(after),
             "docx",
             [f"--reference-doc={templates.reference_docx}", "--toc", "--toc-depth=2"],
             epoch,

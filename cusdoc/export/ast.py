@@ -1,0 +1,163 @@
+"""Export stage: the rendered Markdown read once by pandoc, into its AST (pandoc's JSON).
+
+Both deliverables start from this one reading: the DOCX is pandoc's writer on the AST finished
+here (`for_docx`), the PDF is cusdoc's own Typst writer on the same AST (export/typst.py). The
+templates (templates/blocs.md.j2) write four block conventions, which pandoc reads as divs:
+
+    ::: {.tableau largeurs="3,1,1" alignements="g,d,d"}   a caption paragraph, then a bullet
+                                                          list of rows (each a list of cells)
+    ::: {.source}                                         the source line under a table
+    ::: {.signatures}                                     a bullet list of signature blocks
+    ::: {.saut-de-page}                                   a page break
+
+Nodes are pandoc's JSON as it is (pandoc-types 1.23): {"t": "Para", "c": [...]}.
+"""
+
+import json
+import os
+import subprocess
+from collections.abc import Callable
+
+from cusdoc.errors import ToolError
+
+Node = dict
+NO_ATTR = ["", [], []]
+ALIGN = {"g": "AlignLeft", "d": "AlignRight", "c": "AlignCenter"}
+# Room to sign in the DOCX, between the signatory's title and name: four empty paragraphs.
+ROOM = {"t": "RawBlock", "c": ["openxml", "<w:p/>" * 4]}
+PAGE_BREAK = {"t": "RawBlock", "c": ["openxml", '<w:p><w:r><w:br w:type="page"/></w:r></w:p>']}
+
+
+def pandoc(text: str, to: str, args: list[str], epoch: int, source: str = "markdown") -> bytes:
+    """Run the pandoc bundled with pypandoc-binary; its output is bytes on stdout."""
+    import pypandoc  # imported here, like Typst and python-docx: `cusdoc check` needs none
+
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
+    command = [pypandoc.get_pandoc_path(), f"--from={source}", f"--to={to}", "--output=-", *args]
+    try:
+        result = subprocess.run(
+            command, input=text.encode("utf-8"), capture_output=True, env=env, check=False
+        )
+    except OSError as e:
+        raise ToolError(
+            f"pandoc n'a pas pu être lancé ({e.strerror}) : relancez make convention"
+        ) from e
+    if result.returncode != 0:
+        raise ToolError(
+            f"pandoc a échoué ({to}) : {result.stderr.decode(errors='replace').strip()}"
+        )
+    return result.stdout
+
+
+def read(markdown: str, epoch: int) -> dict:
+    """The pandoc document of the rendered Markdown (reader `markdown`, pandoc's defaults)."""
+    return json.loads(pandoc(markdown, "json", [], epoch))
+
+
+def write(document: dict) -> str:
+    return json.dumps(document, ensure_ascii=False)
+
+
+def classes(node: Node) -> list[str]:
+    return node["c"][0][1] if node["t"] == "Div" else []
+
+
+def attribute(node: Node, name: str) -> str | None:
+    return dict(node["c"][0][2]).get(name)
+
+
+def is_div(node: Node | None, name: str) -> bool:
+    return node is not None and node["t"] == "Div" and name in classes(node)
+
+
+def cell(blocks: list) -> list:
+    return [NO_ATTR, {"t": "AlignDefault"}, 1, 1, blocks]
+
+
+def row(cells: list[list]) -> list:
+    return [NO_ATTR, [cell(blocks) for blocks in cells]]
+
+
+def table(caption: list, specs: list, head: list, body: list, attr=NO_ATTR) -> Node:
+    return {
+        "t": "Table",
+        "c": [
+            attr,
+            [None, caption],
+            specs,
+            [NO_ATTR, head],
+            [[NO_ATTR, 0, [], body]],
+            [NO_ATTR, []],
+        ],
+    }
+
+
+def tableau_parts(div: Node) -> tuple[list, list[list[list]], list[tuple[str, float]]]:
+    """A `tableau` div: its caption blocks, its rows (header first) of cells (lists of blocks),
+    and each column's alignment and share of the width."""
+    caption, rows = [], []
+    for block in div["c"][1]:
+        if block["t"] == "BulletList":
+            rows = [item[0]["c"] for item in block["c"]]
+        else:
+            caption = [block]
+    columns = len(rows[0])
+    widths = [float(w) for w in (attribute(div, "largeurs") or "").split(",") if w]
+    aligns = [a for a in (attribute(div, "alignements") or "").split(",") if a]
+    widths += [1.0] * (columns - len(widths))
+    total = sum(widths[:columns])
+    specs = [
+        (ALIGN.get(aligns[i] if i < len(aligns) else "g", "AlignLeft"), widths[i] / total)
+        for i in range(columns)
+    ]
+    return caption, rows, specs
+
+
+def tableau(div: Node) -> Node:
+    caption, rows, specs = tableau_parts(div)
+    colspecs = [[{"t": align}, {"t": "ColWidth", "c": width}] for align, width in specs]
+    return table(caption, colspecs, [row(rows[0])], [row(r) for r in rows[1:]])
+
+
+def signatures(div: Node) -> Node:
+    """Signature blocks two by two in a table of the « Signatures » style, with room to sign."""
+    items = [[*item[:-1], ROOM, item[-1]] for item in div["c"][1][0]["c"]]
+    pairs = [items[i : i + 2] for i in range(0, len(items), 2)]
+    rows = [row(pair if len(pair) == 2 else [*pair, []]) for pair in pairs]
+    half = [{"t": "AlignDefault"}, {"t": "ColWidth", "c": 0.5}]
+    return table([], [half, half], [], rows, ["", [], [["custom-style", "Signatures"]]])
+
+
+def docx_block(block: Node) -> Node:
+    if is_div(block, "tableau"):
+        return tableau(block)
+    if is_div(block, "signatures"):
+        return signatures(block)
+    if is_div(block, "saut-de-page"):
+        return PAGE_BREAK
+    if is_div(block, "source"):
+        identifier, names, attributes = block["c"][0]
+        return {
+            "t": "Div",
+            "c": [[identifier, names, [*attributes, ["custom-style", "Source"]]], block["c"][1]],
+        }
+    return block
+
+
+def walk_blocks(node, change: Callable[[Node], Node]):
+    """Every block, at any depth (in list items, cells, notes), through change, inner first."""
+    if isinstance(node, list):
+        return [walk_blocks(child, change) for child in node]
+    if isinstance(node, dict):
+        out = {k: walk_blocks(v, change) for k, v in node.items()}
+        return change(out) if "t" in out and out["t"] in BLOCKS else out
+    return node
+
+
+BLOCKS = {"Div", "Para", "Plain", "BulletList", "OrderedList", "Table", "Header", "Figure"}
+
+
+def for_docx(document: dict) -> dict:
+    """The AST that pandoc's DOCX writer receives: the templates' divs as Word tables, source
+    lines in their style, page breaks as OpenXML."""
+    return {**document, "blocks": walk_blocks(document["blocks"], docx_block)}
