@@ -466,6 +466,7 @@ def make_partners_project(project: Path) -> tuple[int, str]:
                 "reference": 10,
                 "source_reference": "moyenne annuelle des agréments obtenus de 2021 à 2023",
                 "valeurs": values(12),
+                "ventilations": {"PLAI": values(4), "PLUS": values(6), "PLS": values(2)},
             }
         )
         # Targets within the stock: half the F and G over the period, 1 % rehabilitated a year.
@@ -542,7 +543,11 @@ def partners_project() -> tuple[Path, int, str]:
     done = folder / "fait.txt"
     if done.is_file():
         partners, edited = done.read_text(encoding="utf-8").split()
-        return folder / "projet", int(partners), edited
+        try:  # still valid for this version of cusdoc's checks
+            cusdoc(folder / "projet", "check")
+            return folder / "projet", int(partners), edited
+        except BenchError:
+            pass
     for stale in CACHE.glob("partenaires-*"):  # made by another version of the bench
         shutil.rmtree(stale, ignore_errors=True)
     folder.mkdir(parents=True)

@@ -123,6 +123,15 @@ LINK = re.compile(
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
     r"|\b[\w-]+(?:\.[\w-]+)*\.(?:fr|com|org|net|eu|gouv|info|bzh|paris|corsica)\b[^\s<>\"'()]*"
 )
+# What each alternative of LINK needs: a brace, a scheme, an at sign, a domain's suffix.
+LINK_HINT = re.compile(r"[{@]|://|www\.|\.(?:fr|com|org|net|eu|gouv|info|bzh|paris|corsica)\b")
+
+
+def _may_link(norm: str) -> bool:
+    """Whether LINK can match at all (it is slow on long texts that hold no address)."""
+    return LINK_HINT.search(norm) is not None
+
+
 ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 # What may stand after an abbreviation: « St-Aignan », « St. Aignan ».
 SHORT = {" ", "-", ".", ". ", ".-"}
@@ -178,13 +187,15 @@ def words(text: str, identifier: bool = False) -> Text:
     def source(k: int) -> int:  # the source character of normalised character k
         return k if ends is None else bisect_right(ends, k)
 
-    links = [m.span() for m in LINK.finditer(norm)] if any(c in norm for c in ".@{") else []
+    links = [m.span() for m in LINK.finditer(norm)] if _may_link(norm) else []
+    link_starts = [a for a, _ in links]
     out: list[Word] = []
     unglued: list[Word] = []  # words glued by their capitals taken apart
     previous = 0
     for match in TOKEN.finditer(norm):
         start, end = match.span()
-        link = identifier or any(a <= start < b for a, b in links)
+        at = bisect_right(link_starts, start) - 1  # the last address starting at or before
+        link = identifier or (at >= 0 and start < links[at][1])
         gap = norm[previous:start]
         marks = upper[start:end]
         # « Blois », « BLOIS », « bLoIs »: a letter in upper case makes it a name
@@ -256,8 +267,10 @@ def _spaced_letters(ws: list[Word]) -> list[Word]:
 
 
 @cache
+@cache
 def key(phrase: str) -> tuple[str, ...]:
-    """A name as a sequence of normalised words."""
+    """A name as a sequence of normalised words (kept: every partner's lexique reads the same
+    names of communes)."""
     return tuple(w.key for w in words(phrase).words)
 
 
