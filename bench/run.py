@@ -182,14 +182,15 @@ def verdict(ok: bool) -> str:
 
 # --- 1. Build against the bare converters ----------------------------------------------------
 
-# pandoc → Typst → PDF with the typst package, as cusdoc does it, in a process of its own.
+# pandoc → Typst → PDF: pandoc's own Typst writer and template, then the typst package with the
+# fonts cusdoc ships, in a process of its own. cusdoc writes its Typst itself (export/typst.py):
+# the bare converters are pandoc and Typst with their defaults, nothing of cusdoc's.
 TYPST_SCRIPT = """
 import subprocess, sys
 import typst
 pandoc, markdown, templates, target = sys.argv[1:]
 source = subprocess.run(
-    [pandoc, "--from=markdown", "--to=typst", f"--template={templates}/typst/convention.typ",
-     f"--lua-filter={templates}/pandoc/cusdoc.lua", "--wrap=none", markdown],
+    [pandoc, "--from=markdown", "--to=typst", "--standalone", "--wrap=none", markdown],
     check=True, capture_output=True,
 ).stdout
 pdf = typst.compile(source, font_paths=[f"{templates}/fonts"], ignore_system_fonts=True)
@@ -207,7 +208,6 @@ def bare_converters(markdown: Path, templates: Path, out: Path) -> float:
         "--from=markdown",
         "--to=docx",
         f"--reference-doc={templates / 'reference.docx'}",
-        f"--lua-filter={templates / 'pandoc' / 'cusdoc.lua'}",
         "--toc",
         "--toc-depth=2",
         f"--output={out / 'nu.docx'}",

@@ -47,7 +47,7 @@ def test_what_is_not_markup_is_set_as_pandoc_read_it():
     alphabet = "ab c*_`{}[]()<>#|^~$@&!:;.-+=%\\/'\"0123456789 "
     texts = HOSTILE + ["".join(rng.choices(alphabet, k=40)).strip() or "x" for _ in range(200)]
     markdown = f"\n\n{MARK}\n\n".join(inlines([Texte(t)]) for t in texts)
-    read = pypandoc.convert_text(markdown, "plain", format="markdown", extra_args=["--wrap=none"])
+    read = pypandoc.convert_text(markdown, "plain", format=ast.READER, extra_args=["--wrap=none"])
     expected = reading(read).split(MARK)
     printed = reading(typeset(markdown)).split(MARK)
     assert len(printed) == len(texts)
@@ -105,4 +105,4 @@ def test_a_table_with_its_source_is_one_call_of_the_layout():
 
 def test_an_element_the_templates_never_write_is_refused_in_french():
     with pytest.raises(ToolError, match="bloc « CodeBlock » inattendu"):
-        source(ast.read("```\ncode\n```\n", 0), "")
+        source(ast.read("Texte :\n\n    du code indenté\n", 0), "")
