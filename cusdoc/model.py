@@ -434,3 +434,4 @@ class Convention:
     version: Version
     engagements: list[Ligne] = field(default_factory=list)
     extrait: Extrait | None = None
+    npl: Table | None = None  # the NPL annex by ensemble and category, for the workbook

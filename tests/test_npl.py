@@ -2,16 +2,18 @@
 annex that breaks a rule is refused at its line and column of npl.csv."""
 
 import csv
+import io
 import shutil
 
+import openpyxl
 import pytest
 
+from cusdoc import TEMPLATES
 from cusdoc.compute import npl
 from cusdoc.model import Quantity, Table
-from cusdoc import TEMPLATES
 from cusdoc.pipeline import check, document
 from cusdoc.render import render_markdown
-from tests.conftest import PROJETS, copy_project, edit, refused
+from tests.conftest import EPOCH, PROJETS, copy_project, edit, refused
 
 NPL_CSV = "donnees/npl.csv"
 
@@ -69,7 +71,9 @@ def test_the_worked_example_comes_out_exactly(projet):
     assert by_ensemble["Total"] == pytest.approx(
         [300, 18_000, 120_000 / 18_000, 120_000, 120_000 / 18_000, 120_000, 0]
     )
-    detail = tables["Loyers maximums avant et après la nouvelle politique des loyers, par catégorie"]
+    detail = tables[
+        "Loyers maximums avant et après la nouvelle politique des loyers, par catégorie"
+    ]
     after = [
         (row[2], value(row[3]), value(row[4]), value(row[5]), value(row[6]))
         for row in detail.lignes
@@ -239,3 +243,52 @@ def test_a_project_without_npl_has_no_annex_and_no_npl_table(minimal):
     )
     (problem,) = refused(minimal)
     assert "le tableau « npl_synthese » est celui de l'annexe de la nouvelle politique" in problem
+
+
+def test_the_workbook_has_the_annex_rows_as_numbers(projet):
+    from cusdoc.export.xlsx import HEADER_ROW, NPL_SHEET, to_xlsx
+
+    workbook = openpyxl.load_workbook(io.BytesIO(to_xlsx(document(check(projet)), 0)))
+    sheet = workbook[NPL_SHEET]
+    headers = [c.value for c in sheet[HEADER_ROW]]
+    assert headers[:4] == ["Ensemble immobilier", "Situation", "Catégorie", "Logements"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=HEADER_ROW + 1)]
+    # every row names its ensemble; masses are numbers that add up in the spreadsheet
+    assert [r[0] for r in rows] == ["E1 – Quartier Nord (Blois)"] * 5 + [
+        "E4 – La Sologne (Bracieux)"
+    ] * 5 + ["Total"] * 2
+    e1 = [
+        r for r in rows if r[0].startswith("E1") and r[1] == "après" and r[2] != "toutes catégories"
+    ]
+    assert sum(r[6] for r in e1) == 79_200
+    assert rows[-1][5] == pytest.approx(120_000 / 18_000)
+    assert sheet.cell(HEADER_ROW + 1, 6).number_format == '#,##0.00"\u00a0€/m²"'
+
+
+@pytest.mark.slow
+def test_the_docx_annex_reads_back_with_the_figures_of_the_example(projet, monkeypatch):
+    import docx
+
+    from cusdoc.pipeline import build
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    build(projet, ("docx",))
+    document_ = docx.Document(projet / "build" / "convention.docx")
+    tables = {
+        tuple(c.text for c in t.rows[0].cells[:3]): [[c.text for c in r.cells] for r in t.rows]
+        for t in document_.tables
+    }
+    detail = tables[("Ensemble immobilier", "Situation", "Catégorie")]
+    e1 = detail[1:6]
+    assert [r[2] for r in e1] == ["HLMO", "PLAI", "PLUS", "PLS", "toutes catégories"]
+    assert [r[6] for r in e1] == [
+        "60\u202f000\u00a0€",
+        "14\u202f400\u00a0€",
+        "28\u202f800\u00a0€",
+        "36\u202f000\u00a0€",
+        "79\u202f200\u00a0€",
+    ]
+    synthese = tables[("Ensemble immobilier", "Logements", "Surface utile (m²)")]
+    assert synthese[1][5:] == ["6,60\u00a0€/m²", "79\u202f200\u00a0€", "19\u202f200\u00a0€"]
+    assert synthese[2][5:] == ["6,80\u00a0€/m²", "40\u202f800\u00a0€", "-19\u202f200\u00a0€"]
+    assert synthese[3][4] == synthese[3][6] == "120\u202f000\u00a0€"

@@ -144,6 +144,7 @@ def assemble(
         version=version,
         engagements=lignes,
         extrait=None if partenaire is None else _extrait(partenaire),
+        npl=tables.get(NPL_TABLES[0]) if "npl" in names else None,
     )
 
 
