@@ -139,10 +139,10 @@ def tables(rows: list[dict], config: dict) -> dict[str, Table]:
         "Catégorie",
         "Logements",
         f"{SURFACES[config['surface']].capitalize()} (m²)",
-        "Loyer maximum (moyen) au m²",
+        "Loyer maximum (moyen), au m²",
         "Masse des loyers maximums",
     ]
-    largeurs = [3.2, 1.3, 1, 1, 1.2, 1.3, 1.4]
+    largeurs = [3, 1, 1.6, 1.1, 1.1, 1.3, 1.4]
     if flux:
         colonnes.append("Part des relocations annuelles")
         largeurs.append(1.3)
