@@ -97,6 +97,8 @@ def _npl_sheet(workbook, table: Table, header_fill) -> None:
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = min(width + 2, MAX_WIDTH)
     sheet.freeze_panes = f"B{HEADER_ROW + 1}"
+    last = get_column_letter(len(table.colonnes))
+    sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{sheet.max_row}"
 
 
 def to_xlsx(convention: Convention, epoch: int) -> bytes:
