@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from cusdoc import TEMPLATES
-from cusdoc.compute import npl
+from cusdoc.compute import compute_tables, npl
 from cusdoc.model import Quantity, Table
 from cusdoc.pipeline import check, document
 from cusdoc.render import render_markdown
@@ -110,8 +110,13 @@ def test_the_living_figures_are_the_annex_totals_of_the_territory(projet):
     assert agglopolys["npl_ensembles"].value == 1
     assert agglopolys["npl_masse_avant"].value == 60_000
     assert agglopolys["npl_masse_apres"].value == 79_200
-    chambord = npl.ensembles(project.data.territory("EPCI", "244100798"))
-    assert [e["ensemble"] for e in chambord] == ["E4"]
+    chambord = project.data.territory("EPCI", "244100798")
+    assert [e["ensemble"] for e in npl.ensembles(chambord)] == ["E4"]
+    # a table placed in a partner's document is computed on its territory's view
+    tables = compute_tables(chambord, project.content, project.geo.names, project.secret)
+    rows = tables["npl_synthese"].lignes
+    assert [r[0] for r in rows] == ["E4 – La Sologne (Bracieux)", "Total"]
+    assert value(rows[-1][6]) == 40_800
 
 
 def test_flux_gives_the_share_of_yearly_relettings_of_each_category(projet):

@@ -11,11 +11,6 @@ from cusdoc.load.data import Data
 from cusdoc.model import CATEGORIES_NPL, Quantity, Table
 
 SURFACES = {"utile": "surface utile", "corrigée": "surface corrigée"}
-GESTIONS = {
-    "stock": "la catégorie de chaque logement est fixée (gestion en stock)",
-    "flux": "une part des relocations de chaque année est visée pour chaque catégorie (gestion "
-    "en flux)",
-}
 
 
 def ensembles(data: Data) -> list[dict]:
