@@ -104,36 +104,32 @@ def label(ensemble: dict) -> str:
 
 def tables(rows: list[dict], config: dict) -> dict[str, Table]:
     """The annex's tables: each ensemble before and after by category, and the masses."""
-    flux = config["gestion"] == "flux"
-    detail = []
+    surface = f"{SURFACES[config['surface']].capitalize()} (m²)"
+    origin = source(config)
+    return {
+        "npl_ensembles": _detail(rows, config["gestion"] == "flux", surface, origin),
+        "npl_synthese": _synthese(rows, surface, origin),
+    }
+
+
+def _detail(rows: list[dict], flux: bool, surface: str, origin: str) -> Table:
+    """Each ensemble: its row before, a row per category after, its total after; totals."""
+    lignes = []
     for ensemble in rows:
         first = label(ensemble)
-        for avant in ensemble["avant"]:
-            detail.append(_detail_row(first, "avant", avant, flux, None))
-            first = ""
-        apres_total = ensemble["apres_total"]["logements"]
-        for apres in ensemble["apres"]:
-            detail.append(_detail_row(first, "après", apres, flux, apres_total))
-            first = ""
-        detail.append(
-            _detail_row(
-                first,
-                "après",
-                {**ensemble["apres_total"], "categorie": "toutes catégories"},
-                flux,
-                apres_total,
-            )
-        )
+        whole = ensemble["apres_total"]["logements"]
+        lignes += [_detail_row(first, "avant", a, flux, None) for a in ensemble["avant"]]
+        apres = [*ensemble["apres"], {**ensemble["apres_total"], "categorie": "toutes catégories"}]
+        lignes += [_detail_row("", "après", a, flux, whole) for a in apres]
     total = totals(rows)
-    for situation, key in (("avant", "avant"), ("après", "apres")):
-        row = {**total[key], "categorie": ""}
-        detail.append(_detail_row("Total" if key == "avant" else "", situation, row, flux, None))
+    lignes.append(_detail_row("Total", "avant", {**total["avant"], "categorie": ""}, flux, None))
+    lignes.append(_detail_row("", "après", {**total["apres"], "categorie": ""}, flux, None))
     colonnes = [
         "Ensemble immobilier",
         "Situation",
         "Catégorie",
         "Logements",
-        f"{SURFACES[config['surface']].capitalize()} (m²)",
+        surface,
         "Loyer maximum (moyen), au m²",
         "Masse des loyers maximums",
     ]
@@ -141,57 +137,49 @@ def tables(rows: list[dict], config: dict) -> dict[str, Table]:
     if flux:
         colonnes.append("Part des relocations annuelles")
         largeurs.append(1.3)
-    synthese = [
-        [
-            label(e),
-            Quantity(e["avant_total"]["logements"]),
-            Quantity(e["avant_total"]["surface"]),
-            per_m2(e["avant_total"]["loyer"]),
-            euros(e["avant_total"]["masse"]),
-            per_m2(e["apres_total"]["loyer"]),
-            euros(e["apres_total"]["masse"]),
-            euros(e["transfert"]),
-        ]
-        for e in rows
-    ]
-    synthese.append(
-        [
-            "Total",
-            Quantity(total["avant"]["logements"]),
-            Quantity(total["avant"]["surface"]),
-            per_m2(total["avant"]["loyer"]),
-            euros(total["avant"]["masse"]),
-            per_m2(total["apres"]["loyer"]),
-            euros(total["apres"]["masse"]),
-            euros(total["apres"]["masse"] - total["avant"]["masse"]),
-        ]
+    return Table(
+        "Loyers maximums avant et après la nouvelle politique des loyers, par catégorie",
+        colonnes,
+        lignes,
+        largeurs,
+        origin,
     )
-    origin = source(config)
-    return {
-        "npl_ensembles": Table(
-            "Loyers maximums avant et après la nouvelle politique des loyers, par catégorie",
-            colonnes,
-            detail,
-            largeurs,
-            origin,
-        ),
-        "npl_synthese": Table(
-            "Masses des loyers maximums et transferts entre ensembles immobiliers",
-            [
-                "Ensemble immobilier",
-                "Logements",
-                f"{SURFACES[config['surface']].capitalize()} (m²)",
-                "Loyer maximum avant, au m²",
-                "Masse avant",
-                "Loyer maximum moyen après, au m²",
-                "Masse après",
-                "Masse reçue (+) ou cédée (–)",
-            ],
-            synthese,
-            [3.2, 1, 1.2, 1.2, 1.3, 1.3, 1.3, 1.4],
-            origin,
-        ),
-    }
+
+
+def _synthese(rows: list[dict], surface: str, origin: str) -> Table:
+    """Each ensemble's masses before and after, and what it receives or gives; totals."""
+    total = totals(rows)
+    lignes = [_synthese_row(label(e), e["avant_total"], e["apres_total"]) for e in rows]
+    lignes.append(_synthese_row("Total", total["avant"], total["apres"]))
+    return Table(
+        "Masses des loyers maximums et transferts entre ensembles immobiliers",
+        [
+            "Ensemble immobilier",
+            "Logements",
+            surface,
+            "Loyer maximum avant, au m²",
+            "Masse avant",
+            "Loyer maximum moyen après, au m²",
+            "Masse après",
+            "Masse reçue (+) ou cédée (–)",
+        ],
+        lignes,
+        [3.2, 1, 1.2, 1.2, 1.3, 1.3, 1.3, 1.4],
+        origin,
+    )
+
+
+def _synthese_row(first: str, avant: dict, apres: dict) -> list:
+    return [
+        first,
+        Quantity(avant["logements"]),
+        Quantity(avant["surface"]),
+        per_m2(avant["loyer"]),
+        euros(avant["masse"]),
+        per_m2(apres["loyer"]),
+        euros(apres["masse"]),
+        euros(apres["masse"] - avant["masse"]),
+    ]
 
 
 def _detail_row(first: str, situation: str, row: dict, flux: bool, whole: int | None) -> list:

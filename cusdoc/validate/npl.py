@@ -13,6 +13,7 @@ from cusdoc.errors import Problem
 from cusdoc.load.content import Content
 from cusdoc.load.data import DATA_DIR, Data
 from cusdoc.model import CATEGORIES_NPL, TABLES_NPL
+from cusdoc.validate.content import walk
 
 FILE = f"{DATA_DIR}/npl.csv"
 MAX_REPORTED = 10
@@ -62,13 +63,11 @@ def check_npl(data: Data, content: Content, territoires: list[str]) -> list[Prob
         problems += _ceiling(data, declared.data["plafond_pls"])
     if not problems:
         problems += _mass(data)
-    return problems[: MAX_REPORTED * 3]
+    return problems
 
 
 def _tables_without_annex(content: Content) -> list[Problem]:
     """A table of the NPL placed in the text of a convention that has none."""
-    from cusdoc.validate.content import walk
-
     problems = []
     for source in content.sources.values():
         for path, value in walk(source.data):
