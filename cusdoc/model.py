@@ -47,6 +47,9 @@ CHAPITRES_EXTRAIT = ("etat_des_lieux", "orientations", "engagements")
 TABLES_CLASSEMENT = ("classement_synthese", "classement_occupation", "classement_ensembles")
 CRITERES = ("qualite_construction", "equipements", "localisation", "environnement")
 OCCUPATION = ("part_menages_sous_60_pct", "part_menages_apl", "taux_vacance", "taux_rotation")
+# The nouvelle politique des loyers: its tables, and the categories of ceilings a logement gets.
+TABLES_NPL = ("npl_ensembles", "npl_synthese")
+CATEGORIES_NPL = ("PLAI", "PLUS", "PLS")
 
 
 def parse_calendrier(value) -> tuple[int, int] | None:
@@ -89,7 +92,8 @@ def chapter_id(name: str) -> str:
 class Quantity:
     """A computed number: None when there is none to give (printed « – »).
 
-    unit: nombre, pourcent (already ×100), euros, note; decimals: None for the unit's default;
+    unit: nombre, pourcent (already ×100), euros, euros_m2 (euros per m²), note; decimals: None
+    for the unit's default;
     masked: why the value is not printed (statistical secrecy), or None.
     """
 
@@ -430,3 +434,4 @@ class Convention:
     version: Version
     engagements: list[Ligne] = field(default_factory=list)
     extrait: Extrait | None = None
+    npl: Table | None = None  # the NPL annex by ensemble and category, for the workbook

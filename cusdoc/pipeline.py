@@ -106,11 +106,13 @@ class Project:
                 if territoire != ORGANISME:
                     data = data.territory(self.geo.territoire(territoire).nature, territoire)
                 classement = self.content.sources.get("classement")
+                loyers = self.content.sources.get("npl")
                 out |= data_values(
                     data,
                     settings.annee_reference,
                     settings.seuil,
                     classement.data if classement else None,
+                    loyers.data if loyers else None,
                 )
                 whole = out if territoire == ORGANISME else self.values(ORGANISME)
                 out["part_parc"] = share(out["logements"].value, whole["logements"].value)
@@ -154,6 +156,7 @@ def check(root: Path) -> Project:
     from cusdoc.validate.content import data_needed, validate_content
     from cusdoc.validate.data import check_data
     from cusdoc.validate.engagements import check_engagements
+    from cusdoc.validate.npl import check_npl
     from cusdoc.validate.signature import pending
 
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -172,6 +175,7 @@ def check(root: Path) -> Project:
     if data is not None:
         territoires = [t["code"] for t in content.convention["territoires"]]
         problems += check_data(data, content.settings.annee_reference, territoires)
+        problems += check_npl(data, content, territoires)
         calculs = compute(data, content)
     context = engagement_context(content, geo, calculs)
     if not problems and "engagements" in content.sources:

@@ -6,7 +6,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from cusdoc.export.xlsx import HEADER_ROW, to_xlsx
+from cusdoc.export.xlsx import HEADER_ROW, NPL_SHEET, to_xlsx
 from cusdoc.pipeline import prepare
 from tests.conftest import EPOCH, REPO
 
@@ -34,7 +34,7 @@ def _rows(sheet):
 
 
 def _indicators(workbook):
-    return [s for s in workbook.worksheets if s.title != "Convention"]
+    return [s for s in workbook.worksheets if s.title not in ("Convention", NPL_SHEET)]
 
 
 def test_numbers_have_the_format_of_their_unit(workbook):

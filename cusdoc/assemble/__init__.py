@@ -25,15 +25,19 @@ from cusdoc.model import (
     Paragraph,
     Partenaire,
     Partie,
+    Quantity,
     Section,
     Table,
+    Texte,
+    Valeur,
     Version,
     chapter_id,
     parse_calendrier,
 )
 from cusdoc.model import TABLES_CLASSEMENT as CLASSEMENT_TABLES
+from cusdoc.model import TABLES_NPL as NPL_TABLES
 
-ANNEXES = ("classement",)
+ANNEXES = ("classement", "npl")
 
 FORMES = {
     "OPH": "office public de l'habitat",
@@ -140,6 +144,7 @@ def assemble(
         version=version,
         engagements=lignes,
         extrait=None if partenaire is None else _extrait(partenaire),
+        npl=tables.get(NPL_TABLES[0]) if "npl" in names else None,
     )
 
 
@@ -214,6 +219,8 @@ class _Builder:
             chapitre.sections = self.sections(data["sections"], numero, 2, scope)
         if "service_rendu" in data:
             chapitre.blocs += [self.tables[n] for n in CLASSEMENT_TABLES if n in self.tables]
+        if "plafond_pls" in data:
+            chapitre.blocs += [_npl_rules(data), *(self.tables[n] for n in NPL_TABLES)]
         return chapitre
 
     def sections(self, items: list[dict], parent: str, niveau: int, scope: str) -> list[Section]:
@@ -318,6 +325,34 @@ class _Builder:
         return Table(
             table["titre"], table["colonnes"], lignes, table.get("largeurs"), table.get("source")
         )
+
+
+def _npl_rules(data: dict) -> Paragraph:
+    """What the annex's declarations say: surface, stock or flux, the ceiling of the PLS."""
+    gestion = {
+        "stock": "la catégorie de chaque logement (PLAI, PLUS ou PLS) est fixée : le plafond "
+        "de ressources et le loyer maximum de sa catégorie s'appliquent à chacune de ses "
+        "relocations (gestion en stock)",
+        "flux": "une part des logements reloués chaque année est attribuée sous chaque "
+        "catégorie (PLAI, PLUS ou PLS), celle de la colonne « Part des relocations annuelles » "
+        "(gestion en flux)",
+    }[data["gestion"]]
+    plafond = data["plafond_pls"]
+    return Paragraph(
+        [
+            Texte(
+                f"Les loyers maximums de l'annexe sont exprimés en euros par mètre carré de "
+                f"surface {data['surface']}. Dans chaque ensemble immobilier, {gestion}. Le "
+                "loyer maximum moyen de chaque catégorie ne dépasse pas le plafond du PLS "
+                "applicable, "
+            ),
+            Valeur("npl_plafond_pls", quantite=Quantity(plafond["valeur"], "euros_m2")),
+            Texte(
+                f" ({plafond['source']}), et la masse des loyers maximums de l'ensemble des "
+                "ensembles immobiliers de l'annexe ne croît pas."
+            ),
+        ]
+    )
 
 
 def _item_text(item) -> str:

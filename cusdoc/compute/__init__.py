@@ -9,7 +9,7 @@ formatted only by render.
 
 from dataclasses import dataclass
 
-from cusdoc.compute import classement
+from cusdoc.compute import classement, npl
 from cusdoc.compute.references import compute_references, stock
 from cusdoc.compute.secrecy import Secret, rate_secrecy
 from cusdoc.compute.tables import COMPUTED_TABLES, RATE_COLUMNS, TableContext, organisation_secret
@@ -75,4 +75,7 @@ def compute_tables(
     if config is not None:
         rows = classement.classify(data, config.data)
         tables.update(classement.tables(rows, config.data))
+    declared = content.sources.get("npl")
+    if declared is not None:
+        tables.update(npl.tables(npl.ensembles(data), declared.data))
     return tables

@@ -10,16 +10,16 @@ threshold are masked, as in the tables.
 import re
 from dataclasses import dataclass, replace
 
-from cusdoc.compute import classement
+from cusdoc.compute import classement, npl
 from cusdoc.compute.tables import CLASSES, FAMILLES
 from cusdoc.load.data import Data
-from cusdoc.model import Quantity, slug
+from cusdoc.model import CATEGORIES_NPL, Quantity, slug
 
 
 @dataclass(frozen=True)
 class Definition:
     libelle: str  # what the value is, for the docs and the editor
-    unite: str  # nombre, pourcent, annee, texte
+    unite: str  # nombre, pourcent, annee, texte, euros, euros par m²
     groupe: str
 
 
@@ -31,6 +31,7 @@ PATRIMOINE = "Patrimoine (RPLS, au 1er janvier suivant l'année de référence)"
 ATTRIBUTIONS = "Attributions (baux signés de l'année de référence)"
 CLASSEMENT = "Classement des ensembles immobiliers"
 CONVENTION = "Convention"
+NPL = "Nouvelle politique des loyers (annexe, content/donnees/npl.csv)"
 ENGAGEMENTS = "Engagements (pour le territoire du passage)"
 
 PIECES = {"t1": "d'une pièce", "t2": "de deux pièces", "t3": "de trois pièces"}
@@ -196,6 +197,51 @@ def _catalogue() -> dict[str, Definition]:
         "logements des ensembles d'une catégorie d'occupation", "nombre", CLASSEMENT
     )
     out |= {
+        "npl_ensembles": Definition("ensembles immobiliers de l'annexe", "nombre", NPL),
+        "npl_logements": Definition("logements des ensembles de l'annexe", "nombre", NPL),
+        "npl_surface": Definition(
+            "surface (utile ou corrigée, en m²) des ensembles de l'annexe", "nombre", NPL
+        ),
+        "npl_masse_avant": Definition(
+            "masse des loyers maximums avant la nouvelle politique des loyers", "euros", NPL
+        ),
+        "npl_masse_apres": Definition(
+            "masse des loyers maximums après la nouvelle politique des loyers", "euros", NPL
+        ),
+        "npl_masse_transferee": Definition(
+            "masse des loyers maximums reçue par les ensembles dont la masse croît (celle que "
+            "cèdent les autres)",
+            "euros",
+            NPL,
+        ),
+        "npl_loyer_moyen_avant": Definition(
+            "loyer maximum moyen au m² avant la nouvelle politique des loyers",
+            "euros par m²",
+            NPL,
+        ),
+        "npl_loyer_moyen_apres": Definition(
+            "loyer maximum moyen au m² après la nouvelle politique des loyers",
+            "euros par m²",
+            NPL,
+        ),
+        "npl_plafond_pls": Definition(
+            "plafond du PLS déclaré dans content/npl.yml", "euros par m²", NPL
+        ),
+    }
+    for categorie in CATEGORIES_NPL:
+        key = categorie.lower()
+        out[f"npl_logements_{key}"] = Definition(
+            f"logements de catégorie {categorie} après la nouvelle politique des loyers",
+            "nombre",
+            NPL,
+        )
+        out[f"npl_part_{key}"] = Definition(
+            f"part des logements de l'annexe de catégorie {categorie} après la nouvelle politique "
+            "des loyers",
+            "pourcent",
+            NPL,
+        )
+    out |= {
         "reference.<INDICATEUR>": Definition(
             "valeur de référence d'un indicateur (reference.PS-2)",
             "selon l'indicateur",
@@ -230,8 +276,11 @@ def _catalogue() -> dict[str, Definition]:
 CATALOGUE = _catalogue()
 
 
-def data_values(data: Data, annee: int, seuil: int, config: dict | None) -> dict[str, Quantity]:
-    """Every data value of the catalogue, on the data given (a territory's view or all)."""
+def data_values(
+    data: Data, annee: int, seuil: int, config: dict | None, loyers: dict | None = None
+) -> dict[str, Quantity]:
+    """Every data value of the catalogue, on the data given (a territory's view or all);
+    config: the classement's declarations, loyers: those of the NPL annex, if any."""
     counts = ", ".join(f"count(*) FILTER (WHERE {c})" for _, c in STOCK.values())
     row = data.execute(
         f"SELECT count(*), count(DISTINCT ENSEMBLE), count(DISTINCT DEPCOM), "
@@ -263,7 +312,30 @@ def data_values(data: Data, annee: int, seuil: int, config: dict | None) -> dict
     values.update(_attributions(data, annee, seuil))
     values.update(_quartiles(data, annee, seuil))
     values.update(_ensembles(data, seuil, config))
+    values.update(_npl(data, loyers))
     return values
+
+
+def _npl(data: Data, loyers: dict | None) -> dict[str, Quantity]:
+    """The totals of the NPL annex, for the ensembles of the data given."""
+    total = npl.totals(npl.ensembles(data))
+    avant, apres = total["avant"], total["apres"]
+    out = {
+        "npl_ensembles": Quantity(total["ensembles"]),
+        "npl_logements": Quantity(avant["logements"]),
+        "npl_surface": Quantity(avant["surface"]),
+        "npl_masse_avant": Quantity(avant["masse"], "euros"),
+        "npl_masse_apres": Quantity(apres["masse"], "euros"),
+        "npl_masse_transferee": Quantity(total["transfert"], "euros"),
+        "npl_loyer_moyen_avant": Quantity(avant["loyer"], "euros_m2"),
+        "npl_loyer_moyen_apres": Quantity(apres["loyer"], "euros_m2"),
+    }
+    for categorie, n in total["categories"].items():
+        out[f"npl_logements_{categorie.lower()}"] = Quantity(n)
+        out[f"npl_part_{categorie.lower()}"] = _share(n, apres["logements"])
+    if loyers is not None:
+        out["npl_plafond_pls"] = Quantity(loyers["plafond_pls"]["valeur"], "euros_m2")
+    return out
 
 
 def _share(part, whole, masked: str | None = None) -> Quantity:

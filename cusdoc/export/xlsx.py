@@ -11,7 +11,7 @@ import zipfile
 from io import BytesIO
 
 from cusdoc.export.tidy import shown
-from cusdoc.model import TOTAL, Convention, cumulative, cumulative_periods
+from cusdoc.model import TOTAL, Convention, Quantity, Table, cumulative, cumulative_periods
 from cusdoc.render.typography import typographie
 from cusdoc.write import reproducible_zip
 
@@ -22,11 +22,13 @@ NIVEAUX = {
     "epci": "EPCI",
 }
 UNITES = {"nombre": "Nombre", "pourcent": "Pourcentage", "euros": "Euros"}
+NPL_SHEET = "NPL"
 # Literal characters other than a plain space are quoted, as Excel wants them.
 FORMATS = {
     "nombre": "#,##0",
     "pourcent": '0.0"\u00a0"%',  # the value is a fraction: 0.214 → 21,4 %
     "euros": '#,##0"\u00a0€"',
+    "euros_m2": '#,##0.00"\u00a0€/m²"',
 }
 DECIMAL_NUMBER = "#,##0.0##"  # a count that is not whole
 HEADER_ROW = 3  # title, wording of the indicator, then the column headers
@@ -62,8 +64,46 @@ def displayed_length(value, unite: str) -> int:
     return len(str(value))
 
 
+def _npl_sheet(workbook, table: Table, header_fill) -> None:
+    """The NPL annex, one row per ensemble and category, each row naming its ensemble."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = workbook.create_sheet(NPL_SHEET)
+    sheet.append([typographie(table.titre)])
+    sheet.append([typographie(f"Source : {table.source}")])
+    sheet.append([typographie(c) for c in table.colonnes])
+    sheet["A1"].font = Font(bold=True, size=12)
+    for cell in sheet[HEADER_ROW]:
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    widths = [max(map(len, c.split())) for c in table.colonnes]
+    ensemble = ""
+    for ligne in table.lignes:
+        ensemble = ligne[0] or ensemble
+        row = [typographie(ensemble)]
+        for cell in ligne[1:]:
+            if isinstance(cell, Quantity):
+                row.append(stored(cell.value, cell.unit))
+            else:
+                row.append(typographie(cell) if cell else None)
+        sheet.append(row)
+        for column, (cell, value) in enumerate(zip(ligne, row, strict=True), start=1):
+            unit = cell.unit if isinstance(cell, Quantity) else ""
+            if unit:
+                sheet.cell(sheet.max_row, column).number_format = number_format(value, unit)
+            widths[column - 1] = max(widths[column - 1], displayed_length(value, unit))
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = min(width + 2, MAX_WIDTH)
+    sheet.freeze_panes = f"B{HEADER_ROW + 1}"
+    last = get_column_letter(len(table.colonnes))
+    sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{sheet.max_row}"
+
+
 def to_xlsx(convention: Convention, epoch: int) -> bytes:
-    """One sheet per indicator: Référence | each year | cumul 3 ans | cumul 6 ans, per territory.
+    """One sheet per indicator: Référence | each year | cumul 3 ans | cumul 6 ans, per territory;
+    then the NPL annex, if the convention has one.
 
     [MEMORY — verify] the administration's transmission template (arrêté du 19 octobre 2017) was
     not available: the layout follows the convention's own tables.
@@ -142,6 +182,8 @@ def to_xlsx(convention: Convention, epoch: int) -> bytes:
                     sheet.cell(sheet.max_row, column).number_format = number_format(value, unite)
                 size = displayed_length(value, unite if LABEL_COLUMNS < column < len(row) else "")
                 widths[indicateur.id][column - 1] = max(widths[indicateur.id][column - 1], size)
+    if convention.npl is not None:
+        _npl_sheet(workbook, convention.npl, header_fill)
     for name, sheet in sheets.items():
         for column, width in enumerate(widths[name], start=1):
             sheet.column_dimensions[get_column_letter(column)].width = min(width + 2, MAX_WIDTH)

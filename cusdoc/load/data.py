@@ -107,6 +107,20 @@ KINDS = {
     ),
     "note": Kind("CASE WHEN {n} BETWEEN 1 AND 5 THEN {n} END", "une note de 1 à 5"),
     "pourcent": Kind("CASE WHEN {n} BETWEEN 0 AND 100 THEN {n} END", "un pourcentage de 0 à 100"),
+    "situation": Kind(
+        "CASE lower(trim({c})) WHEN 'avant' THEN 'avant' WHEN 'apres' THEN 'apres' "
+        "WHEN 'après' THEN 'apres' END",
+        "avant ou apres",
+    ),
+    "logements": Kind(_whole(0, 99_999, "BIGINT"), "un nombre entier de logements, de 0 à 99 999"),
+    "surface_totale": Kind(
+        "CASE WHEN {n} >= 0 AND {n} < 1e7 THEN {n} END",
+        "une surface en m², de 0 à moins de 10 000 000",
+    ),
+    "loyer_m2": Kind(
+        "CASE WHEN {n} > 0 AND {n} <= 100 THEN {n} END",
+        "un loyer maximum en euros par m², plus de 0 et 100 au plus",
+    ),
     "positif": Kind("CASE WHEN {n} >= 0 THEN {n} END", "un nombre positif ou nul"),
 }
 
@@ -124,6 +138,7 @@ class Dataset:
 
     name: str
     columns: tuple[Column, ...]
+    optional: bool = False  # a project may go without the file: its table is then empty
 
 
 DATASETS = (
@@ -177,6 +192,20 @@ DATASETS = (
             Column("taux_vacance", "pourcent"),
             Column("taux_rotation", "pourcent"),
         ),
+    ),
+    # The nouvelle politique des loyers (CCH R. 445-2, cahier des charges de gestion sociale):
+    # per ensemble, its rent maximum before, then one row per category after.
+    Dataset(
+        "npl",
+        (
+            Column("ensemble", "texte"),
+            Column("situation", "situation"),
+            Column("categorie", "texte"),
+            Column("logements", "logements"),
+            Column("surface_m2", "surface_totale"),
+            Column("loyer_maximum_m2", "loyer_m2"),
+        ),
+        optional=True,
     ),
 )
 
@@ -238,6 +267,11 @@ class Data:
                 ("patrimoine", f"DEPCOM IN ({communes})"),
                 ("ensembles", f"DEPCOM IN ({communes})"),
                 (
+                    "npl",
+                    "ensemble IN (SELECT ENSEMBLE FROM main.ensembles "
+                    f"WHERE DEPCOM IN ({communes}))",
+                ),
+                (
                     "seuils_premier_quartile",
                     f"EPCI IN (SELECT DISTINCT epci FROM main.communes WHERE {column} = '{code}')",
                 ),
@@ -273,7 +307,7 @@ def load_data(root: Path) -> tuple[Data, list[Problem]]:
     return Data(db, digest=cached.stem if cached else ""), problems
 
 
-CACHE_FORMAT = 2  # changed whenever the typed tables change shape
+CACHE_FORMAT = 3  # changed whenever the typed tables change shape
 
 
 def _cache_path(root: Path) -> Path | None:
@@ -438,6 +472,9 @@ def _header(path: Path) -> str:
 def _load_dataset(db, root: Path, dataset: Dataset, aliases: dict) -> list[Problem]:
     file = f"{DATA_DIR}/{dataset.name}.csv"
     path = root / file
+    if not path.exists() and dataset.optional:
+        _empty(db, dataset)
+        return []
     if not path.exists():
         return [Problem(file, 1, 1, "", "fichier de données introuvable")]
     problem = unreadable(path, file, MAX_DATA_BYTES)
@@ -480,6 +517,14 @@ def _load_dataset(db, root: Path, dataset: Dataset, aliases: dict) -> list[Probl
             line = re.search(r"[Ll]ine:? (\d+)", str(e))
             return [Problem(file, int(line[1]) if line else 1, 1, "", _unreadable_line(str(e)))]
     return _check_and_type(db, file, dataset, mapping)
+
+
+def _empty(db, dataset: Dataset) -> None:
+    """The typed table of an optional file that is not there, with no row."""
+    columns = ", ".join(f"NULL::VARCHAR AS c{i}" for i in range(len(dataset.columns)))
+    db.execute(f"CREATE TABLE raw_{dataset.name} AS SELECT {columns} LIMIT 0")
+    _type(db, dataset, {c.name: i for i, c in enumerate(dataset.columns)})
+    db.execute(f"DROP TABLE raw_{dataset.name}")
 
 
 def _unreadable_line(error: str) -> str:
@@ -548,6 +593,9 @@ NUMERIC_KINDS = {
     "menages",
     "ressources",
     "seuil",
+    "logements",
+    "surface_totale",
+    "loyer_m2",
 }
 
 

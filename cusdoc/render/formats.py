@@ -53,7 +53,7 @@ def date_longue(value: datetime.date) -> str:
     return Markup("1^er^" + text[1:]) if value.day == 1 else text
 
 
-DECIMALES = {"nombre": None, "pourcent": 1, "euros": 0, "note": 2}
+DECIMALES = {"nombre": None, "pourcent": 1, "euros": 0, "euros_m2": 2, "note": 2}
 
 
 def quantite(q) -> str:
@@ -65,6 +65,8 @@ def quantite(q) -> str:
         return pourcent(q.value, decimales)
     if q.unit == "euros":
         return euros(q.value, decimales)
+    if q.unit == "euros_m2":
+        return euros(q.value, decimales) + "/m²"
     return nombre(q.value, decimales)
 
 

@@ -665,6 +665,15 @@ def data_needed(content: Content) -> list[Problem]:
                 )
             )
             continue
+        if name == "npl":
+            problems.append(
+                _problem_at(
+                    source,
+                    (),
+                    "l'annexe de la nouvelle politique des loyers demande les données de "
+                    "l'organisme : le dossier content/donnees/ est introuvable",
+                )
+            )
         for path, value in walk(source.data):
             if path and path[-1] == "tableau_calcule":
                 problems.append(

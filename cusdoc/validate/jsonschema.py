@@ -21,6 +21,7 @@ TITLES = {
     "orientations": "content/orientations.yml : orientations stratégiques et programme d'actions",
     "engagements": "content/engagements.yml : les engagements chiffrés, indicateur par indicateur",
     "classement": "content/classement.yml : le classement des ensembles immobiliers",
+    "npl": "content/npl.yml : l'annexe de la nouvelle politique des loyers",
 }
 
 TYPES = {

@@ -5,7 +5,7 @@ Writers type the keys: they are French. `meta.description` documents each field.
 
 from cusdoc.load.catalogue import load_catalogue
 from cusdoc.load.content import NOTE
-from cusdoc.model import CRITERES, OCCUPATION, TABLES_CLASSEMENT, TABLES_DONNEES
+from cusdoc.model import CRITERES, OCCUPATION, TABLES_CLASSEMENT, TABLES_DONNEES, TABLES_NPL
 
 YEAR = {"type": "integer", "min": 1900, "max": 2100}
 TEXT = {"type": "string", "empty": False}
@@ -138,7 +138,10 @@ def blocs(description: str, tableau: bool = True, required: bool = False) -> dic
         kinds["tableau"] = TABLEAU
         kinds["image"] = IMAGE
         kinds["tableau_calcule"] = field(
-            {"type": "string", "allowed": sorted([*TABLES_DONNEES, *TABLES_CLASSEMENT])},
+            {
+                "type": "string",
+                "allowed": sorted([*TABLES_DONNEES, *TABLES_CLASSEMENT, *TABLES_NPL]),
+            },
             "Tableau calculé à partir des données de content/donnees/",
         )
     block = {
@@ -330,6 +333,42 @@ CLASSEMENT = {
     ),
 }
 
+SURFACES = ["utile", "corrigée"]
+GESTIONS = ["stock", "flux"]
+
+NPL = {
+    "titre": field(TEXT, "Titre de l'annexe", required=True),
+    "introduction": blocs("Texte de présentation de la nouvelle politique des loyers"),
+    "surface": field(
+        {"type": "string", "allowed": SURFACES},
+        "La surface des ensembles de l'annexe, à laquelle s'appliquent les loyers maximums au m² "
+        "de content/donnees/npl.csv : utile ou corrigée",
+        required=True,
+    ),
+    "gestion": field(
+        {"type": "string", "allowed": GESTIONS},
+        "stock : la catégorie (PLAI, PLUS, PLS) de chaque logement est fixée ; flux : pour "
+        "chaque catégorie, une part des relocations de chaque année est visée, celle de ses "
+        "logements dans npl.csv",
+        required=True,
+    ),
+    "plafond_pls": mapping(
+        {
+            "valeur": field(
+                {"type": "number", "min": 0.01, "max": 100},
+                "Le plafond, en euros par m² de la surface déclarée",
+                required=True,
+            ),
+            "source": field(
+                TEXT, "Le texte qui le fixe (arrêté ou avis, zone et année)", required=True
+            ),
+        },
+        "Le plafond de loyer du PLS qui s'applique aux ensembles de l'annexe : aucun loyer "
+        "maximum après la NPL ne le dépasse (cusdoc n'embarque pas ces plafonds)",
+        required=True,
+    ),
+}
+
 FORMES = ["OPH", "ESH", "coopérative", "SEM"]
 VOLETS = ["logements_foyers", "accession"]
 PARTIES = ["État", "organisme", "département", "EPCI"]
@@ -510,6 +549,7 @@ SPECIAL_CHAPTERS = {
     "orientations": ORIENTATIONS,
     "engagements": ENGAGEMENTS,
     "classement": CLASSEMENT,
+    "npl": NPL,
 }
 
 
