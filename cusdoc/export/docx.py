@@ -7,6 +7,7 @@ LibreOffice then show on opening what the PDF shows, without updating anything.
 """
 
 import datetime
+from functools import cache
 from io import BytesIO
 
 import docx
@@ -140,11 +141,21 @@ def _rule(paragraph, space: int, space_before: int | None = None) -> None:
 def _set_property(paragraph, element) -> None:
     """Put a paragraph property (w:pBdr, w:ind…) in its place in w:pPr, replacing its like."""
     p_pr = paragraph.get_or_add_pPr()
-    name = element.tag.split("}")[1]
     for old in p_pr.findall(element.tag):
         p_pr.remove(old)
-    later = PPR_ORDER[PPR_ORDER.index(name) + 1 :]
-    p_pr.insert_element_before(element, *(f"w:{n}" for n in later))
+    later = _later_properties(element.tag)
+    following = next((child for child in p_pr if child.tag in later), None)
+    if following is None:
+        p_pr.append(element)
+    else:
+        following.addprevious(element)
+
+
+@cache
+def _later_properties(tag: str) -> frozenset[str]:
+    """The qualified tags a paragraph property comes before, in schema order."""
+    name = tag.split("}")[1]
+    return frozenset(qn(f"w:{n}") for n in PPR_ORDER[PPR_ORDER.index(name) + 1 :])
 
 
 def _set_style(paragraph, style_id: str) -> None:

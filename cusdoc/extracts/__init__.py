@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from cusdoc.assemble.scope import kept_strings
@@ -19,6 +20,7 @@ from cusdoc.export.convert import Templates
 from cusdoc.extracts.leaks import (
     Fuite,
     Lexique,
+    Text,
     as_found,
     common_words,
     forbidden_terms,
@@ -88,12 +90,18 @@ def _kept_texts(project: Project, partenaire: Partenaire):
                 yield convention, ("territoires", index, "contact", field), str(value)
 
 
+@cache
+def _parsed(text: str, identifier: bool) -> Text:
+    """A writer's text in words (kept: most texts are kept in every partner's extract)."""
+    return words(markdown_text(text), identifier)
+
+
 def _findings(project: Project, partenaire: Partenaire, terms: Lexique, relaxed: bool = False):
     """(source, path, term, text as found) for every forbidden term of the kept content."""
     kept = []
     for source, path, text in _kept_texts(project, partenaire):
         identifier = bool(path) and path[-1] == "id"  # an id becomes a bookmark of the DOCX
-        kept.append((source, path, words(markdown_text(text), identifier), identifier))
+        kept.append((source, path, _parsed(text, identifier), identifier))
     common = common_words(parsed for _, _, parsed, identifier in kept if not identifier)
     for source, path, parsed, _ in kept:
         for term, found in terms.find(parsed, relaxed=relaxed, common=common):
@@ -205,13 +213,16 @@ def build_extracts(
             files[partenaire.fichier] = cached
         else:
             pending.append(partenaire)
-    terms = {p.code: lexique(project, p) for p in pending}
-    problems = [q for p in pending for q in content_leaks(project, p, terms[p.code])]
-    if problems:
-        raise ContentError(problems)
+    terms: dict[str, Lexique] = {}
+    problems: list[Problem] = []
 
+    # Prepared while the workers convert the first ones; nothing is written if a content leaks.
     def jobs():
         for partenaire in pending:
+            terms[partenaire.code] = lexique(project, partenaire)
+            problems.extend(content_leaks(project, partenaire, terms[partenaire.code]))
+            if problems:  # no more conversions: the content is to correct first
+                continue
             version = versions[partenaire.code]
             convention = document(project, partenaire.code, signature, version)
             markdown = render_markdown(convention, templates.root)
@@ -219,6 +230,8 @@ def build_extracts(
             yield Job(partenaire.fichier, markdown, convention, templates, epoch, terms_)
 
     results = _run(jobs(), len(pending), workers)
+    if problems:
+        raise ContentError(problems)
     leaks = []
     for name, _, found in results:
         if found:
