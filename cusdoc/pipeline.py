@@ -150,7 +150,7 @@ def check(root: Path) -> Project:
     from cusdoc.assemble import engagement_context
     from cusdoc.assemble.scope import partenaires
     from cusdoc.compute import Calculs, compute
-    from cusdoc.load.catalogue import load_catalogue, verified
+    from cusdoc.load.catalogue import for_data, load_catalogue, verified
     from cusdoc.validate.content import data_needed, validate_content
     from cusdoc.validate.data import check_data
     from cusdoc.validate.engagements import check_engagements
@@ -171,14 +171,15 @@ def check(root: Path) -> Project:
     calculs = Calculs({}, {}, {})
     if data is not None:
         territoires = [t["code"] for t in content.convention["territoires"]]
-        problems += check_data(data, content.settings.annee_reference, territoires)
+        problems += check_data(data, content.settings, territoires)
         calculs = compute(data, content)
     context = engagement_context(content, geo, calculs)
+    catalogue = for_data(load_catalogue(), context.absent)
     if not problems and "engagements" in content.sources:
-        problems += check_engagements(content.sources["engagements"], load_catalogue(), context)
+        problems += check_engagements(content.sources["engagements"], catalogue, context)
     if problems:
         raise ContentError(problems)
-    warnings = pending(content, verified(load_catalogue(), content.convention))
+    warnings = pending(content, verified(catalogue, content.convention))
     return Project(
         root,
         content,

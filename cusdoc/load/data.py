@@ -26,6 +26,14 @@ PACKAGE_DATA = DATA
 TRUE = ("1", "oui", "o", "vrai", "true", "y", "yes", "x")
 FALSE = ("0", "non", "n", "faux", "false", "no")
 FINAN_CODES = (10, 11, 12, 13, 14, 15, 16, 17, 49, 50, 51, 52, 53, 54, 55, 99)
+# What travaux.csv records: works completed, and sales put on the market or completed.
+NATURES = (
+    "rehabilitation",
+    "renovation_energetique",
+    "adaptation_pmr",
+    "mise_en_commercialisation",
+    "vente",
+)
 
 
 def _number(c: str) -> str:
@@ -79,6 +87,14 @@ KINDS = {
         "CASE WHEN {n} BETWEEN 5 AND 500 THEN {n} END", "une surface habitable de 5 à 500 m²"
     ),
     "menages": Kind(_whole(0, 99_999), "un nombre entier de ménages, de 0 à 99 999"),
+    # Bounded again by the ensemble's logements in validate/data.py.
+    "logements": Kind(_whole(1, 99_999, "BIGINT"), "un nombre entier de logements, de 1 à 99 999"),
+    # Accents, capitals and spaces forgiven: « Réhabilitation », « rénovation énergétique ».
+    "nature": Kind(
+        f"CASE WHEN replace(strip_accents(lower(trim({{c}}))), ' ', '_') IN ({_sql_list(NATURES)}) "
+        f"THEN replace(strip_accents(lower(trim({{c}}))), ' ', '_') END",
+        f"une nature de travaux ou de vente : {', '.join(NATURES)}",
+    ),
     "ressources": Kind(
         "CASE WHEN {n} >= 0 AND {n} < 1e6 THEN {n} END",
         "des ressources annuelles par unité de consommation, de 0 à 999 999 €",
@@ -124,6 +140,7 @@ class Dataset:
 
     name: str
     columns: tuple[Column, ...]
+    optional: bool = False  # a project may go without the file
 
 
 DATASETS = (
@@ -178,6 +195,18 @@ DATASETS = (
             Column("taux_rotation", "pourcent"),
         ),
     ),
+    Dataset(
+        "travaux",
+        (
+            Column("annee", "annee"),
+            Column("ENSEMBLE", "texte"),
+            Column("nature", "nature"),
+            Column("logements", "logements"),
+            Column("dpe_avant", "dpe", optional=True),
+            Column("dpe_apres", "dpe", optional=True),
+        ),
+        optional=True,
+    ),
 )
 
 DATASET_NAMES = tuple(d.name for d in DATASETS)
@@ -223,6 +252,16 @@ class Data:
             sql = f"WITH {views} {sql}"
         return self.db.execute(sql, parameters or [])
 
+    def present(self, dataset: str) -> bool:
+        """Whether content/donnees/<dataset>.csv was given (an optional file may be absent)."""
+        file = f"{DATA_DIR}/{dataset}.csv"
+        found = self.db.execute("SELECT count(*) FROM colonnes WHERE fichier = ?", [file])
+        return found.fetchone()[0] > 0
+
+    def absent(self) -> tuple[str, ...]:
+        """The optional files the project goes without."""
+        return tuple(d.name for d in DATASETS if d.optional and not self.present(d.name))
+
     def territory(self, nature: str, code: str) -> "Data":
         """The rows of one département (nature "département") or one EPCI."""
         column = "departement" if nature == "département" else "epci"
@@ -237,6 +276,11 @@ class Data:
                 ("attribution", f"{column} = '{code}'"),
                 ("patrimoine", f"DEPCOM IN ({communes})"),
                 ("ensembles", f"DEPCOM IN ({communes})"),
+                ("operations", f"{column} = '{code}'"),
+                (
+                    "travaux",
+                    f"ENSEMBLE IN (SELECT ENSEMBLE FROM main.ensembles WHERE DEPCOM IN ({communes}))",
+                ),
                 (
                     "seuils_premier_quartile",
                     f"EPCI IN (SELECT DISTINCT epci FROM main.communes WHERE {column} = '{code}')",
@@ -273,7 +317,7 @@ def load_data(root: Path) -> tuple[Data, list[Problem]]:
     return Data(db, digest=cached.stem if cached else ""), problems
 
 
-CACHE_FORMAT = 2  # changed whenever the typed tables change shape
+CACHE_FORMAT = 3  # changed whenever the typed tables change shape
 
 
 def _cache_path(root: Path) -> Path | None:
@@ -438,6 +482,9 @@ def _header(path: Path) -> str:
 def _load_dataset(db, root: Path, dataset: Dataset, aliases: dict) -> list[Problem]:
     file = f"{DATA_DIR}/{dataset.name}.csv"
     path = root / file
+    if not path.exists() and dataset.optional:
+        _empty(db, dataset)
+        return []
     if not path.exists():
         return [Problem(file, 1, 1, "", "fichier de données introuvable")]
     problem = unreadable(path, file, MAX_DATA_BYTES)
@@ -546,6 +593,7 @@ NUMERIC_KINDS = {
     "pieces",
     "surface",
     "menages",
+    "logements",
     "ressources",
     "seuil",
 }
@@ -579,6 +627,15 @@ def _type(db, dataset: Dataset, mapping: dict) -> None:
         f"CREATE TABLE {dataset.name} AS SELECT r.ligne, {', '.join(values)} "
         f"FROM (SELECT rowid AS ligne, *{numbers} FROM raw_{dataset.name}) r {' '.join(joins)}"
     )
+
+
+def _empty(db, dataset: Dataset) -> None:
+    """The typed table of an optional file the project goes without, with no row: every
+    definition runs on it unchanged."""
+    names = [f"c{i}" for i in range(len(dataset.columns))]
+    db.execute(f"CREATE TABLE raw_{dataset.name} ({', '.join(f'{n} VARCHAR' for n in names)})")
+    _type(db, dataset, {c.name: i for i, c in enumerate(dataset.columns)})
+    db.execute(f"DROP TABLE raw_{dataset.name}")
 
 
 def _check_and_type(db, file: str, dataset: Dataset, mapping: dict) -> list[Problem]:
@@ -642,5 +699,16 @@ def _derive(db) -> None:
         CREATE TABLE attribution AS
         SELECT a.*, c.departement, nullif(c.epci, '') AS epci
         FROM attributions a JOIN communes c ON c.code = a.DEPCOM
+        """
+    )
+    # Works stand in the commune of their ensemble (an unknown ensemble is refused later).
+    db.execute(
+        """
+        CREATE TABLE operations AS
+        SELECT t.*, c.departement, nullif(c.epci, '') AS epci
+        FROM travaux t
+        JOIN (SELECT ENSEMBLE, any_value(DEPCOM) AS DEPCOM FROM ensembles GROUP BY ENSEMBLE) e
+          ON e.ENSEMBLE = t.ENSEMBLE
+        JOIN communes c ON c.code = e.DEPCOM
         """
     )
