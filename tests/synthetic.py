@@ -204,14 +204,16 @@ class Work:
     take: str  # SQL: the logements of the run one row takes, at most its size
     dpe_avant: str  # SQL: the label before, NULL where it is not given
     dpe_apres: str
+    first: str = "0"  # SQL: candidates with a lower value are taken first
 
 
 # The stock is the one after the works: rehabilitated and renovated runs are old ones whose
-# label is good now. A rehabilitation started from D or E at worst, so that only energy
-# renovations take logements out of F and G; adaptations and sales take a few logements.
+# label is good now. A rehabilitation started from B to E, so that only energy renovations
+# take logements out of F and G; adaptations and sales take a few logements, sales in the
+# ensembles the strategic plan puts on sale first, then in houses, then in the others.
 WORKS = {
     "rehabilitation": Work(
-        "CONSTRUCT < 1990 AND DPEENERGIE IN ('B', 'C')",
+        "CONSTRUCT < 2010 AND DPEENERGIE IN ('A', 'B', 'C')",
         "size",
         "chr(ascii(DPEENERGIE) + 1 + (u('gain', ens) < 0.5)::INT)",
         "DPEENERGIE",
@@ -226,16 +228,18 @@ WORKS = {
         "true", "least(size, 1 + floor(2 * u('adaptes', ens))::INT)", "NULL", "NULL"
     ),
     "mise_en_commercialisation": Work(
-        "CODSEGPATRIM = 'CEDER'",
+        "true",
         "least(size, 2 + floor(3 * u('commercialises', ens))::INT)",
         "NULL",
         "NULL",
+        "(CODSEGPATRIM IS DISTINCT FROM 'CEDER')::INT + (TYPECONST = 'C')::INT",
     ),
     "vente": Work(
-        "CODSEGPATRIM = 'CEDER'",
+        "true",
         "least(size, 1 + floor(2 * u('vendus', ens))::INT)",
         "NULL",
         "NULL",
+        "(CODSEGPATRIM IS DISTINCT FROM 'CEDER')::INT + (TYPECONST = 'C')::INT",
     ),
 }
 
@@ -1000,7 +1004,7 @@ def frame_works(con: duckdb.DuckDBPyConnection, cells: Sequence[tuple[int, str, 
     candidates = " UNION ALL ".join(
         f"SELECT '{nature}' AS nature, ens, first_id, ENSEMBLE, DEP, {work.take} AS take,"
         f" {work.dpe_avant} AS dpe_avant, {work.dpe_apres} AS dpe_apres,"
-        f" u('{nature}', first_id) AS k FROM run WHERE {work.candidates}"
+        f" {work.first} + u('{nature}', first_id) AS k FROM run WHERE {work.candidates}"
         for nature, work in WORKS.items()
     )
     con.execute(
