@@ -151,7 +151,7 @@ def check(root: Path) -> Project:
     from cusdoc.assemble.scope import partenaires
     from cusdoc.compute import Calculs, compute
     from cusdoc.load.catalogue import for_data, load_catalogue, verified
-    from cusdoc.validate.content import data_needed, validate_content
+    from cusdoc.validate.content import data_file_needed, data_needed, validate_content
     from cusdoc.validate.data import check_data
     from cusdoc.validate.engagements import check_engagements
     from cusdoc.validate.signature import pending
@@ -166,6 +166,8 @@ def check(root: Path) -> Project:
     problems += data_problems
     if data is None:
         problems += data_needed(content)
+    elif not problems:
+        problems += data_file_needed(content, data.absent())
     if problems:
         raise ContentError(problems)
     calculs = Calculs({}, {}, {})

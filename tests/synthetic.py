@@ -1020,7 +1020,8 @@ def frame_works(con: duckdb.DuckDBPyConnection, cells: Sequence[tuple[int, str, 
             (least(t.hi, p.start + p.take) - greatest(t.hi - t.n, p.start))::INT AS logements,
             p.dpe_avant, p.dpe_apres, p.first_id
         FROM placed p JOIN targets t
-            ON t.DEP = p.DEP AND t.nature = p.nature AND p.start < t.hi AND p.start + p.take > t.hi - t.n
+            ON t.DEP = p.DEP AND t.nature = p.nature
+            AND p.start < t.hi AND p.start + p.take > t.hi - t.n
         """
     )
     expected = sum(cell[3] for cell in cells)

@@ -8,8 +8,6 @@ stock is 8 logements in Loir-et-Cher (4 classed F or G, 3 accessible), 7 in Aggl
 import csv
 from collections import Counter
 
-import pytest
-
 from cusdoc.load.data import load_data
 from cusdoc.pipeline import check, prepare
 from tests.conftest import PROJETS, edit, refused
@@ -112,6 +110,22 @@ def test_without_the_file_the_four_references_are_declared(minimal):
     for indicateur in ("PP-2", "PP-3", "PP-4", "SR-1"):
         assert lignes[indicateur].reference["total"].value == 7
         assert lignes[indicateur].source_reference == "bilan des travaux 2023"
+
+
+def test_without_the_file_a_value_of_works_is_refused_where_the_text_cites_it(minimal):
+    edit(
+        minimal,
+        "politique_patrimoniale.yml",
+        "      - Le texte du chapitre.",
+        "      - En 2023, l'office a vendu §{ventes} logements.",
+    )
+    assert check(minimal).values("41")["ventes"].value == 1
+    (minimal / FILE).unlink()
+    assert refused(minimal) == [
+        "content/politique_patrimoniale.yml:5:35: sections[0].contenu[0] : la valeur "
+        "« §{ventes} » est calculée à partir de content/donnees/travaux.csv, introuvable : "
+        "ajoutez ce fichier, ou écrivez le nombre avec sa source"
+    ]
 
 
 def test_a_reference_written_when_the_file_gives_it_is_refused(minimal):

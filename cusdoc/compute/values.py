@@ -90,9 +90,15 @@ WORKS = {
         "PP-2",
     ),
     "adaptations_pmr": ("logements rendus accessibles ou adaptés (définition de SR-1)", "SR-1"),
-    "mises_en_commercialisation": ("logements mis en commercialisation (définition de PP-4)", "PP-4"),
+    "mises_en_commercialisation": (
+        "logements mis en commercialisation (définition de PP-4)",
+        "PP-4",
+    ),
     "ventes": ("logements vendus", None),
 }
+
+
+NEEDS = dict.fromkeys(WORKS, "travaux")  # value → the optional data file it is computed from
 
 
 def _works_condition(indicateur: str | None) -> str:
@@ -199,9 +205,7 @@ def _catalogue() -> dict[str, Definition]:
             CLASSEMENT,
         ),
     }
-    out |= {
-        name: Definition(label, "nombre", TRAVAUX) for name, (label, _) in WORKS.items()
-    }
+    out |= {name: Definition(label, "nombre", TRAVAUX) for name, (label, _) in WORKS.items()}
     for classe in ("a", "b", "c", "d"):
         label = f"de la classe de service rendu {classe.upper()}"
         out[f"ensembles_service_{classe}"] = Definition(f"ensembles {label}", "nombre", CLASSEMENT)
@@ -326,7 +330,8 @@ def _attributions(data: Data, annee: int, seuil: int) -> dict[str, Quantity]:
 def _works(data: Data, annee: int) -> dict[str, Quantity]:
     """The logements of the reference year's works and sales (not household data: no secrecy)."""
     sums = ", ".join(
-        f"coalesce(sum(logements) FILTER (WHERE {_works_condition(i)}), 0)" for _, i in WORKS.values()
+        f"coalesce(sum(logements) FILTER (WHERE {_works_condition(i)}), 0)"
+        for _, i in WORKS.values()
     )
     row = data.execute(f"SELECT {sums} FROM operations WHERE annee = ?", [annee]).fetchone()
     return {name: Quantity(n) for name, n in zip(WORKS, row, strict=True)}

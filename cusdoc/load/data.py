@@ -268,19 +268,17 @@ class Data:
         if not re.fullmatch(r"[0-9AB]{2,3}|[0-9]{9}", code):
             raise ValueError(f"territory code {code!r}")
         communes = f"SELECT code FROM main.communes WHERE {column} = '{code}'"
+        within = f"DEPCOM IN ({communes})"
         return Data(
             self.db,
             digest=self.digest,
             scope=(
                 ("logements", f"{column} = '{code}'"),
                 ("attribution", f"{column} = '{code}'"),
-                ("patrimoine", f"DEPCOM IN ({communes})"),
-                ("ensembles", f"DEPCOM IN ({communes})"),
+                ("patrimoine", within),
+                ("ensembles", within),
                 ("operations", f"{column} = '{code}'"),
-                (
-                    "travaux",
-                    f"ENSEMBLE IN (SELECT ENSEMBLE FROM main.ensembles WHERE DEPCOM IN ({communes}))",
-                ),
+                ("travaux", f"ENSEMBLE IN (SELECT ENSEMBLE FROM main.ensembles WHERE {within})"),
                 (
                     "seuils_premier_quartile",
                     f"EPCI IN (SELECT DISTINCT epci FROM main.communes WHERE {column} = '{code}')",

@@ -64,8 +64,7 @@ WORKS_RULES = (
     (
         "ENSEMBLE",
         "n.ENSEMBLE IS NULL",
-        "ensemble immobilier {ENSEMBLE} inconnu : aucun logement de patrimoine.csv n'y "
-        "appartient",
+        "ensemble immobilier {ENSEMBLE} inconnu : aucun logement de patrimoine.csv n'y appartient",
     ),
     (
         "logements",
