@@ -175,8 +175,9 @@ def test_works_that_contradict_the_stock_or_the_labels_are_refused_where_they_st
         "l'étiquette avant travaux (dpe_avant), de A à G",
         "content/donnees/travaux.csv:5:6: dpe_apres : une rénovation énergétique améliore "
         "l'étiquette : E après travaux n'est pas meilleure que E avant",
-        "content/donnees/travaux.csv:6:2: ENSEMBLE : ensemble immobilier E9 inconnu : aucun "
-        "logement de patrimoine.csv n'y appartient",
+        "content/donnees/travaux.csv:6:2: ENSEMBLE : ensemble immobilier E9 sans aucun logement "
+        "dans patrimoine.csv : l'identifiant d'un ensemble de patrimoine.csv (colonne ENSEMBLE) "
+        "est attendu",
         "content/donnees/travaux.csv:8:6: dpe_apres : l'étiquette après travaux (F) est moins "
         "bonne que celle d'avant (C)",
         "content/donnees/travaux.csv:9:6: dpe_apres : une rénovation énergétique donne "

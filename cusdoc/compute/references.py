@@ -26,8 +26,11 @@ REFERENCES = {
         OPERATIONS,
         False,
     ),
+    # PP-3: a rehabilitation of travaux.csv is one eligible to a CDC loan, by definition of the
+    # file (docs/donnees.md); the end of the wording is [INFERRED] from PP-LF-3.
     ("PP-3", TOTAL): ("nature = 'rehabilitation'", OPERATIONS, False),
-    # PP-4 is committed to at three and six years: its reference is still the year's flow.
+    # PP-4 [MEMORY — verify the wording] is committed to at three and six years: its reference
+    # is still the year's flow, to be read against each year's commitment.
     ("PP-4", TOTAL): ("nature = 'mise_en_commercialisation'", OPERATIONS, False),
     # SR-1 [MEMORY — verify the wording]: logements made accessible or adapted in the year.
     ("SR-1", TOTAL): ("nature = 'adaptation_pmr'", OPERATIONS, False),

@@ -64,7 +64,8 @@ WORKS_RULES = (
     (
         "ENSEMBLE",
         "n.ENSEMBLE IS NULL",
-        "ensemble immobilier {ENSEMBLE} inconnu : aucun logement de patrimoine.csv n'y appartient",
+        "ensemble immobilier {ENSEMBLE} sans aucun logement dans patrimoine.csv : l'identifiant "
+        "d'un ensemble de patrimoine.csv (colonne ENSEMBLE) est attendu",
     ),
     (
         "logements",
