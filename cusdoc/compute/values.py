@@ -84,25 +84,25 @@ STOCK = _stock_counts()
 # name → (label, SQL condition on operations): the logements of the works and sales of the
 # reference year, by the very definitions of the references of PP-2, PP-3, PP-4 and SR-1.
 WORKS = {
-    "rehabilitations": ("logements réhabilités (définition de PP-3)", "PP-3"),
+    "rehabilitations": (
+        "logements réhabilités (définition de PP-3)",
+        REFERENCES[("PP-3", TOTAL)][0],
+    ),
     "renovations_energetiques": (
         "logements classés F ou G portés en étiquette A à E (définition de PP-2)",
-        "PP-2",
+        REFERENCES[("PP-2", TOTAL)][0],
     ),
-    "adaptations_pmr": ("logements rendus accessibles ou adaptés (définition de SR-1)", "SR-1"),
+    "adaptations_pmr": (
+        "logements rendus accessibles ou adaptés (définition de SR-1)",
+        REFERENCES[("SR-1", TOTAL)][0],
+    ),
     "mises_en_commercialisation": (
         "logements mis en commercialisation (définition de PP-4)",
-        "PP-4",
+        REFERENCES[("PP-4", TOTAL)][0],
     ),
-    "ventes": ("logements vendus", None),
+    "ventes": ("logements vendus", "nature = 'vente'"),
 }
-
-
 NEEDS = dict.fromkeys(WORKS, "travaux")  # value → the optional data file it is computed from
-
-
-def _works_condition(indicateur: str | None) -> str:
-    return "nature = 'vente'" if indicateur is None else REFERENCES[(indicateur, TOTAL)][0]
 
 
 def _catalogue() -> dict[str, Definition]:
@@ -329,10 +329,7 @@ def _attributions(data: Data, annee: int, seuil: int) -> dict[str, Quantity]:
 
 def _works(data: Data, annee: int) -> dict[str, Quantity]:
     """The logements of the reference year's works and sales (not household data: no secrecy)."""
-    sums = ", ".join(
-        f"coalesce(sum(logements) FILTER (WHERE {_works_condition(i)}), 0)"
-        for _, i in WORKS.values()
-    )
+    sums = ", ".join(f"coalesce(sum(logements) FILTER (WHERE {c}), 0)" for _, c in WORKS.values())
     row = data.execute(f"SELECT {sums} FROM operations WHERE annee = ?", [annee]).fetchone()
     return {name: Quantity(n) for name, n in zip(WORKS, row, strict=True)}
 
