@@ -34,6 +34,8 @@ NATURES = (
     "mise_en_commercialisation",
     "vente",
 )
+# Accents, capitals and spaces forgiven: « Réhabilitation », « rénovation énergétique ».
+NATURE = "replace(strip_accents(lower(trim({c}))), ' ', '_')"
 
 
 def _number(c: str) -> str:
@@ -89,10 +91,8 @@ KINDS = {
     "menages": Kind(_whole(0, 99_999), "un nombre entier de ménages, de 0 à 99 999"),
     # Bounded again by the ensemble's logements in validate/data.py.
     "logements": Kind(_whole(1, 99_999, "BIGINT"), "un nombre entier de logements, de 1 à 99 999"),
-    # Accents, capitals and spaces forgiven: « Réhabilitation », « rénovation énergétique ».
     "nature": Kind(
-        f"CASE WHEN replace(strip_accents(lower(trim({{c}}))), ' ', '_') IN ({_sql_list(NATURES)}) "
-        f"THEN replace(strip_accents(lower(trim({{c}}))), ' ', '_') END",
+        f"CASE WHEN {NATURE} IN ({_sql_list(NATURES)}) THEN {NATURE} END",
         f"une nature de travaux ou de vente : {', '.join(NATURES)}",
     ),
     "ressources": Kind(
