@@ -32,7 +32,7 @@ def works_by_hand(year: int) -> Counter:
                 "mise_en_commercialisation": ["PP-4"],
                 "adaptation_pmr": ["SR-1"],
             }.get(nature, [])
-            out_of_fg = row["dpe_avant"] in "FG" and row["dpe_apres"] in "ABCDE"
+            out_of_fg = row["dpe_avant"] in ("F", "G") and row["dpe_apres"] in tuple("ABCDE")
             if nature in ("rehabilitation", "renovation_energetique") and out_of_fg:
                 indicators.append("PP-2")
             for indicateur in indicators:
