@@ -471,15 +471,9 @@ def make_partners_project(project: Path) -> tuple[int, str]:
         )
         # Targets within the stock: half the F and G over the period, 1 % rehabilitated a year.
         rows["PP-2"].append({"territoire": dep, "valeurs": values(fg // 12)})
+        # References computed from the generated travaux.csv, as in the example.
         for ident, value in (("PP-3", logements // 100), ("PP-4", logements // 600)):
-            rows[ident].append(
-                {
-                    "territoire": dep,
-                    "reference": value,
-                    "source_reference": "moyenne annuelle de 2021 à 2023",
-                    "valeurs": values(value),
-                }
-            )
+            rows[ident].append({"territoire": dep, "valeurs": values(value)})
         rows["PP-5"].append({"territoire": dep, "valeurs": values(20)})
         rows["PS-2"].append({"territoire": dep, "valeurs": values(28)})
         rows["SR-1"].append({"territoire": dep, "valeurs": values(3)})
@@ -509,7 +503,13 @@ def make_data(
             if a == last
         ]
         seuils.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        for name in ("patrimoine.csv", "attributions.csv", "ensembles.csv", seuils.name):
+        for name in (
+            "patrimoine.csv",
+            "attributions.csv",
+            "ensembles.csv",
+            "travaux.csv",
+            seuils.name,
+        ):
             own = (folder / name).read_text(encoding="utf-8")
             header, *rows = (added / name).read_text(encoding="utf-8").splitlines()
             if own.splitlines()[0] != header:

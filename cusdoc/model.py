@@ -265,6 +265,7 @@ class Indicateur:
     ventilations: tuple[str, ...]
     reference: str  # calculee, declaree
     calcul: str = ""  # how a computed reference is computed, in the words of the docs
+    donnees: str = ""  # the optional data file a computed reference needs, if any
 
     @property
     def additif(self) -> bool:
@@ -316,6 +317,7 @@ class EngagementContext:
     departements_of: dict[str, tuple[str, ...]]  # EPCI → the départements it lies in
     taux: dict  # (indicateur, niveau, territoire, ventilation) → Rate: counts and secrecy
     seuil: int  # statistical secrecy
+    absent: tuple[str, ...] = ()  # optional data files not given: their references are declared
 
 
 def niveau_of(code: str, indicateur: Indicateur, context: EngagementContext) -> str | None:

@@ -152,8 +152,8 @@ def check(root: Path) -> Project:
     from cusdoc.assemble import engagement_context
     from cusdoc.assemble.scope import partenaires
     from cusdoc.compute import Calculs, compute
-    from cusdoc.load.catalogue import load_catalogue, verified
-    from cusdoc.validate.content import data_needed, validate_content
+    from cusdoc.load.catalogue import for_data, load_catalogue, verified
+    from cusdoc.validate.content import data_file_needed, data_needed, validate_content
     from cusdoc.validate.data import check_data
     from cusdoc.validate.engagements import check_engagements
     from cusdoc.validate.npl import check_npl
@@ -169,20 +169,23 @@ def check(root: Path) -> Project:
     problems += data_problems
     if data is None:
         problems += data_needed(content)
+    elif not problems:
+        problems += data_file_needed(content, data.absent())
     if problems:
         raise ContentError(problems)
     calculs = Calculs({}, {}, {})
     if data is not None:
         territoires = [t["code"] for t in content.convention["territoires"]]
-        problems += check_data(data, content.settings.annee_reference, territoires)
+        problems += check_data(data, content.settings, territoires)
         problems += check_npl(data, content, territoires)
         calculs = compute(data, content)
     context = engagement_context(content, geo, calculs)
+    catalogue = for_data(load_catalogue(), context.absent)
     if not problems and "engagements" in content.sources:
-        problems += check_engagements(content.sources["engagements"], load_catalogue(), context)
+        problems += check_engagements(content.sources["engagements"], catalogue, context)
     if problems:
         raise ContentError(problems)
-    warnings = pending(content, verified(load_catalogue(), content.convention))
+    warnings = pending(content, verified(catalogue, content.convention))
     return Project(
         root,
         content,

@@ -325,6 +325,14 @@ def indicateur_section(ind) -> list[str]:
         f"- **Ventilations** : {ventilations}",
         f"- **Valeur de référence** : {label(REFERENCES, ind.reference)}",
         *([f"- **Calcul de la référence** : {ind.calcul}"] if ind.calcul else []),
+        *(
+            [
+                f"- **Sans `content/donnees/{ind.donnees}.csv`** : la référence est déclarée "
+                "dans `content/engagements.yml` (`reference` et `source_reference`)"
+            ]
+            if ind.donnees
+            else []
+        ),
     ]
 
 

@@ -6,8 +6,8 @@ The figures that the example's prose states (content/etat_des_lieux.yml and
 content/gestion_sociale.yml) are reproduced exactly, by allocation rather than sampling:
 logements by EPCI, commune and QPV quartier, financing and DPE classes by département, F/G by
 EPCI, rooms, construction periods, collectif/individuel, accessible logements, the 428 ensembles
-and their classes, occupation rates, and the attributions of 2021 to 2023. Everything else
-follows the generic distributions of tests/synthetic.py.
+and their classes, occupation rates, the attributions of 2021 to 2023 and the works and sales
+of those years. Everything else follows the generic distributions of tests/synthetic.py.
 
 Two classifications of the prose are not columns of the files; the data reproduce them under
 these rules, which the indicators should follow:
@@ -210,6 +210,28 @@ RELOGES = {
 PRIORITAIRES = {2021: 281, 2022: 297, 2023: 303}  # 26,1 %, 26,8 %, 27,4 %
 DALO = {2021: {"37": 43, "41": 11}, 2022: {"37": 46, "41": 12}, 2023: {"37": 49, "41": 12}}
 MUTATIONS = {2021: 245, 2022: 255, 2023: 262}  # 23,7 % in 2023
+# logements of the works and sales of each year, by département (travaux.csv): of the order of
+# the commitments of content/engagements.yml, whose references they give for 2023; about 150 a
+# year taken out of F and G, « une centaine » of adaptations a year (the prose).
+TRAVAUX = {
+    2021: {
+        "37": {"rehabilitation": 182, "renovation_energetique": 118, "adaptation_pmr": 70},
+        "41": {"rehabilitation": 47, "renovation_energetique": 32, "adaptation_pmr": 18},
+    },
+    2022: {
+        "37": {"rehabilitation": 195, "renovation_energetique": 121, "adaptation_pmr": 74},
+        "41": {"rehabilitation": 52, "renovation_energetique": 30, "adaptation_pmr": 20},
+    },
+    2023: {
+        "37": {"rehabilitation": 193, "renovation_energetique": 124, "adaptation_pmr": 78},
+        "41": {"rehabilitation": 51, "renovation_energetique": 33, "adaptation_pmr": 21},
+    },
+}
+VENTES = {  # (mises en commercialisation, ventes)
+    2021: {"37": (15, 9), "41": (5, 3)},
+    2022: {"37": (17, 11), "41": (7, 4)},
+    2023: {"37": (16, 12), "41": (6, 4)},
+}
 
 
 def departement(epci: str) -> str:
@@ -613,6 +635,21 @@ def _yearly(counts: dict[int, int], rows: Counter, name: str) -> Quota:
     return Quota(("annee", "bail_signe"), weights)
 
 
+# --- Works and sales -----------------------------------------------------------------------
+
+
+def work_cells() -> list[tuple[int, str, str, int]]:
+    """Works and sales by (year, département, nature, logements)."""
+    cells = []
+    for year, by_dep in TRAVAUX.items():
+        for dep, works in by_dep.items():
+            cells += [(year, dep, nature, n) for nature, n in works.items()]
+            commercialises, vendus = VENTES[year][dep]
+            cells += [(year, dep, "mise_en_commercialisation", commercialises)]
+            cells += [(year, dep, "vente", vendus)]
+    return cells
+
+
 # --- The recipe ----------------------------------------------------------------------------
 
 
@@ -632,6 +669,7 @@ def main(target: Path) -> None:
     cells = attribution_cells()
     synthetic.frame_attributions(con, cells)
     synthetic.allocate_attributions(con, attribution_quotas(cells))
+    synthetic.frame_works(con, work_cells())
     for name, rows in synthetic.write_files(con, target).items():
         print(f"{target / name}: {rows} lignes")
 

@@ -13,7 +13,8 @@ accessibility, which vary inside an ensemble, and expanded once, when patrimoine
 
 The recipe: ``load_communes`` → ``plan_segments`` (or ``load_segments``) → ``cut_ensembles`` →
 ``allocate_logements`` → ``describe_ensembles`` → ``set_thresholds`` → ``frame_attributions`` →
-``allocate_attributions`` → ``write_files``; ``generate`` runs them all with the generic shares.
+``allocate_attributions`` → ``frame_works`` → ``write_files``; ``generate`` runs them all with
+the generic shares.
 """
 
 import math
@@ -184,6 +185,63 @@ PROFILE_SHARES = {
 SIGNED_SHARE = 0.95
 ATTRIBUTION_RATE = 0.09  # signed attributions per logement and per year
 MISSING_DPE_SHARE = 0.02
+
+# Works and sales of a year, in logements per logement of the stock (travaux.csv).
+WORK_RATES = {
+    "rehabilitation": 0.015,
+    "renovation_energetique": 0.008,
+    "adaptation_pmr": 0.006,
+    "mise_en_commercialisation": 0.002,
+    "vente": 0.001,
+}
+
+
+@dataclass(frozen=True)
+class Work:
+    """Which pieces of ensembles (runs) a nature of works is done on, and how."""
+
+    candidates: str  # SQL condition on run
+    take: str  # SQL: the logements of the run one row takes, at most its size
+    dpe_avant: str  # SQL: the label before, NULL where it is not given
+    dpe_apres: str
+    first: str = "0"  # SQL: candidates with a lower value are taken first
+
+
+# The stock is the one after the works: rehabilitated and renovated runs are old ones whose
+# label is good now. A rehabilitation started from B to E, so that only energy renovations
+# take logements out of F and G; adaptations and sales take a few logements, sales in the
+# ensembles the strategic plan puts on sale first, then in houses, then in the others.
+WORKS = {
+    "rehabilitation": Work(
+        "CONSTRUCT < 2010 AND DPEENERGIE IN ('A', 'B', 'C')",
+        "size",
+        "chr(ascii(DPEENERGIE) + 1 + (u('gain', ens) < 0.5)::INT)",
+        "DPEENERGIE",
+    ),
+    "renovation_energetique": Work(
+        "CONSTRUCT < 1990 AND DPEENERGIE IN ('D', 'E')",
+        "size",
+        "CASE WHEN u('avant', ens) < 0.7 THEN 'F' ELSE 'G' END",
+        "DPEENERGIE",
+    ),
+    "adaptation_pmr": Work(
+        "true", "least(size, 1 + floor(2 * u('adaptes', ens))::INT)", "NULL", "NULL"
+    ),
+    "mise_en_commercialisation": Work(
+        "true",
+        "least(size, 2 + floor(3 * u('commercialises', ens))::INT)",
+        "NULL",
+        "NULL",
+        "(CODSEGPATRIM IS DISTINCT FROM 'CEDER')::INT + (TYPECONST = 'C')::INT",
+    ),
+    "vente": Work(
+        "true",
+        "least(size, 1 + floor(2 * u('vendus', ens))::INT)",
+        "NULL",
+        "NULL",
+        "(CODSEGPATRIM IS DISTINCT FROM 'CEDER')::INT + (TYPECONST = 'C')::INT",
+    ),
+}
 
 # Mean ensemble size by kind of segment; sizes stay within 10 and 300.
 MEAN_ENSEMBLE = {"QPV": 60, "C": 35, "I": 15}
@@ -917,6 +975,61 @@ def default_attribution_quotas(years: Sequence[int]) -> dict[str, Quota]:
     return {"profil": Quota(("annee", "qpv", "anru"), profiles)} | quotas
 
 
+def default_work_cells(
+    con: duckdb.DuckDBPyConnection, years: Sequence[int]
+) -> list[tuple[int, str, str, int]]:
+    """Works by (year, département, nature, logements), in proportion to the stock."""
+    stock = con.execute(
+        "SELECT DEP, sum(logements) FROM ensemble GROUP BY DEP ORDER BY DEP"
+    ).fetchall()
+    return [
+        (year, dep, nature, round(rate * n))
+        for year in years
+        for dep, n in stock
+        for nature, rate in WORK_RATES.items()
+        if round(rate * n) > 0
+    ]
+
+
+def frame_works(con: duckdb.DuckDBPyConnection, cells: Sequence[tuple[int, str, str, int]]) -> None:
+    """Table travaux: the logements of each (year, département, nature, logements) cell, taken
+    from runs of the département in an order of their own, one year after the other (a run cut
+    by the end of a year is an operation in two phases)."""
+    columns = [list(c) for c in zip(*cells, strict=True)]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE work_cell AS SELECT unnest($1) AS annee, unnest($2) AS DEP,"
+        " unnest($3) AS nature, unnest($4) AS n",
+        columns,
+    )
+    candidates = " UNION ALL ".join(
+        f"SELECT '{nature}' AS nature, ens, first_id, ENSEMBLE, DEP, {work.take} AS take,"
+        f" {work.dpe_avant} AS dpe_avant, {work.dpe_apres} AS dpe_apres,"
+        f" {work.first} + u('{nature}', first_id) AS k FROM run WHERE {work.candidates}"
+        for nature, work in WORKS.items()
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE travaux AS
+        WITH targets AS (
+            SELECT *, sum(n) OVER (PARTITION BY DEP, nature ORDER BY annee) AS hi FROM work_cell),
+        placed AS (
+            SELECT *, sum(take) OVER (PARTITION BY DEP, nature ORDER BY k, first_id
+                ROWS UNBOUNDED PRECEDING) - take AS start
+            FROM ({candidates}))
+        SELECT t.annee, p.ENSEMBLE, p.nature,
+            (least(t.hi, p.start + p.take) - greatest(t.hi - t.n, p.start))::INT AS logements,
+            p.dpe_avant, p.dpe_apres, p.first_id
+        FROM placed p JOIN targets t
+            ON t.DEP = p.DEP AND t.nature = p.nature
+            AND p.start < t.hi AND p.start + p.take > t.hi - t.n
+        """
+    )
+    expected = sum(cell[3] for cell in cells)
+    found = con.execute("SELECT coalesce(sum(logements), 0) FROM travaux").fetchone()[0]
+    if found != expected:
+        raise ValueError(f"{expected - found} logements of works find no candidate")
+
+
 OUTPUTS = {
     "patrimoine.csv": """
         SELECT DEPCOM, QPV, FINAN, DPEENERGIE, NBPIECE,
@@ -928,6 +1041,9 @@ OUTPUTS = {
             prioritaire, dalo, mutation
         FROM attribution ORDER BY annee, hash(id), id""",
     "seuils_premier_quartile.csv": "SELECT annee, EPCI, seuil FROM seuil ORDER BY annee, EPCI",
+    "travaux.csv": """
+        SELECT annee, ENSEMBLE, nature, logements, dpe_avant, dpe_apres
+        FROM travaux ORDER BY annee, nature, first_id""",
     "ensembles.csv": """
         SELECT ENSEMBLE, nom, DEPCOM, qualite_construction, equipements, localisation,
             environnement, menages, menages_sous_60_pct, menages_apl,
@@ -942,12 +1058,13 @@ ROW_COUNTS = {
     "patrimoine.csv": "SELECT sum(logements) FROM ensemble",
     "attributions.csv": "SELECT count(*) FROM attribution",
     "seuils_premier_quartile.csv": "SELECT count(*) FROM seuil",
+    "travaux.csv": "SELECT count(*) FROM travaux",
     "ensembles.csv": "SELECT count(*) FROM ensemble_out",
 }
 
 
 def write_files(con: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, int]:
-    """Write the four CSV files (';', UTF-8, decimal comma); return their numbers of rows."""
+    """Write the five CSV files (';', UTF-8, decimal comma); return their numbers of rows."""
     directory.mkdir(parents=True, exist_ok=True)
     for name, query in OUTPUTS.items():
         target = str(directory / name).replace("'", "''")
@@ -963,7 +1080,7 @@ def generate(
     seed: int,
     attributions: int | None = None,
 ) -> dict[str, int]:
-    """Write the four data files of a synthetic organisation; return their numbers of rows.
+    """Write the five data files of a synthetic organisation; return their numbers of rows.
 
     ``attributions`` is the total over the years; by default 9 % of the stock a year are signed.
     """
@@ -979,4 +1096,5 @@ def generate(
         attributions = round(len(years) * logements * ATTRIBUTION_RATE / SIGNED_SHARE)
     frame_attributions(con, default_cells(con, years, allocate(attributions, [1] * len(years))))
     allocate_attributions(con, default_attribution_quotas(years))
+    frame_works(con, default_work_cells(con, years))
     return write_files(con, Path(directory))

@@ -45,7 +45,7 @@ def project(tmp_path, monkeypatch):
     engagements = root / "content" / "engagements.yml"
     text = engagements.read_text(encoding="utf-8")
     for indicateur in ("PP-1", "PP-2", "PP-3", "PP-4", "PS-2", "SR-1"):
-        declared = "      reference: 0\n" if indicateur in ("PP-1", "PP-3", "PP-4") else ""
+        declared = "      reference: 0\n" if indicateur == "PP-1" else ""
         text = text.replace(
             f"  {indicateur}:\n",
             f'  {indicateur}:\n    - territoire: "37"\n{declared}      valeurs: {ZEROS}\n',

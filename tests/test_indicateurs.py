@@ -2,7 +2,8 @@
 
 The data (tests/projets/minimal/content/donnees/) holds 8 logements in Loir-et-Cher: 7 in
 Agglopolys (Blois 41018, Averdon 41009) and 1 in Grand Chambord (Bracieux 41025), and six
-attributions in 2023 (one more in 2022, which the 2023 reference ignores).
+attributions in 2023 (one more in 2022, which the 2023 reference ignores). travaux.csv holds
+seven rows of works and sales in 2023, one rehabilitation in 2022.
 """
 
 import json
@@ -38,9 +39,20 @@ def test_stock_counts(db):
 
 def test_references_by_hand(db):
     ref, counts = compute_references(db, 2023)
-    # PP-2: F or G logements; SR-1: accessible logements
-    assert ref[("PP-2", "departement", "41", "total")] == 4
-    assert ref[("SR-1", "departement", "41", "total")] == 3
+    # Works of 2023 (travaux.csv), all in Agglopolys but the two rows of E4 (Grand Chambord).
+    # PP-2: F or G to A-E: the rehabilitation of line 3 (2, F → C) and the renovation of line 4
+    # (1, G → E); line 5 starts from E. The stock's 4 F/G logements are not the reference.
+    assert ref[("PP-2", "departement", "41", "total")] == 3
+    assert ref[("PP-2", "epci", AGGLOPOLYS, "total")] == 3
+    assert ref[("PP-2", "epci", CHAMBORD, "total")] == 0
+    # PP-3: the 2023 rehabilitation of line 3 (line 2's is of 2022)
+    assert ref[("PP-3", "departement", "41", "total")] == 2
+    # PP-4: line 8 (2 put on the market); the sale of line 9 is no PP-4
+    assert ref[("PP-4", "departement", "41", "total")] == 2
+    # SR-1: lines 6 (E2, Agglopolys) and 7 (E4, Grand Chambord), not the 3 accessible ones
+    assert ref[("SR-1", "departement", "41", "total")] == 2
+    assert ref[("SR-1", "epci", AGGLOPOLYS, "total")] == 1
+    assert ref[("SR-1", "epci", CHAMBORD, "total")] == 1
     # PS-1 Agglopolys: signed leases hors QPV in 2023 are lines 3, 4, 5 of the file; line 3 is
     # under the 8 000 € threshold, line 4 is an ANRU rehousing, line 5 is above: 2 / 3.
     assert ref[("PS-1", "epci", AGGLOPOLYS, "total")] == pytest.approx(200 / 3)
@@ -74,7 +86,7 @@ def test_computed_table_by_financing(db):
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
 def test_encoding_and_separator_variants_give_the_same_references(tmp_path, encoding, db):
     root = copy_project(PROJETS / "minimal", tmp_path)
-    for name in ("patrimoine", "attributions", "seuils_premier_quartile", "ensembles"):
+    for name in ("patrimoine", "attributions", "seuils_premier_quartile", "ensembles", "travaux"):
         path = root / "content" / "donnees" / f"{name}.csv"
         text = path.read_text(encoding="utf-8")
         separator = "," if ";" in text.splitlines()[0] else ";"
@@ -95,7 +107,7 @@ def test_indicateurs_csv_rows(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == "indicateur,niveau,territoire,ventilation,annee,nature,valeur,unite"
     assert "PP-1,departement,41,total,2025-2027,engagement,32,nombre" in lines
-    assert "PP-2,departement,41,total,2023,reference,4,nombre" in lines
+    assert "PP-2,departement,41,total,2023,reference,3,nombre" in lines
     # 3 attributions only: under the secrecy threshold, the rate is not published
     assert f"PS-1,epci,{AGGLOPOLYS},total,2023,reference,,pourcent" in lines
     assert "G-1,organisme,organisme,total,2030,engagement,1200,euros" in lines
@@ -165,9 +177,9 @@ def test_xlsx_has_one_sheet_per_indicator(tmp_path, monkeypatch):
 
 def test_replacing_the_data_changes_the_references(tmp_path):
     root = copy_project(PROJETS / "minimal", tmp_path)
-    path = root / "content" / "donnees" / "patrimoine.csv"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    path.write_text("\n".join([*lines, lines[1].replace(";F;", ";G;")]) + "\n", encoding="utf-8")
+    path = root / "content" / "donnees" / "travaux.csv"
+    with path.open("a", encoding="utf-8") as f:
+        f.write("2023;E2;renovation_energetique;2;F;B\n")
     (convention,) = prepare(root)
     pp2 = next(e for e in convention.engagements if e.indicateur.id == "PP-2")
     assert pp2.reference["total"] == Quantity(5, "nombre")

@@ -48,8 +48,8 @@ def repo(tmp_path_factory):
     content = root / "content"
     edit(
         content / "engagements.yml",
-        "valeurs: {2025: 1, 2026: 1, 2027: 1, 2028: 2, 2029: 2, 2030: 2}",
-        "valeurs: {2025: 1, 2026: 1, 2027: 2, 2028: 2, 2029: 2, 2030: 2}",
+        "valeurs: {2025: 1, 2026: 0, 2027: 1, 2028: 1, 2029: 1, 2030: 0}",
+        "valeurs: {2025: 1, 2026: 0, 2027: 2, 2028: 1, 2029: 1, 2030: 0}",
     )
     edit(
         content / "orientations.yml",
@@ -82,8 +82,8 @@ def test_diff_reports_exactly_the_changes(repo):
         "Modifications de la convention\n\n"
         "Engagements chiffrés\n\n"
         "SR-1 Loir-et-Cher (41) total 2027 : 1 → 2 (+1)\n"
-        "SR-1 Loir-et-Cher (41) total 2025-2027 : 3 → 4 (+1)\n"
-        "SR-1 Loir-et-Cher (41) total 2025-2030 : 9 → 10 (+1)\n\n"
+        "SR-1 Loir-et-Cher (41) total 2025-2027 : 2 → 3 (+1)\n"
+        "SR-1 Loir-et-Cher (41) total 2025-2030 : 4 → 5 (+1)\n\n"
         "Texte\n\n"
         "* 3.1 Développer l'offre (modifié)\n\n"
         "Produire des logements [-abordables.-] {+abordables et sobres.+}\n\n"
@@ -128,8 +128,8 @@ def test_unknown_revision(repo):
 # Tables: a changed engagement value or cell is a revision in its own cell.
 
 RELECTURE = ["-c", "user.name=Dominique Relecture", "-c", "user.email=d@exemple.fr"]
-SR1_BEFORE = "valeurs: {2025: 1, 2026: 1, 2027: 1, 2028: 2, 2029: 2, 2030: 2}"
-SR1_AFTER = "valeurs: {2025: 1, 2026: 1, 2027: 2, 2028: 2, 2029: 2, 2030: 2}"
+SR1_BEFORE = "valeurs: {2025: 1, 2026: 0, 2027: 1, 2028: 1, 2029: 1, 2030: 0}"
+SR1_AFTER = "valeurs: {2025: 1, 2026: 0, 2027: 2, 2028: 1, 2029: 1, 2030: 0}"
 
 
 def first_commit(root, with_templates=False):
@@ -228,8 +228,8 @@ def test_suivi_marks_a_changed_engagement_in_its_cell(depot_tableaux):
     columns = [text(c) for c in header]
     changed = {
         columns.index("2027"): ("1", "2"),
-        columns.index("Cumul 3 ans"): ("3", "4"),
-        columns.index("Cumul 6 ans"): ("9", "10"),
+        columns.index("Cumul 3 ans"): ("2", "3"),
+        columns.index("Cumul 6 ans"): ("4", "5"),
     }
     for i, cell in enumerate(total):
         if i in changed:

@@ -90,7 +90,7 @@ def test_not_a_number_in_yaml(minimal):
     edit(minimal, "engagements.yml", "reference: 1150", "reference: .nan")
     assert_refused(
         minimal,
-        "content/engagements.yml:37:18: nombre non fini ou trop grand « .nan » : un nombre de "
+        "content/engagements.yml:35:18: nombre non fini ou trop grand « .nan » : un nombre de "
         "quinze chiffres au plus est attendu (mettez un texte entre guillemets)",
     )
 
@@ -99,7 +99,7 @@ def test_number_too_long_for_python(minimal):
     edit(minimal, "engagements.yml", "reference: 1150", "reference: " + "9" * 5000)
     assert_refused(
         minimal,
-        f"content/engagements.yml:37:18: nombre trop long « {'9' * 40}… » : quinze chiffres "
+        f"content/engagements.yml:35:18: nombre trop long « {'9' * 40}… » : quinze chiffres "
         "au plus",
     )
 

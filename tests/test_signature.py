@@ -41,7 +41,7 @@ NOTES = [
     "la DAF. »",
 ]
 UNVERIFIED_PS1 = (
-    "content/engagements.yml:26:3: engagements.PS-1 : avertissement : formulation de PS-1 non "
+    "content/engagements.yml:24:3: engagements.PS-1 : avertissement : formulation de PS-1 non "
     "relue sur Légifrance (catalogue des indicateurs) : relisez-la, puis déclarez-la dans "
     "« intitules_verifies » de content/convention.yml"
 )
@@ -103,7 +103,7 @@ def test_check_signature_fails_and_github_annotates_warnings(drafted):
         "rédaction (jamais imprimée) : « Relire avec la direction de la clientèle. »"
     )
     assert [a.split("::")[1] for a in annotations[:4]] == [
-        "warning file=content/engagements.yml,line=26,col=3",
+        "warning file=content/engagements.yml,line=24,col=3",
         "warning file=content/qualite_service.yml,line=2,col=1",
         "warning file=content/qualite_service.yml,line=6,col=9",
         "warning file=content/qualite_service.yml,line=10,col=9",

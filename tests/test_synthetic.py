@@ -12,7 +12,13 @@ from tests.synthetic import Commune, generate
 
 REPO = Path(__file__).resolve().parent.parent
 DONNEES = REPO / "content" / "donnees"
-FILES = ("patrimoine.csv", "attributions.csv", "seuils_premier_quartile.csv", "ensembles.csv")
+FILES = (
+    "patrimoine.csv",
+    "attributions.csv",
+    "seuils_premier_quartile.csv",
+    "ensembles.csv",
+    "travaux.csv",
+)
 
 # A small organisation: Tours and Blois with exact counts, the rest of their EPCI by weight.
 COMMUNES = [Commune("37261", count=1500), Commune("41018", count=700)] + [
@@ -117,6 +123,25 @@ def test_generated_thresholds_cover_every_epci_and_year(generated, communes):
         (year, epci) for year in ("2022", "2023") for epci in epcis
     }
     assert all(6000 <= int(row["seuil"]) <= 12000 for row in seuils)
+
+
+def test_generated_works_are_plausible_for_the_stock(generated, communes):
+    """Works of each year in proportion to the stock; never more logements than the ensemble
+    has; a renovated or rehabilitated ensemble now has the label its works gave it."""
+    stock = read(generated / "patrimoine.csv")
+    size = Counter(row["ENSEMBLE"] for row in stock)
+    labels = {(row["ENSEMBLE"], row["DPEENERGIE"]) for row in stock}
+    works = read(generated / "travaux.csv")
+    assert all(1 <= int(w["logements"]) <= size[w["ENSEMBLE"]] for w in works)
+    for w in works:
+        if w["dpe_apres"]:
+            assert (w["ENSEMBLE"], w["dpe_apres"]) in labels
+            assert w["dpe_avant"] > w["dpe_apres"]
+    by_year = Counter((w["annee"], w["nature"]) for w in works for _ in range(int(w["logements"])))
+    assert by_year["2023", "rehabilitation"] == pytest.approx(0.015 * len(stock), abs=2)
+    assert by_year["2022", "adaptation_pmr"] == pytest.approx(0.006 * len(stock), abs=2)
+    out_of_fg = [w for w in works if w["dpe_avant"] in ("F", "G")]
+    assert {w["nature"] for w in out_of_fg} == {"renovation_energetique"}
 
 
 # --- The example organisation ---------------------------------------------------------------
@@ -270,3 +295,32 @@ def test_example_attributions(communes):
     assert sum(row["prioritaire"] == "1" for row in in_2023) == 303
     assert sum(row["dalo"] == "1" for row in in_2023) == 61
     assert sum(row["mutation"] == "1" for row in in_2023) == 262
+
+
+def test_example_works(communes):
+    """Works and sales by year and département, as make_example_data.py states them; 2023 gives
+    the references of PP-2, PP-3, PP-4 and SR-1."""
+    departement = {
+        row["ENSEMBLE"]: communes[row["DEPCOM"]][0] for row in read(DONNEES / "ensembles.csv")
+    }
+    totals = Counter()
+    for w in read(DONNEES / "travaux.csv"):
+        totals[w["annee"], departement[w["ENSEMBLE"]], w["nature"]] += int(w["logements"])
+    assert [totals["2023", "37", n] for n in ("rehabilitation", "renovation_energetique")] == [
+        193,
+        124,
+    ]
+    assert [totals["2023", "41", n] for n in ("rehabilitation", "renovation_energetique")] == [
+        51,
+        33,
+    ]
+    assert [totals["2023", d, "adaptation_pmr"] for d in ("37", "41")] == [78, 21]
+    assert [totals["2023", d, "mise_en_commercialisation"] for d in ("37", "41")] == [16, 6]
+    assert (
+        sum(
+            totals[y, d, "renovation_energetique"]
+            for y in ("2021", "2022", "2023")
+            for d in ("37", "41")
+        )
+        == 458
+    )

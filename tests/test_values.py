@@ -53,3 +53,20 @@ def test_the_segments_of_the_strategic_plan_add_up_to_the_stock(project):
     segments = [v.value for k, v in values.items() if k.startswith("logements_segment_")]
     assert sum(segments) == values["logements"].value
     assert known("part_segment_ceder", None, set())
+
+
+def test_the_works_cited_are_the_references_of_their_indicators(project):
+    """§{rehabilitations}… count what the references of PP-3… count, in each département and
+    for the whole organisation (the sum of the départements)."""
+    pairs = {
+        "renovations_energetiques": "PP-2",
+        "rehabilitations": "PP-3",
+        "mises_en_commercialisation": "PP-4",
+        "adaptations_pmr": "SR-1",
+    }
+    references = project.context.references
+    for name, indicateur in pairs.items():
+        parts = [references[(indicateur, "departement", d, TOTAL)] for d in ("37", "41")]
+        for departement, part in zip(("37", "41"), parts, strict=True):
+            assert project.values(departement)[name].value == part, (name, departement)
+        assert project.values(ORGANISME)[name].value == sum(parts), name

@@ -9,7 +9,7 @@ from cusdoc.assemble.engagements import build_lignes, indicator_sections, lignes
 from cusdoc.assemble.scope import filter_chapter
 from cusdoc.assemble.text import Resolver, Values, holds_for, resolve_renvois
 from cusdoc.compute import Calculs
-from cusdoc.load.catalogue import load_catalogue, verified
+from cusdoc.load.catalogue import for_data, load_catalogue, verified
 from cusdoc.load.content import Content
 from cusdoc.load.geography import Geographie
 from cusdoc.model import (
@@ -68,6 +68,7 @@ def engagement_context(content: Content, geo: Geographie, calculs: Calculs) -> E
         departements_of={c: geo.epci[c].departements for c in territoires if c in geo.epci},
         taux=calculs.taux,
         seuil=settings.seuil,
+        absent=calculs.absent,
     )
 
 
@@ -90,7 +91,7 @@ def assemble(
     data = content.convention
     settings = content.settings
     organisme = data["organisme"]
-    catalogue = verified(load_catalogue(), data)
+    catalogue = verified(for_data(load_catalogue(), context.absent), data)
     toutes = []
     if "engagements" in content.sources:
         toutes = build_lignes(

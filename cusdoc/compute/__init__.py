@@ -26,6 +26,7 @@ class Calculs:
     taux: dict  # of the rates: their counts and whether secrecy masks them (Rate)
     stock: dict  # (niveau, territoire) → counts
     secret: Secret | None = None  # the masks of the attributions table, for every document
+    absent: tuple[str, ...] = ()  # optional data files not given: their references are declared
 
 
 def compute(data: Data, content: Content) -> Calculs:
@@ -45,7 +46,7 @@ def compute(data: Data, content: Content) -> Calculs:
     numerators = {k: round((references.get(k) or 0) * n / 100) for k, n in denominateurs.items()}
     masked = _counted_masked(numerators, secret)
     rates = rate_secrecy(numerators, denominateurs, departements_of, settings.seuil, masked)
-    return Calculs(references, rates, stock(data), secret)
+    return Calculs(references, rates, stock(data), secret, data.absent())
 
 
 def _counted_masked(numerators: dict, secret: Secret) -> set:

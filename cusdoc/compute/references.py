@@ -9,13 +9,31 @@ from cusdoc.model import TOTAL
 NIVEAUX = ("departement", "epci")  # the levels a reference is computed at
 
 # Reference values: for each indicator and breakdown, (condition, rows, rate?). A rate is the
-# share of the rows that meet the condition, in %; a count, the number of such rows.
-# {annee} is the reference year. [MEMORY — verify] for PS-2 and PS-3 "dont part hors QPV": read
-# as the share, among all attributions, of those made hors QPV to the households concerned.
+# share of the rows that meet the condition, in %; a count, the logements of the rows that meet
+# it (0 where the territory has a stock and no such row). {annee} is the reference year.
+# A reference is of the same kind as the commitments: a yearly flow, never a stock.
+# [MEMORY — verify] for PS-2 and PS-3 "dont part hors QPV": read as the share, among all
+# attributions, of those made hors QPV to the households concerned.
 ATTRIBUTIONS = "attribution WHERE annee = {annee} AND bail_signe"  # signed leases only
+# Works completed and sales of the year (travaux.csv, which a project may go without: the
+# references computed from it are then declared in content/engagements.yml).
+OPERATIONS = "operations WHERE annee = {annee}"
+FG_TO_AE = "dpe_avant IN ('F', 'G') AND dpe_apres IN ('A', 'B', 'C', 'D', 'E')"
 REFERENCES = {
-    ("PP-2", TOTAL): ("classe_fg", "logements", False),
-    ("SR-1", TOTAL): ("ACCESSIBLE_PMR", "logements", False),
+    # PP-2: logements of class F or G brought to A to E by a renovation or a rehabilitation.
+    ("PP-2", TOTAL): (
+        f"nature IN ('renovation_energetique', 'rehabilitation') AND {FG_TO_AE}",
+        OPERATIONS,
+        False,
+    ),
+    # PP-3: a rehabilitation of travaux.csv is one eligible to a CDC loan, by definition of the
+    # file (docs/donnees.md); the end of the wording is [INFERRED] from PP-LF-3.
+    ("PP-3", TOTAL): ("nature = 'rehabilitation'", OPERATIONS, False),
+    # PP-4 [MEMORY — verify the wording] is committed to at three and six years: its reference
+    # is still the year's flow, to be read against each year's commitment.
+    ("PP-4", TOTAL): ("nature = 'mise_en_commercialisation'", OPERATIONS, False),
+    # SR-1 [MEMORY — verify the wording]: logements made accessible or adapted in the year.
+    ("SR-1", TOTAL): ("nature = 'adaptation_pmr'", OPERATIONS, False),
     ("PP-5", TOTAL): ("mutation", ATTRIBUTIONS, True),
     ("PS-2", TOTAL): ("prioritaire OR dalo", ATTRIBUTIONS, True),
     ("PS-2", "hors QPV"): ("(prioritaire OR dalo) AND NOT QPV", ATTRIBUTIONS, True),
@@ -35,20 +53,15 @@ REFERENCES = {
 
 def compute_references(data: Data, annee: int) -> tuple[dict, dict]:
     """(indicateur, niveau, territoire, ventilation) → reference value, for every territory;
-    and, for rates, → the number of attributions it is computed on (for statistical secrecy)."""
+    and, for rates, → the number of attributions it is computed on (for statistical secrecy).
+    Without travaux.csv, the references it gives are not computed: they are declared."""
     values, denominators = {}, {}
     for (indicateur, ventilation), (condition, source, rate) in REFERENCES.items():
-        aggregate = (
-            f"100.0 * count(*) FILTER (WHERE {condition}) / nullif(count(*), 0)"
-            if rate
-            else f"count(*) FILTER (WHERE {condition})"
-        )
+        if source == OPERATIONS and not data.present("travaux"):
+            continue
         for niveau in NIVEAUX:
-            rows = data.execute(
-                f"SELECT {niveau}, {aggregate}, count(*) FROM {source.format(annee=annee)} "
-                f"GROUP BY {niveau} HAVING {niveau} IS NOT NULL"
-            ).fetchall()
-            for territoire, value, count in rows:
+            sql = _reference_sql(condition, source.format(annee=annee), rate, niveau)
+            for territoire, value, count in data.execute(sql).fetchall():
                 key = (indicateur, niveau, territoire, ventilation)
                 values[key] = value
                 if rate:
@@ -56,8 +69,24 @@ def compute_references(data: Data, annee: int) -> tuple[dict, dict]:
     return values, denominators
 
 
+def _reference_sql(condition: str, source: str, rate: bool, niveau: str) -> str:
+    """(territory, value, rows) of one reference at one level."""
+    if rate:
+        return (
+            f"SELECT {niveau}, 100.0 * count(*) FILTER (WHERE {condition}) / nullif(count(*), 0), "
+            f"count(*) FROM {source} GROUP BY {niveau} HAVING {niveau} IS NOT NULL"
+        )
+    return (
+        f"SELECT t.{niveau}, coalesce(sum(r.logements) FILTER (WHERE {condition}), 0), "
+        f"count(r.logements) FROM (SELECT DISTINCT {niveau} FROM logements) t "
+        f"LEFT JOIN (SELECT * FROM {source}) r ON r.{niveau} = t.{niveau} "
+        f"GROUP BY t.{niveau} HAVING t.{niveau} IS NOT NULL"
+    )
+
+
 def stock(data: Data) -> dict[tuple[str, str], dict[str, int]]:
-    """(niveau, territoire) → counts of the stock: logements, F/G, QPV, accessible."""
+    """(niveau, territoire) → counts of the stock: logements, F/G, QPV, accessible. The stock
+    bounds the commitments (validate/engagements.py); it is never a reference."""
     out = {}
     for niveau in NIVEAUX:
         rows = data.execute(

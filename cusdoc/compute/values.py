@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass, replace
 
 from cusdoc.compute import classement, npl
+from cusdoc.compute.references import REFERENCES
 from cusdoc.compute.tables import CLASSES, FAMILLES
 from cusdoc.load.data import Data
-from cusdoc.model import CATEGORIES_NPL, Quantity, slug
+from cusdoc.model import CATEGORIES_NPL, TOTAL, Quantity, slug
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ def _slug(text: str) -> str:
 PATRIMOINE = "Patrimoine (RPLS, au 1er janvier suivant l'année de référence)"
 ATTRIBUTIONS = "Attributions (baux signés de l'année de référence)"
 CLASSEMENT = "Classement des ensembles immobiliers"
+TRAVAUX = "Travaux et ventes (travaux.csv, logements de l'année de référence)"
 CONVENTION = "Convention"
 NPL = "Nouvelle politique des loyers (annexe, content/donnees/npl.csv)"
 ENGAGEMENTS = "Engagements (pour le territoire du passage)"
@@ -79,6 +81,29 @@ def _dpe(classe: str) -> str:
 
 
 STOCK = _stock_counts()
+
+# name → (label, SQL condition on operations): the logements of the works and sales of the
+# reference year, by the very definitions of the references of PP-2, PP-3, PP-4 and SR-1.
+WORKS = {
+    "rehabilitations": (
+        "logements réhabilités (définition de PP-3)",
+        REFERENCES[("PP-3", TOTAL)][0],
+    ),
+    "renovations_energetiques": (
+        "logements classés F ou G portés en étiquette A à E (définition de PP-2)",
+        REFERENCES[("PP-2", TOTAL)][0],
+    ),
+    "adaptations_pmr": (
+        "logements rendus accessibles ou adaptés (définition de SR-1)",
+        REFERENCES[("SR-1", TOTAL)][0],
+    ),
+    "mises_en_commercialisation": (
+        "logements mis en commercialisation (définition de PP-4)",
+        REFERENCES[("PP-4", TOTAL)][0],
+    ),
+    "ventes": ("logements vendus", "nature = 'vente'"),
+}
+NEEDS = dict.fromkeys(WORKS, "travaux")  # value → the optional data file it is computed from
 
 
 def _catalogue() -> dict[str, Definition]:
@@ -181,6 +206,7 @@ def _catalogue() -> dict[str, Definition]:
             CLASSEMENT,
         ),
     }
+    out |= {name: Definition(label, "nombre", TRAVAUX) for name, (label, _) in WORKS.items()}
     for classe in ("a", "b", "c", "d"):
         label = f"de la classe de service rendu {classe.upper()}"
         out[f"ensembles_service_{classe}"] = Definition(f"ensembles {label}", "nombre", CLASSEMENT)
@@ -311,6 +337,8 @@ def data_values(
         values[f"part_segment_{_slug(segment)}"] = _share(n, total)
     values.update(_attributions(data, annee, seuil))
     values.update(_quartiles(data, annee, seuil))
+    if data.present("travaux"):
+        values.update(_works(data, annee))
     values.update(_ensembles(data, seuil, config))
     values.update(_npl(data, loyers))
     return values
@@ -369,6 +397,13 @@ def _attributions(data: Data, annee: int, seuil: int) -> dict[str, Quantity]:
         masked = hidden or (SECRET if 0 < n < seuil else None)
         out[f"part_attributions_{key}"] = _share(n, total, masked)
     return out
+
+
+def _works(data: Data, annee: int) -> dict[str, Quantity]:
+    """The logements of the reference year's works and sales (not household data: no secrecy)."""
+    sums = ", ".join(f"coalesce(sum(logements) FILTER (WHERE {c}), 0)" for _, c in WORKS.values())
+    row = data.execute(f"SELECT {sums} FROM operations WHERE annee = ?", [annee]).fetchone()
+    return {name: Quantity(n) for name, n in zip(WORKS, row, strict=True)}
 
 
 def _quartiles(data: Data, annee: int, seuil: int) -> dict[str, Quantity]:

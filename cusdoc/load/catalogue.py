@@ -31,6 +31,7 @@ def load_catalogue() -> dict[str, Indicateur]:
             ventilations=tuple(item["ventilations"]),
             reference=item["reference"],
             calcul=item.get("calcul", ""),
+            donnees=item.get("donnees", ""),
         )
         for key, item in data.items()
     }
@@ -45,3 +46,14 @@ def verified(catalogue: dict[str, Indicateur], convention: dict) -> dict[str, In
         intitule = item.get("intitule", indicateur.intitule)
         out[indicateur.id] = replace(indicateur, intitule=intitule, a_verifier=False)
     return out
+
+
+def for_data(catalogue: dict[str, Indicateur], absent: tuple[str, ...]) -> dict[str, Indicateur]:
+    """The catalogue as the project's data allows: a reference computed from an optional file
+    the project goes without is declared in content/engagements.yml."""
+    return {
+        key: replace(indicateur, reference="declaree")
+        if indicateur.donnees and indicateur.donnees in absent
+        else indicateur
+        for key, indicateur in catalogue.items()
+    }

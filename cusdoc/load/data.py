@@ -26,6 +26,16 @@ PACKAGE_DATA = DATA
 TRUE = ("1", "oui", "o", "vrai", "true", "y", "yes", "x")
 FALSE = ("0", "non", "n", "faux", "false", "no")
 FINAN_CODES = (10, 11, 12, 13, 14, 15, 16, 17, 49, 50, 51, 52, 53, 54, 55, 99)
+# What travaux.csv records: works completed, and sales put on the market or completed.
+NATURES = (
+    "rehabilitation",
+    "renovation_energetique",
+    "adaptation_pmr",
+    "mise_en_commercialisation",
+    "vente",
+)
+# Accents, capitals and spaces forgiven: « Réhabilitation », « rénovation énergétique ».
+NATURE = "replace(strip_accents(lower(trim({c}))), ' ', '_')"
 
 
 def _number(c: str) -> str:
@@ -79,6 +89,12 @@ KINDS = {
         "CASE WHEN {n} BETWEEN 5 AND 500 THEN {n} END", "une surface habitable de 5 à 500 m²"
     ),
     "menages": Kind(_whole(0, 99_999), "un nombre entier de ménages, de 0 à 99 999"),
+    # Bounded again by the ensemble's logements in validate/data.py.
+    "logements": Kind(_whole(1, 99_999, "BIGINT"), "un nombre entier de logements, de 1 à 99 999"),
+    "nature": Kind(
+        f"CASE WHEN {NATURE} IN ({_sql_list(NATURES)}) THEN {NATURE} END",
+        f"une nature de travaux ou de vente : {', '.join(NATURES)}",
+    ),
     "ressources": Kind(
         "CASE WHEN {n} >= 0 AND {n} < 1e6 THEN {n} END",
         "des ressources annuelles par unité de consommation, de 0 à 999 999 €",
@@ -112,7 +128,9 @@ KINDS = {
         "WHEN 'après' THEN 'apres' END",
         "avant ou apres",
     ),
-    "logements": Kind(_whole(0, 99_999, "BIGINT"), "un nombre entier de logements, de 0 à 99 999"),
+    "logements_npl": Kind(
+        _whole(0, 99_999, "BIGINT"), "un nombre entier de logements, de 0 à 99 999"
+    ),
     "surface_totale": Kind(
         "CASE WHEN {n} >= 0 AND {n} < 1e7 THEN {n} END",
         "une surface en m², de 0 à moins de 10 000 000",
@@ -201,9 +219,21 @@ DATASETS = (
             Column("ensemble", "texte"),
             Column("situation", "situation"),
             Column("categorie", "texte"),
-            Column("logements", "logements"),
+            Column("logements", "logements_npl"),
             Column("surface_m2", "surface_totale"),
             Column("loyer_maximum_m2", "loyer_m2"),
+        ),
+        optional=True,
+    ),
+    Dataset(
+        "travaux",
+        (
+            Column("annee", "annee"),
+            Column("ENSEMBLE", "texte"),
+            Column("nature", "nature"),
+            Column("logements", "logements"),
+            Column("dpe_avant", "dpe", optional=True),
+            Column("dpe_apres", "dpe", optional=True),
         ),
         optional=True,
     ),
@@ -252,25 +282,34 @@ class Data:
             sql = f"WITH {views} {sql}"
         return self.db.execute(sql, parameters or [])
 
+    def present(self, dataset: str) -> bool:
+        """Whether content/donnees/<dataset>.csv was given (an optional file may be absent)."""
+        file = f"{DATA_DIR}/{dataset}.csv"
+        found = self.db.execute("SELECT count(*) FROM colonnes WHERE fichier = ?", [file])
+        return found.fetchone()[0] > 0
+
+    def absent(self) -> tuple[str, ...]:
+        """The optional files the project goes without."""
+        return tuple(d.name for d in DATASETS if d.optional and not self.present(d.name))
+
     def territory(self, nature: str, code: str) -> "Data":
         """The rows of one département (nature "département") or one EPCI."""
         column = "departement" if nature == "département" else "epci"
         if not re.fullmatch(r"[0-9AB]{2,3}|[0-9]{9}", code):
             raise ValueError(f"territory code {code!r}")
         communes = f"SELECT code FROM main.communes WHERE {column} = '{code}'"
+        within = f"DEPCOM IN ({communes})"
         return Data(
             self.db,
             digest=self.digest,
             scope=(
                 ("logements", f"{column} = '{code}'"),
                 ("attribution", f"{column} = '{code}'"),
-                ("patrimoine", f"DEPCOM IN ({communes})"),
-                ("ensembles", f"DEPCOM IN ({communes})"),
-                (
-                    "npl",
-                    "ensemble IN (SELECT ENSEMBLE FROM main.ensembles "
-                    f"WHERE DEPCOM IN ({communes}))",
-                ),
+                ("patrimoine", within),
+                ("ensembles", within),
+                ("operations", f"{column} = '{code}'"),
+                ("travaux", f"ENSEMBLE IN (SELECT ENSEMBLE FROM main.ensembles WHERE {within})"),
+                ("npl", f"ensemble IN (SELECT ENSEMBLE FROM main.ensembles WHERE {within})"),
                 (
                     "seuils_premier_quartile",
                     f"EPCI IN (SELECT DISTINCT epci FROM main.communes WHERE {column} = '{code}')",
@@ -591,9 +630,10 @@ NUMERIC_KINDS = {
     "pieces",
     "surface",
     "menages",
+    "logements",
     "ressources",
     "seuil",
-    "logements",
+    "logements_npl",
     "surface_totale",
     "loyer_m2",
 }
@@ -627,6 +667,15 @@ def _type(db, dataset: Dataset, mapping: dict) -> None:
         f"CREATE TABLE {dataset.name} AS SELECT r.ligne, {', '.join(values)} "
         f"FROM (SELECT rowid AS ligne, *{numbers} FROM raw_{dataset.name}) r {' '.join(joins)}"
     )
+
+
+def _empty(db, dataset: Dataset) -> None:
+    """The typed table of an optional file the project goes without, with no row: every
+    definition runs on it unchanged."""
+    names = [f"c{i}" for i in range(len(dataset.columns))]
+    db.execute(f"CREATE TABLE raw_{dataset.name} ({', '.join(f'{n} VARCHAR' for n in names)})")
+    _type(db, dataset, {c.name: i for i, c in enumerate(dataset.columns)})
+    db.execute(f"DROP TABLE raw_{dataset.name}")
 
 
 def _check_and_type(db, file: str, dataset: Dataset, mapping: dict) -> list[Problem]:
@@ -690,5 +739,16 @@ def _derive(db) -> None:
         CREATE TABLE attribution AS
         SELECT a.*, c.departement, nullif(c.epci, '') AS epci
         FROM attributions a JOIN communes c ON c.code = a.DEPCOM
+        """
+    )
+    # Works stand in the commune of their ensemble (an unknown ensemble is refused later).
+    db.execute(
+        """
+        CREATE TABLE operations AS
+        SELECT t.*, c.departement, nullif(c.epci, '') AS epci
+        FROM travaux t
+        JOIN (SELECT ENSEMBLE, any_value(DEPCOM) AS DEPCOM FROM ensembles GROUP BY ENSEMBLE) e
+          ON e.ENSEMBLE = t.ENSEMBLE
+        JOIN communes c ON c.code = e.DEPCOM
         """
     )

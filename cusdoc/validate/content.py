@@ -11,11 +11,13 @@ from cerberus import errors as cerrors
 from cerberus.schema import DefinitionSchema
 
 from cusdoc import SKELETON
+from cusdoc.compute.values import NEEDS
 from cusdoc.errors import Problem
 from cusdoc.load.catalogue import load_catalogue
 from cusdoc.load.content import SEUIL_MINIMUM, Content, Path_, Source, dotted
 from cusdoc.load.geography import Geographie
-from cusdoc.model import REF, chapter_id, generated_id, parse_calendrier
+from cusdoc.load.text import parse, references
+from cusdoc.model import REF, Valeur, chapter_id, generated_id, parse_calendrier
 from cusdoc.validate.images import check_images
 from cusdoc.validate.schema import LIGNE_BALISEE, REQUIRED_CHAPTERS, schema_for
 from cusdoc.validate.text import check_text
@@ -684,6 +686,32 @@ def data_needed(content: Content) -> list[Problem]:
                         "le dossier content/donnees/ est introuvable",
                     )
                 )
+    return problems
+
+
+def data_file_needed(content: Content, absent: tuple[str, ...]) -> list[Problem]:
+    """A value the text cites from an optional data file the project goes without."""
+    problems = []
+    for source in content.sources.values():
+        for path, value in walk(source.data):
+            if not isinstance(value, str) or "§{" not in value:
+                continue
+            for item in references(parse(value)[0]):
+                fichier = NEEDS.get(item.nom) if isinstance(item, Valeur) else None
+                if fichier in absent:
+                    written = f"§{{{item.nom}"
+                    line, column = source.position_in(path, written, value, item.offset)
+                    problems.append(
+                        Problem(
+                            source.file,
+                            line,
+                            column,
+                            dotted(path),
+                            f"la valeur « {written}}} » est calculée à partir de "
+                            f"content/donnees/{fichier}.csv, introuvable : ajoutez ce fichier, "
+                            "ou écrivez le nombre avec sa source",
+                        )
+                    )
     return problems
 
 

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from cusdoc.errors import Problem
+from cusdoc.load.content import Settings
 from cusdoc.load.data import DATA_DIR, Data
 
 MAX_REPORTED = 10
@@ -11,9 +12,11 @@ MAX_REPORTED = 10
 LOCATED = ("patrimoine", "attributions", "ensembles")
 
 
-def check_data(data: Data, annee_reference: int, territoires: Iterable[str] = ()) -> list[Problem]:
+def check_data(data: Data, settings: Settings, territoires: Iterable[str] = ()) -> list[Problem]:
     """Ensembles the classement cannot score, EPCI without the threshold PS-1 needs, rows in a
-    commune outside the declared territories, more households in a part than in the whole."""
+    commune outside the declared territories, more households in a part than in the whole,
+    works that contradict the stock."""
+    annee_reference = settings.annee_reference
     unknown = data.execute(
         "SELECT DISTINCT ENSEMBLE FROM patrimoine WHERE ENSEMBLE NOT IN "
         "(SELECT ENSEMBLE FROM ensembles) ORDER BY ENSEMBLE"
@@ -49,6 +52,87 @@ def check_data(data: Data, annee_reference: int, territoires: Iterable[str] = ()
         problems += outside_territories(data, list(territoires))
     problems += households_beyond_total(data)
     problems += logements_elsewhere(data, list(territoires))
+    problems += works_problems(data, settings.periode[1])
+    return problems
+
+
+TRAVAUX = f"{DATA_DIR}/travaux.csv"
+
+# What a row of travaux.csv cannot say: (column, condition on the row t joined to its
+# ensemble's stock n, what is wrong, given the row's columns).
+WORKS_RULES = (
+    (
+        "ENSEMBLE",
+        "n.ENSEMBLE IS NULL",
+        "ensemble immobilier {ENSEMBLE} sans aucun logement dans patrimoine.csv : l'identifiant "
+        "d'un ensemble de patrimoine.csv (colonne ENSEMBLE) est attendu",
+    ),
+    (
+        "logements",
+        "t.logements > n.logements",
+        "{logements} logements pour l'ensemble {ENSEMBLE}, qui n'en compte que {stock} dans "
+        "patrimoine.csv",
+    ),
+    (
+        "annee",
+        "t.annee > {fin}",
+        "travaux datés de {annee}, après la fin de la convention ({fin}) : des travaux réalisés "
+        "sont attendus",
+    ),
+    (
+        "dpe_avant",
+        "t.nature = 'renovation_energetique' AND t.dpe_avant IS NULL",
+        "une rénovation énergétique donne l'étiquette avant travaux (dpe_avant), de A à G",
+    ),
+    (
+        "dpe_apres",
+        "t.nature = 'renovation_energetique' AND t.dpe_apres IS NULL",
+        "une rénovation énergétique donne l'étiquette après travaux (dpe_apres), de A à G",
+    ),
+    (
+        "dpe_apres",
+        "t.nature = 'renovation_energetique' AND t.dpe_apres >= t.dpe_avant",
+        "une rénovation énergétique améliore l'étiquette : {dpe_apres} après travaux n'est pas "
+        "meilleure que {dpe_avant} avant",
+    ),
+    (
+        "dpe_apres",
+        "t.nature <> 'renovation_energetique' AND t.dpe_apres > t.dpe_avant",
+        "l'étiquette après travaux ({dpe_apres}) est moins bonne que celle d'avant ({dpe_avant})",
+    ),
+)
+
+
+def works_problems(data: Data, derniere_annee: int) -> list[Problem]:
+    """Works on an ensemble without logements, on more logements than it has, not done yet, or
+    whose energy labels say no renovation (the first row of each kind, and how many more)."""
+    problems = []
+    for column, condition, message in WORKS_RULES:
+        rows = data.execute(
+            f"""
+            SELECT t.ligne + 2, k.position, t.ENSEMBLE, t.logements, t.annee, t.dpe_avant,
+                   t.dpe_apres, n.logements, count(*) OVER ()
+            FROM travaux t
+            LEFT JOIN (SELECT ENSEMBLE, count(*) AS logements FROM patrimoine
+                       GROUP BY ENSEMBLE) n ON n.ENSEMBLE = t.ENSEMBLE
+            JOIN colonnes k ON k.fichier = '{TRAVAUX}' AND k.colonne = '{column}'
+            WHERE {condition.format(fin=int(derniere_annee))} ORDER BY t.ligne LIMIT 1
+            """
+        ).fetchall()
+        for line, position, ensemble, logements, annee, avant, apres, stock, count in rows:
+            text = message.format(
+                ENSEMBLE=ensemble,
+                logements=logements,
+                annee=annee,
+                fin=derniere_annee,
+                dpe_avant=avant,
+                dpe_apres=apres,
+                stock=stock,
+            )
+            if count > 1:
+                plural = "s" if count > 2 else ""
+                text += f" (et {count - 1} autre{plural} ligne{plural})"
+            problems.append(Problem(TRAVAUX, line, position, column, text))
     return problems
 
 

@@ -116,7 +116,14 @@ def _check_row(indicateur, niveau, row, path, context: EngagementContext, report
     ident = indicateur.id
     span = years(context.periode)
     if indicateur.reference == "declaree" and "reference" not in row:
-        report(path, f"la référence de {ident} est à déclarer : ajoutez « reference »")
+        why = (
+            f" (sans content/donnees/{indicateur.donnees}.csv, elle ne peut être calculée ; "
+            "ajoutez ce fichier, ou déclarez la référence de l'année "
+            f"{context.annee_reference} avec sa source dans « source_reference »)"
+            if indicateur.donnees
+            else ""
+        )
+        report(path, f"la référence de {ident} est à déclarer : ajoutez « reference »{why}")
     if indicateur.reference == "calculee" and "reference" in row:
         report(
             (*path, "reference"),
@@ -208,33 +215,46 @@ def _check_ps1(row: dict, total: dict, path, report) -> None:
             report((*path, "valeurs", year), f"engagement de {value:g} % en {year}, sous {why}")
 
 
+# What the commitments of a period, added up, cannot exceed: (the stock they draw on, what is
+# committed, what that stock is). A logement leaves the F/G classes, is rehabilitated, put on
+# the market or made accessible once in a period: the yearly flows add up to part of a stock.
+STOCK_BOUNDS = {
+    "PP-2": (
+        lambda c: c["fg"],
+        "logements F ou G à rénover",
+        "logements classés F ou G dans le parc du territoire",
+    ),
+    "PP-3": (
+        lambda c: c["logements"],
+        "logements à réhabiliter",
+        "logements dans le parc du territoire",
+    ),
+    "PP-4": (
+        lambda c: c["logements"],
+        "logements mis en commercialisation",
+        "logements dans le parc du territoire",
+    ),
+    "SR-1": (
+        lambda c: c["logements"] - c["pmr"],
+        "logements à rendre accessibles ou à adapter",
+        "logements du parc du territoire non accessibles aux personnes à mobilité réduite",
+    ),
+}
+
+
 def _check_stock(
     indicateur, niveau, code, total: dict, path, context: EngagementContext, report
 ) -> None:
-    """A target cannot exceed the stock it applies to."""
+    """The commitments of the period, added up, cannot exceed the stock they draw on."""
     counts = context.stock.get((niveau, code))
-    if counts is None or not total:
+    if counts is None or indicateur.id not in STOCK_BOUNDS:
         return
-    values = [v for v in total.values() if isinstance(v, int | float)]
-    if indicateur.id == "PP-2" and sum(values) > counts["fg"]:
+    bound, committed, stock = STOCK_BOUNDS[indicateur.id]
+    period = sum(v for v in total.values() if isinstance(v, int | float))
+    if period > bound(counts):
         report(
             (*path, "valeurs"),
-            f"{sum(values):g} logements F ou G à rénover sur la période, pour {counts['fg']} "
-            f"logements classés F ou G dans le parc du territoire",
-        )
-    if indicateur.id == "PP-3":
-        for year, value in total.items():
-            if isinstance(value, int | float) and value > counts["logements"]:
-                report(
-                    (*path, "valeurs", year),
-                    f"{value:g} logements réhabilités en {year}, pour un parc de "
-                    f"{counts['logements']} logements",
-                )
-    if indicateur.id == "PP-4" and sum(values) > counts["logements"]:
-        report(
-            (*path, "valeurs"),
-            f"{sum(values):g} logements mis en commercialisation sur la période, pour un parc "
-            f"de {counts['logements']} logements",
+            f"{period:g} {committed} sur la période, pour {bound(counts)} {stock}",
         )
 
 
