@@ -56,9 +56,12 @@ def compute_references(data: Data, annee: int) -> tuple[dict, dict]:
     return values, denominators
 
 
-def stock(data: Data) -> dict[tuple[str, str], dict[str, int]]:
-    """(niveau, territoire) → counts of the stock: logements, F/G, QPV, accessible."""
+def stock(data: Data) -> dict[tuple[str, str], dict]:
+    """(niveau, territoire) → counts of the stock: logements, F/G, QPV, accessible; and, when
+    patrimoine.csv has the column, the logements of the plan de mise en vente by planned year
+    ("vente", absent otherwise)."""
     out = {}
+    plan = data.has_column("patrimoine", "mise_en_vente")
     for niveau in NIVEAUX:
         rows = data.execute(
             f"SELECT {niveau}, count(*), count(*) FILTER (WHERE classe_fg), "
@@ -67,4 +70,12 @@ def stock(data: Data) -> dict[tuple[str, str], dict[str, int]]:
         ).fetchall()
         for territoire, total, fg, qpv, pmr in rows:
             out[(niveau, territoire)] = {"logements": total, "fg": fg, "qpv": qpv, "pmr": pmr}
+            if plan:
+                out[(niveau, territoire)]["vente"] = {}
+        if plan:
+            for territoire, annee, n in data.execute(
+                f"SELECT {niveau}, mise_en_vente, count(*) FROM logements "
+                f"WHERE mise_en_vente IS NOT NULL AND {niveau} IS NOT NULL GROUP BY ALL"
+            ).fetchall():
+                out[(niveau, territoire)]["vente"][str(annee)] = n
     return out

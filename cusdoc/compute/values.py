@@ -56,6 +56,7 @@ def _stock_counts() -> dict[str, tuple[str, str]]:
         "fg": ("classés F ou G (DPE énergie)", "classe_fg"),
         "abc": ("classés A, B ou C (DPE énergie)", "DPEENERGIE IN ('A', 'B', 'C')"),
         "sans_dpe": ("sans diagnostic de performance énergétique", "DPEENERGIE IS NULL"),
+        "plan_vente": ("inscrits au plan de mise en vente", "mise_en_vente IS NOT NULL"),
     }
     for classe in CLASSES:
         counts[f"classe_{classe.lower()}"] = (f"classés {classe} (DPE énergie)", _dpe(classe))
