@@ -222,7 +222,10 @@ def attributions_par_territoire(data: Data, context: TableContext) -> Table:
     )
 
 
-SANS_ADRESSE = "non renseignée"  # what an ensemble without an address prints
+def adresse(rue: str | None, commune: str) -> str:
+    """An ensemble's address as the annexes print it: « 12 rue des Tilleuls, Monts », or the
+    commune alone when patrimoine.csv gives no address (CCH R. 445-3 asks for one)."""
+    return f"{rue}, {commune}" if rue else f"{commune} (adresse non renseignée)"
 
 
 def _listed(values, order: tuple[str, ...]) -> str:
@@ -249,38 +252,27 @@ def plan_de_mise_en_vente(data: Data, context: TableContext) -> Table:
     ).fetchall()
     lignes = [
         [
-            ensemble,
-            nom,
-            adresse or SANS_ADRESSE,
-            commune,
+            f"{ensemble} {nom}",
+            adresse(rue, commune),
             _listed(familles, FAMILLES),
             _listed(classes, (*CLASSES, "sans DPE")),
             "oui" if qpv else "non",
             str(first) if first == last else f"{first} à {last}",
             count(n),
         ]
-        for ensemble, nom, adresse, commune, familles, classes, qpv, first, last, n in rows
+        for ensemble, nom, rue, commune, familles, classes, qpv, first, last, n in rows
     ]
     total = sum(row[-1] for row in rows)
-    lignes.append(["Total", "", "", "", "", "", "", "", count(total)])
+    lignes.append(["Total", "", "", "", "", "", count(total)])
+    # seven columns: the identifier and the name, the street and the commune, share a cell
     return Table(
         "Plan de mise en vente : logements à mettre en commercialisation par ensemble immobilier",
-        [
-            "Ensemble",
-            "Nom",
-            "Adresse",
-            "Commune",
-            "Financement",
-            "DPE",
-            "QPV",
-            "Année",
-            "Logements",
-        ],
+        ["Ensemble immobilier", "Adresse", "Financement", "DPE", "QPV", "Année", "Logements"],
         lignes,
-        [1.2, 2.4, 2.8, 2.0, 1.2, 0.9, 0.7, 1.1, 1.1],
+        [3, 3.4, 1.2, 0.9, 0.7, 0.9, 1.1],
         source_parc(context)
-        + " ; année prévue de mise en commercialisation, financement et classes énergétiques "
-        "des logements inscrits",
+        + " ; année à partir de laquelle les logements inscrits peuvent être mis en "
+        "commercialisation, leur financement et leurs classes énergétiques",
     )
 
 
