@@ -18,6 +18,7 @@ def secret_reason(seuil: int) -> str:
     """Why an ensemble's occupation category is not printed, as the note under the annex says."""
     return f"secret statistique (ensemble de moins de {seuil} ménages)"
 
+
 CRITERE_LIBELLES = {
     "qualite_construction": "qualité de la construction",
     "equipements": "prestations et équipements techniques",

@@ -20,8 +20,7 @@ PLAN_TABLE = "plan_de_mise_en_vente"
 # [à vérifier] CCH L. 443-7 as amended by the loi n° 2021-1104 « Climat et résilience »: a
 # logement of DPE class F or G is not sold to a natural person. From memory, not in the notes.
 RULE_DPE = (
-    "CCH L. 443-7 modifié par la loi n° 2021-1104 du 22 août 2021 (règle à relire sur "
-    "Légifrance)"
+    "CCH L. 443-7 modifié par la loi n° 2021-1104 du 22 août 2021 (règle à relire sur Légifrance)"
 )
 # [à vérifier] CCH L. 443-7: a logement is sold only if built or acquired more than ten years
 # ago. The data gives the year of construction only, not of acquisition (RPLS field 28).
@@ -197,9 +196,9 @@ def missing_addresses(content: Content, data: Data) -> list[Problem]:
             ENSEMBLES,
             *where,
             "adresse",
-            f"{found} : l'article R. 445-3 du CCH identifie chaque ensemble par son adresse, "
-            "que le classement et le plan de mise en vente impriment (« non renseignée » "
-            "sinon)",
+            f"{found} : l'article R. 445-3 du CCH identifie chaque ensemble par son adresse ; "
+            "le classement et le plan de mise en vente n'impriment sinon que sa commune, suivie "
+            "de « (adresse non renseignée) »",
             avertissement=True,
         )
     ]
