@@ -13,7 +13,8 @@ accessibility, which vary inside an ensemble, and expanded once, when patrimoine
 
 The recipe: ``load_communes`` → ``plan_segments`` (or ``load_segments``) → ``cut_ensembles`` →
 ``allocate_logements`` → ``plan_sales`` → ``describe_ensembles`` → ``set_thresholds`` →
-``frame_attributions`` → ``allocate_attributions`` → ``write_files``; ``generate`` runs them all with the generic shares.
+``frame_attributions`` → ``allocate_attributions`` → ``write_files``; ``generate`` runs them
+all with the generic shares.
 """
 
 import math
