@@ -745,8 +745,10 @@ LOGEMENT_SQL = f"""
 
 def plan_sales(con: duckdb.DuckDBPyConnection, years: Sequence[int] = SALE_YEARS) -> None:
     """View logement with mise_en_vente: the year a logement of the plan is put on the market,
-    one year for each ensemble, drawn among years; none outside the plan."""
-    year = f"{int(years[0])} + floor({len(years)} * u('vente', ens))::INT"
+    one year for each ensemble, drawn among years, early ones more often (most of the plan is
+    for sale from the start: PP-4 commits half of it by the third year); none outside the
+    plan."""
+    year = f"{int(years[0])} + floor({len(years)} * pow(u('vente', ens), 2))::INT"
     con.execute(
         f"""
         CREATE OR REPLACE VIEW logement AS
@@ -1011,6 +1013,10 @@ def generate(
     plan_segments(con)
     cut_ensembles(con)
     quotas = {name: Quota.shares(SHARES[name]) for name in (*ENSEMBLE_RULES, *LOGEMENT_RULES)}
+    # the segments of the plan stratégique in each département: every département has
+    # logements to sell, as PP-4 commits each of them to put some on the market
+    departements = [d for (d,) in con.execute("SELECT DISTINCT DEP FROM ensemble").fetchall()]
+    quotas["segment"] = Quota(("DEP",), {(d,): SHARES["segment"] for d in departements})
     allocate_logements(con, quotas, MISSING_DPE_SHARE)
     plan_sales(con)
     describe_ensembles(con)
