@@ -8,9 +8,9 @@ so only warnings, which stop the signature version and say which rule they apply
 """
 
 from cusdoc.errors import Problem
-from cusdoc.load.content import Content
+from cusdoc.load.content import Content, dotted
 from cusdoc.load.data import DATA_DIR, Data
-from cusdoc.validate.content import _problem_at, walk
+from cusdoc.validate.content import walk
 
 MAX_REPORTED = 10
 PATRIMOINE = f"{DATA_DIR}/patrimoine.csv"
@@ -107,9 +107,10 @@ def plan_needs_data(content: Content, data: Data) -> list[Problem]:
     if data.has_column("patrimoine", "mise_en_vente"):
         return []
     return [
-        _problem_at(
-            source,
-            path,
+        Problem(
+            source.file,
+            *source.position(path),
+            dotted(path),
             f"le tableau calculé « {PLAN_TABLE} » demande la colonne mise_en_vente de "
             "patrimoine.csv (année prévue de mise en commercialisation de chaque logement "
             "inscrit au plan), absente",
