@@ -209,3 +209,18 @@ def test_the_annex_masks_the_category_of_a_small_ensemble_in_the_docx(vente, mon
     assert rows[3][1] == "Averdon (adresse non renseignée)"
     text = "\n".join(p.text for p in document.paragraphs)
     assert "s : secret statistique (ensemble de moins de 5 ménages)" in " ".join(text.split())
+
+
+def test_a_missing_address_is_a_warning_where_it_is_missing(vente):
+    assert [str(w) for w in check(vente).warnings] == [
+        "content/donnees/ensembles.csv:4:4: adresse : avertissement : 1 ensemble sans adresse : "
+        "l'article R. 445-3 du CCH identifie chaque ensemble par son adresse ; le classement et "
+        "le plan de mise en vente n'impriment sinon que sa commune, suivie de « (adresse non "
+        "renseignée) »"
+    ]
+    path = vente / "content" / "donnees" / "ensembles.csv"
+    lines = [line.split(";") for line in path.read_text(encoding="utf-8").splitlines()]
+    path.write_text("\n".join(";".join(r[:3] + r[4:]) for r in lines) + "\n", encoding="utf-8")
+    assert [w.message[:56] for w in check(vente).warnings] == [
+        "4 ensembles sans adresse (colonne adresse absente) : l'a"
+    ]
