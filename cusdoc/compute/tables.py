@@ -224,7 +224,7 @@ def attributions_par_territoire(data: Data, context: TableContext) -> Table:
 
 def adresse(rue: str | None, commune: str) -> str:
     """An ensemble's address as the annexes print it: « 12 rue des Tilleuls, Monts », or the
-    commune alone when patrimoine.csv gives no address (CCH R. 445-3 asks for one)."""
+    commune alone when ensembles.csv gives no address (CCH R. 445-3 asks for one)."""
     return f"{rue}, {commune}" if rue else f"{commune} (adresse non renseignée)"
 
 

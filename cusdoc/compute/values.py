@@ -440,11 +440,12 @@ def names(config: dict | None, indicateurs: list[str]) -> list[str]:
     """Every concrete name (for « vouliez-vous dire » and the editor's completion)."""
     out = [n for n in CATALOGUE if "<" not in n]
     if config:
-        for name in [c["categorie"] for c in config["occupation"]["categories"]]:
-            slug = _slug(name)
+        for category in [
+            *config["occupation"]["categories"],
+            {"categorie": classement.NON_PUBLIEE},
+        ]:
+            slug = _slug(category["categorie"])
             out += [f"ensembles_occupation_{slug}", f"logements_occupation_{slug}"]
-        slug = _slug(classement.NON_PUBLIEE)
-        out += [f"ensembles_occupation_{slug}", f"logements_occupation_{slug}"]
     for ident in indicateurs:
         out += [f"reference.{ident}", f"engagement.{ident}.cumul", f"engagement.{ident}.moyenne"]
     return out
