@@ -158,6 +158,7 @@ def check(root: Path) -> Project:
     from cusdoc.validate.engagements import check_engagements
     from cusdoc.validate.npl import check_npl
     from cusdoc.validate.signature import pending
+    from cusdoc.validate.vente import check_plan, missing_addresses, plan_needs_data, sale_warnings
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         # DuckDB releases the GIL: the data loads while the YAML is checked.
@@ -178,6 +179,8 @@ def check(root: Path) -> Project:
         territoires = [t["code"] for t in content.convention["territoires"]]
         problems += check_data(data, content.settings, territoires)
         problems += check_npl(data, content, territoires)
+        problems += check_plan(data, content.settings.periode, territoires)
+        problems += plan_needs_data(content, data)
         calculs = compute(data, content)
     context = engagement_context(content, geo, calculs)
     catalogue = for_data(load_catalogue(), context.absent)
@@ -186,6 +189,8 @@ def check(root: Path) -> Project:
     if problems:
         raise ContentError(problems)
     warnings = pending(content, verified(catalogue, content.convention))
+    if data is not None:
+        warnings = sorted(warnings + sale_warnings(data) + missing_addresses(content, data))
     return Project(
         root,
         content,

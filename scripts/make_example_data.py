@@ -660,6 +660,7 @@ def main(target: Path) -> None:
     synthetic.load_segments(con, segments())
     synthetic.cut_ensembles(con)
     synthetic.allocate_logements(con, logement_quotas())
+    synthetic.plan_sales(con)
     synthetic.describe_ensembles(con)
     ensembles = ensemble_facts(con)
     service = classify_service(ensembles, rng)

@@ -12,9 +12,9 @@ ensembles is enough. The logements themselves are only ranked for the number of 
 accessibility, which vary inside an ensemble, and expanded once, when patrimoine.csv is written.
 
 The recipe: ``load_communes`` → ``plan_segments`` (or ``load_segments``) → ``cut_ensembles`` →
-``allocate_logements`` → ``describe_ensembles`` → ``set_thresholds`` → ``frame_attributions`` →
-``allocate_attributions`` → ``frame_works`` → ``write_files``; ``generate`` runs them all with
-the generic shares.
+``allocate_logements`` → ``plan_sales`` → ``describe_ensembles`` → ``set_thresholds`` →
+``frame_attributions`` → ``allocate_attributions`` → ``frame_works`` → ``write_files``;
+``generate`` runs them all with the generic shares.
 """
 
 import math
@@ -248,6 +248,14 @@ MEAN_ENSEMBLE = {"QPV": 60, "C": 35, "I": 15}
 ENSEMBLE_MIN, ENSEMBLE_MAX = 10, 300
 
 ROOM_SURFACE = (30, 46, 64, 78, 92, 106)  # m² by NBPIECE 1–6
+
+# The plan de mise en vente: the logements of the segment « céder » that the sale conditions
+# the check knows allow (hors QPV, DPE A to E, built ten years before), each ensemble given a
+# year of the convention 2025-2030 to be put on the market.
+SALE_YEARS = tuple(range(2025, 2031))
+SALE_MINIMUM_AGE = 10
+
+STREET_KINDS = ("rue", "rue", "avenue", "allée", "impasse", "chemin", "place", "boulevard")
 
 NAME_KINDS = (
     "Résidence",
@@ -792,8 +800,25 @@ LOGEMENT_SQL = f"""
 """
 
 
+def plan_sales(con: duckdb.DuckDBPyConnection, years: Sequence[int] = SALE_YEARS) -> None:
+    """View logement with mise_en_vente: the year a logement of the plan is put on the market,
+    one year for each ensemble, drawn among years, early ones more often (most of the plan is
+    for sale from the start: PP-4 commits half of it by the third year); none outside the
+    plan."""
+    year = f"{int(years[0])} + floor({len(years)} * pow(u('vente', ens), 2))::INT"
+    con.execute(
+        f"""
+        CREATE OR REPLACE VIEW logement AS
+        SELECT *, CASE WHEN CODSEGPATRIM = 'CEDER' AND QPV IS NULL AND DPEENERGIE <= 'E'
+                       AND CONSTRUCT <= {year} - {SALE_MINIMUM_AGE} THEN {year} END
+                  AS mise_en_vente
+        FROM ({LOGEMENT_SQL})
+        """
+    )
+
+
 def describe_ensembles(con: duckdb.DuckDBPyConnection) -> None:
-    """Table ensemble_out: name, service scores and occupation of each ensemble."""
+    """Table ensemble_out: name, address, service scores and occupation of each ensemble."""
     con.execute(
         f"""
         CREATE OR REPLACE TABLE ensemble_out AS
@@ -813,7 +838,8 @@ def describe_ensembles(con: duckdb.DuckDBPyConnection) -> None:
                     + 0.1 * (u('rotation', ens) - 0.5), 0), 0.4))::INT AS departs
             FROM e),
         occupied AS (SELECT *, logements - vacants AS menages FROM scored)
-        SELECT ens, ENSEMBLE, {_name_sql()} AS nom, DEPCOM, qualite_construction,
+        SELECT ens, ENSEMBLE, {_name_sql()} AS nom, DEPCOM, {_address_sql()} AS adresse,
+            qualite_construction,
             least(greatest(round(qualite_construction
                 + 1.4 * (u('equipements', ens) - 0.5)), 1), 5)::INT AS equipements,
             least(greatest(round(3 + 0.7 * urbain::INT - 0.6 * individuel
@@ -859,6 +885,20 @@ def _name_sql() -> str:
     )
     rank = f"row_number() OVER (PARTITION BY DEPCOM, {base} ORDER BY ens)"
     return f"{base} || CASE WHEN {rank} > 1 THEN ' ' || {rank} ELSE '' END"
+
+
+def _address_sql() -> str:
+    """A street address, « 12 rue des Tilleuls »: a kind of street and a name drawn from the
+    word lists, numbers 50 apart when two ensembles of a commune share a street."""
+    kinds = ", ".join(_sql_text(k) for k in STREET_KINDS)
+    places = ", ".join(_sql_text(p) for p in NAME_PLACES)
+    street = (
+        f"[{kinds}][1 + floor({len(STREET_KINDS)} * u('voie', ens))::INT] || ' ' || "
+        f"[{places}][1 + floor({len(NAME_PLACES)} * u('rue', ens))::INT]"
+    )
+    rank = f"row_number() OVER (PARTITION BY DEPCOM, {street} ORDER BY ens)"
+    number = f"1 + floor(40 * u('numero', ens))::INT + 50 * ({rank} - 1)"
+    return f"({number})::VARCHAR || ' ' || {street}"
 
 
 def _sql_text(text: str) -> str:
@@ -1034,7 +1074,7 @@ OUTPUTS = {
     "patrimoine.csv": """
         SELECT DEPCOM, QPV, FINAN, DPEENERGIE, NBPIECE,
             replace(SURFHAB::VARCHAR, '.', ',') AS SURFHAB, CONSTRUCT, TYPECONST, CODSEGPATRIM,
-            ENSEMBLE, ACCESSIBLE_PMR
+            ENSEMBLE, ACCESSIBLE_PMR, mise_en_vente
         FROM logement ORDER BY id""",
     "attributions.csv": """
         SELECT annee, DEPCOM, qpv AS QPV, bail_signe, ressources_uc, relogement_anru,
@@ -1045,7 +1085,7 @@ OUTPUTS = {
         SELECT annee, ENSEMBLE, nature, logements, dpe_avant, dpe_apres
         FROM travaux ORDER BY annee, nature, first_id""",
     "ensembles.csv": """
-        SELECT ENSEMBLE, nom, DEPCOM, qualite_construction, equipements, localisation,
+        SELECT ENSEMBLE, nom, DEPCOM, adresse, qualite_construction, equipements, localisation,
             environnement, menages, menages_sous_60_pct, menages_apl,
             replace(round(100 * vacants / logements, 2)::DECIMAL(5, 2)::VARCHAR, '.', ',')
                 AS taux_vacance,
@@ -1089,7 +1129,12 @@ def generate(
     plan_segments(con)
     cut_ensembles(con)
     quotas = {name: Quota.shares(SHARES[name]) for name in (*ENSEMBLE_RULES, *LOGEMENT_RULES)}
+    # the segments of the plan stratégique in each département: every département has
+    # logements to sell, as PP-4 commits each of them to put some on the market
+    departements = [d for (d,) in con.execute("SELECT DISTINCT DEP FROM ensemble").fetchall()]
+    quotas["segment"] = Quota(("DEP",), {(d,): SHARES["segment"] for d in departements})
     allocate_logements(con, quotas, MISSING_DPE_SHARE)
+    plan_sales(con)
     describe_ensembles(con)
     set_thresholds(con, years)
     if attributions is None:

@@ -202,13 +202,14 @@ def test_classement_by_hand(db):
     """Weights 20/20/30/30: E1 (2,2,3,2) → 2,3 class C; E2 (4,4,4,3) → 3,7 class A;
     E3 (3,3,2,4) → 3,0 class B; E4 (2,3,2,4) → 2,8 class B. Occupation: E1 has 8,5 % vacancy
     (dysfunctional from 8 %); E4 has no household under 60 % of the ceilings (rebalancing
-    up to 40 %); E2 and E3 have half of them: balanced."""
+    up to 40 %); E2 and E3 have half of them: balanced. Each houses fewer than 5 ménages: no
+    category is published."""
     import yaml
 
     from cusdoc.compute.classement import classify
 
     config = yaml.safe_load((PROJETS / "minimal" / "content" / "classement.yml").read_text())
-    rows = classify(db, config)
+    rows = classify(db, config, 5)
     summary = [
         (r["ensemble"], round(r["note"], 2), r["classe"], r["categorie"], r["logements"])
         for r in rows
@@ -219,6 +220,8 @@ def test_classement_by_hand(db):
         ("E3", 3.0, "B", "équilibrée", 2),
         ("E4", 2.8, "B", "en rééquilibrage", 1),
     ]
+    assert [r["publiee"] for r in rows] == [False] * 4
+    assert [r["publiee"] for r in classify(db, config, 3)] == [True, False, False, False]
 
 
 def test_rpls_column_names_of_other_vintages_are_accepted(tmp_path, db):

@@ -116,6 +116,31 @@ def test_generated_distributions_are_rpls_like(generated):
     assert signed / 2 / len(stock) == pytest.approx(0.09, abs=0.005)
 
 
+def test_generated_plan_de_mise_en_vente_meets_the_sale_conditions(generated):
+    """Segment « céder » only, hors QPV, DPE A to E, built ten years before the year, a year of
+    2025-2030 for the whole ensemble; in each département of the stock."""
+    stock = read(generated / "patrimoine.csv")
+    plan = [row for row in stock if row["mise_en_vente"]]
+    assert {row["DEPCOM"][:2] for row in plan} == {"37", "41"}
+    assert share(stock, lambda r: r["mise_en_vente"] != "") == pytest.approx(0.04, abs=0.01)
+    for row in plan:
+        year = int(row["mise_en_vente"])
+        assert 2025 <= year <= 2030
+        assert row["CODSEGPATRIM"] == "CEDER" and row["QPV"] == ""
+        assert row["DPEENERGIE"] in "ABCDE" and row["DPEENERGIE"]
+        assert int(row["CONSTRUCT"]) <= year - 10
+    years = {}
+    for row in plan:
+        assert years.setdefault(row["ENSEMBLE"], row["mise_en_vente"]) == row["mise_en_vente"]
+
+
+def test_generated_addresses_are_one_per_ensemble_of_a_commune(generated):
+    ensembles = read(generated / "ensembles.csv")
+    addresses = [(row["DEPCOM"], row["adresse"]) for row in ensembles]
+    assert len(set(addresses)) == len(addresses)
+    assert all(re.fullmatch(r"\d+ [a-zé]+ \S.*", address) for _, address in addresses)
+
+
 def test_generated_thresholds_cover_every_epci_and_year(generated, communes):
     seuils = read(generated / "seuils_premier_quartile.csv")
     epcis = {communes[row["DEPCOM"]][1] for row in read(generated / "patrimoine.csv")}

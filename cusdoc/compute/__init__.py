@@ -74,8 +74,8 @@ def compute_tables(
     tables = {name: make(data, context) for name, make in COMPUTED_TABLES.items()}
     config = content.sources.get("classement")
     if config is not None:
-        rows = classement.classify(data, config.data)
-        tables.update(classement.tables(rows, config.data))
+        rows = classement.classify(data, config.data, settings.seuil)
+        tables.update(classement.tables(rows, config.data, settings.seuil))
     declared = content.sources.get("npl")
     if declared is not None:
         tables.update(npl.tables(npl.ensembles(data), declared.data))

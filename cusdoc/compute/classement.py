@@ -1,8 +1,23 @@
 """Classement du patrimoine (CCH R. 445-3): each ensemble immobilier scored on the service-rendu
-criteria with the weights of content/classement.yml, classed, and given an occupation category."""
+criteria with the weights of content/classement.yml, classed, and given an occupation category.
 
+R. 445-3 identifies each ensemble by its address, number of logements, main financing(s) and
+QPV status (cus-domain.md §1.3): the annex prints them. The occupation category rests on the
+resources of the ensemble's households: it is not published for an ensemble of fewer ménages
+than the secrecy threshold, nor counted with the published ones (the counts by category would
+give it back by difference)."""
+
+from cusdoc.compute.tables import FAMILLES, adresse
 from cusdoc.load.data import Data
 from cusdoc.model import CRITERES, OCCUPATION, Quantity, Table
+
+NON_PUBLIEE = "non publiée"  # the occupation of an ensemble under the secrecy threshold
+
+
+def secret_reason(seuil: int) -> str:
+    """Why an ensemble's occupation category is not printed, as the note under the annex says."""
+    return f"secret statistique (ensemble de moins de {seuil} ménages)"
+
 
 CRITERE_LIBELLES = {
     "qualite_construction": "qualité de la construction",
@@ -30,7 +45,9 @@ def ensembles(data: Data, ponderations: dict[str, float]) -> list[dict]:
     score = " + ".join(f"{w} * e.{c}" for c, w in weights.items())
     rows = data.execute(
         f"""
-        SELECT e.ENSEMBLE, e.nom, c.nom, count(l.ENSEMBLE), ({score}) / {sum(weights.values())},
+        SELECT e.ENSEMBLE, e.nom, e.adresse, c.nom, list(DISTINCT l.famille),
+               coalesce(bool_or(l.en_qpv), false), e.menages, count(l.ENSEMBLE),
+               ({score}) / {sum(weights.values())},
                100.0 * e.menages_sous_60_pct / nullif(e.menages, 0),
                100.0 * e.menages_apl / nullif(e.menages, 0), e.taux_vacance, e.taux_rotation
         FROM ensembles e JOIN communes c ON c.code = e.DEPCOM
@@ -38,7 +55,18 @@ def ensembles(data: Data, ponderations: dict[str, float]) -> list[dict]:
         GROUP BY ALL ORDER BY e.ENSEMBLE
         """
     ).fetchall()
-    keys = ("ensemble", "nom", "commune", "logements", "note", *OCCUPATION)
+    keys = (
+        "ensemble",
+        "nom",
+        "adresse",
+        "commune",
+        "familles",
+        "qpv",
+        "menages",
+        "logements",
+        "note",
+        *OCCUPATION,
+    )
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
@@ -64,7 +92,9 @@ def _holds(value, bound: dict) -> bool:
     return value >= bound.get("minimum", value) and value <= bound.get("maximum", value)
 
 
-def classify(data: Data, config: dict) -> list[dict]:
+def classify(data: Data, config: dict, seuil: int) -> list[dict]:
+    """Every ensemble classed; « publiee »: whether its occupation category may be printed
+    (no household, or at least the threshold's number of them)."""
     classes = config["service_rendu"]["classes"]
     categories = config["occupation"]["categories"]
     out = []
@@ -76,12 +106,13 @@ def classify(data: Data, config: dict) -> list[dict]:
                 "classe": found["classe"],
                 "libelle": found["libelle"],
                 "categorie": categorie(ensemble, categories),
+                "publiee": not 0 < ensemble["menages"] < seuil,
             }
         )
     return out
 
 
-def tables(rows: list[dict], config: dict) -> dict[str, Table]:
+def tables(rows: list[dict], config: dict, seuil: int) -> dict[str, Table]:
     """The summary by class and the annex listing every ensemble."""
     origin = source(config["service_rendu"]["ponderations"])
     total = sum(r["logements"] for r in rows)
@@ -101,25 +132,34 @@ def tables(rows: list[dict], config: dict) -> dict[str, Table]:
         )
     synthese.append(["Total", Quantity(len(rows)), Quantity(total), share(total)])
     categories = [c["categorie"] for c in config["occupation"]["categories"]]
+    hidden = [r for r in rows if not r["publiee"]]
     occupation = [
         [
             c["classe"],
             *(
-                Quantity(sum(1 for r in rows if r["classe"] == c["classe"] and r["categorie"] == k))
+                Quantity(
+                    sum(
+                        1
+                        for r in rows
+                        if r["classe"] == c["classe"] and r["categorie"] == k and r["publiee"]
+                    )
+                )
                 for k in categories
             ),
+            *([Quantity(sum(1 for r in hidden if r["classe"] == c["classe"]))] if hidden else []),
         ]
         for c in classes
     ]
+    why = secret_reason(seuil)
     ensembles_ = [
         [
-            r["ensemble"],
-            r["nom"],
-            r["commune"],
+            f"{r['ensemble']} {r['nom']}",
+            adresse(r["adresse"], r["commune"]),
+            ", ".join(f for f in FAMILLES if f in r["familles"]),
+            "oui" if r["qpv"] else "non",
             Quantity(r["logements"]),
-            Quantity(r["note"], "note", decimals=2),
             r["classe"],
-            r["categorie"],
+            r["categorie"] if r["publiee"] else Quantity(None, masked=why),
         ]
         for r in rows
     ]
@@ -133,16 +173,27 @@ def tables(rows: list[dict], config: dict) -> dict[str, Table]:
         ),
         "classement_occupation": Table(
             "Ensembles immobiliers par classe de service rendu et catégorie d'occupation",
-            ["Classe", *categories],
+            ["Classe", *categories, *([f"{NON_PUBLIEE} (secret statistique)"] if hidden else [])],
             occupation,
-            [1, *[1.5] * len(categories)],
+            [1, *[1.5] * (len(occupation[0]) - 1)],
             origin,
         ),
         "classement_ensembles": Table(
             "Classement de chaque ensemble immobilier",
-            ["Ensemble", "Nom", "Commune", "Logements", "Note", "Classe", "Occupation"],
+            # what R. 445-3 identifies an ensemble by, its class and its occupation: seven
+            # columns fill the width of a portrait page (the identifier and the name, the street
+            # and the commune, share a cell; the score, which sets the class, is left out)
+            [
+                "Ensemble immobilier",
+                "Adresse",
+                "Financement",
+                "QPV",
+                "Logements",
+                "Classe",
+                "Occupation",
+            ],
             ensembles_,
-            [1.2, 3, 2.2, 1.1, 0.9, 0.9, 2.2],
+            [3, 3.4, 1.1, 0.7, 1.1, 0.8, 1.4],
             origin,
         ),
     }

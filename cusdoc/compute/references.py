@@ -84,10 +84,13 @@ def _reference_sql(condition: str, source: str, rate: bool, niveau: str) -> str:
     )
 
 
-def stock(data: Data) -> dict[tuple[str, str], dict[str, int]]:
-    """(niveau, territoire) → counts of the stock: logements, F/G, QPV, accessible. The stock
-    bounds the commitments (validate/engagements.py); it is never a reference."""
+def stock(data: Data) -> dict[tuple[str, str], dict]:
+    """(niveau, territoire) → counts of the stock: logements, F/G, QPV, accessible; and, when
+    patrimoine.csv has the column, the logements of the plan de mise en vente by planned year
+    ("vente", absent otherwise). The stock bounds the commitments (validate/engagements.py); it
+    is never a reference."""
     out = {}
+    plan = data.has_column("patrimoine", "mise_en_vente")
     for niveau in NIVEAUX:
         rows = data.execute(
             f"SELECT {niveau}, count(*), count(*) FILTER (WHERE classe_fg), "
@@ -96,4 +99,12 @@ def stock(data: Data) -> dict[tuple[str, str], dict[str, int]]:
         ).fetchall()
         for territoire, total, fg, qpv, pmr in rows:
             out[(niveau, territoire)] = {"logements": total, "fg": fg, "qpv": qpv, "pmr": pmr}
+            if plan:
+                out[(niveau, territoire)]["vente"] = {}
+        if plan:
+            for territoire, annee, n in data.execute(
+                f"SELECT {niveau}, mise_en_vente, count(*) FROM logements "
+                f"WHERE mise_en_vente IS NOT NULL AND {niveau} IS NOT NULL GROUP BY ALL"
+            ).fetchall():
+                out[(niveau, territoire)]["vente"][str(annee)] = n
     return out

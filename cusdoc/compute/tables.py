@@ -222,9 +222,64 @@ def attributions_par_territoire(data: Data, context: TableContext) -> Table:
     )
 
 
+def adresse(rue: str | None, commune: str) -> str:
+    """An ensemble's address as the annexes print it: « 12 rue des Tilleuls, Monts », or the
+    commune alone when ensembles.csv gives no address (CCH R. 445-3 asks for one)."""
+    return f"{rue}, {commune}" if rue else f"{commune} (adresse non renseignée)"
+
+
+def _listed(values, order: tuple[str, ...]) -> str:
+    """Distinct values in a fixed order, « PLAI, PLUS »."""
+    return ", ".join(v for v in order if v in values)
+
+
+def plan_de_mise_en_vente(data: Data, context: TableContext) -> Table:
+    """The logements of patrimoine.csv to be put on the market (column mise_en_vente), by
+    ensemble: where they are, how they were financed, their DPE classes, QPV, when, how many.
+
+    Stock counts from the RPLS fields are not about households: no statistical secrecy
+    (cus-domain.md §5)."""
+    rows = data.execute(
+        """
+        SELECT e.ENSEMBLE, e.nom, e.adresse, c.nom, list(DISTINCT l.famille),
+               list(DISTINCT coalesce(l.DPEENERGIE, 'sans DPE')), bool_or(l.en_qpv),
+               min(l.mise_en_vente), max(l.mise_en_vente), count(*)
+        FROM logements l JOIN ensembles e ON e.ENSEMBLE = l.ENSEMBLE
+        JOIN communes c ON c.code = e.DEPCOM
+        WHERE l.mise_en_vente IS NOT NULL
+        GROUP BY ALL ORDER BY e.ENSEMBLE
+        """
+    ).fetchall()
+    lignes = [
+        [
+            f"{ensemble} {nom}",
+            adresse(rue, commune),
+            _listed(familles, FAMILLES),
+            _listed(classes, (*CLASSES, "sans DPE")),
+            "oui" if qpv else "non",
+            str(first) if first == last else f"{first} à {last}",
+            count(n),
+        ]
+        for ensemble, nom, rue, commune, familles, classes, qpv, first, last, n in rows
+    ]
+    total = sum(row[-1] for row in rows)
+    lignes.append(["Total", "", "", "", "", "", count(total)])
+    # seven columns: the identifier and the name, the street and the commune, share a cell
+    return Table(
+        "Plan de mise en vente : logements à mettre en commercialisation par ensemble immobilier",
+        ["Ensemble immobilier", "Adresse", "Financement", "DPE", "QPV", "Année", "Logements"],
+        lignes,
+        [3, 3.4, 1.2, 0.9, 0.7, 0.9, 1.1],
+        source_parc(context)
+        + " ; année à partir de laquelle les logements inscrits peuvent être mis en "
+        "commercialisation, leur financement et leurs classes énergétiques",
+    )
+
+
 COMPUTED_TABLES = {
     "parc_par_territoire": parc_par_territoire,
     "parc_par_financement": parc_par_financement,
     "parc_par_dpe": parc_par_dpe,
     "attributions_par_territoire": attributions_par_territoire,
+    "plan_de_mise_en_vente": plan_de_mise_en_vente,
 }

@@ -59,6 +59,7 @@ def _stock_counts() -> dict[str, tuple[str, str]]:
         "fg": ("classés F ou G (DPE énergie)", "classe_fg"),
         "abc": ("classés A, B ou C (DPE énergie)", "DPEENERGIE IN ('A', 'B', 'C')"),
         "sans_dpe": ("sans diagnostic de performance énergétique", "DPEENERGIE IS NULL"),
+        "plan_vente": ("inscrits au plan de mise en vente", "mise_en_vente IS NOT NULL"),
     }
     for classe in CLASSES:
         counts[f"classe_{classe.lower()}"] = (f"classés {classe} (DPE énergie)", _dpe(classe))
@@ -221,6 +222,17 @@ def _catalogue() -> dict[str, Definition]:
     )
     out["logements_occupation_<categorie>"] = Definition(
         "logements des ensembles d'une catégorie d'occupation", "nombre", CLASSEMENT
+    )
+    out["ensembles_occupation_non_publiee"] = Definition(
+        "ensembles dont la catégorie d'occupation n'est pas publiée (moins de ménages que le "
+        "seuil du secret statistique) ; les autres catégories ne les comptent pas",
+        "nombre",
+        CLASSEMENT,
+    )
+    out["logements_occupation_non_publiee"] = Definition(
+        "logements des ensembles dont la catégorie d'occupation n'est pas publiée",
+        "nombre",
+        CLASSEMENT,
     )
     out |= {
         "npl_ensembles": Definition("ensembles immobiliers de l'annexe", "nombre", NPL),
@@ -448,16 +460,22 @@ def _ensembles(data: Data, seuil: int, config: dict | None) -> dict[str, Quantit
     }
     if config is None:
         return out
-    rows = classement.classify(data, config)
+    rows = classement.classify(data, config, seuil)
     for classe in ("A", "B", "C", "D"):
         kept = [r for r in rows if r["classe"] == classe]
         out[f"ensembles_service_{classe.lower()}"] = Quantity(len(kept))
         out[f"logements_service_{classe.lower()}"] = Quantity(sum(r["logements"] for r in kept))
+    published = [r for r in rows if r["publiee"]]
     for category in config["occupation"]["categories"]:
         name = category["categorie"]
-        kept = [r for r in rows if r["categorie"] == name]
+        kept = [r for r in published if r["categorie"] == name]
         out[f"ensembles_occupation_{_slug(name)}"] = Quantity(len(kept))
         out[f"logements_occupation_{_slug(name)}"] = Quantity(sum(r["logements"] for r in kept))
+    hidden = [r for r in rows if not r["publiee"]]
+    out[f"ensembles_occupation_{_slug(classement.NON_PUBLIEE)}"] = Quantity(len(hidden))
+    out[f"logements_occupation_{_slug(classement.NON_PUBLIEE)}"] = Quantity(
+        sum(r["logements"] for r in hidden)
+    )
     return out
 
 
@@ -521,7 +539,7 @@ def known(name: str, config: dict | None, indicateurs: set[str]) -> bool:
         return re.fullmatch(r"[a-z0-9]+", name.removeprefix("logements_quartier_")) is not None
     if name.startswith(("ensembles_occupation_", "logements_occupation_")) and config:
         slugs = {_slug(c["categorie"]) for c in config["occupation"]["categories"]}
-        return name.split("_occupation_")[1] in slugs
+        return name.split("_occupation_")[1] in slugs | {_slug(classement.NON_PUBLIEE)}
     return False
 
 
@@ -529,7 +547,10 @@ def names(config: dict | None, indicateurs: list[str]) -> list[str]:
     """Every concrete name (for « vouliez-vous dire » and the editor's completion)."""
     out = [n for n in CATALOGUE if "<" not in n]
     if config:
-        for category in config["occupation"]["categories"]:
+        for category in [
+            *config["occupation"]["categories"],
+            {"categorie": classement.NON_PUBLIEE},
+        ]:
             slug = _slug(category["categorie"])
             out += [f"ensembles_occupation_{slug}", f"logements_occupation_{slug}"]
     for ident in indicateurs:

@@ -148,6 +148,9 @@ class Column:
     name: str
     kind: str
     optional: bool = False  # an empty cell is then NULL, not an error
+    # the file may lack the column, whose cells are then all empty: a column added after
+    # projects already had their files (they keep working without it)
+    may_be_absent: bool = False
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,8 @@ DATASETS = (
             Column("CODSEGPATRIM", "texte", optional=True),
             Column("ENSEMBLE", "texte"),
             Column("ACCESSIBLE_PMR", "booleen"),
+            # the year the logement is to be put on the market, for the plan de mise en vente
+            Column("mise_en_vente", "annee", optional=True, may_be_absent=True),
         ),
     ),
     Dataset(
@@ -200,6 +205,7 @@ DATASETS = (
             Column("ENSEMBLE", "texte"),
             Column("nom", "texte"),
             Column("DEPCOM", "commune"),
+            Column("adresse", "texte", optional=True, may_be_absent=True),
             Column("qualite_construction", "note"),
             Column("equipements", "note"),
             Column("localisation", "note"),
@@ -291,6 +297,15 @@ class Data:
     def absent(self) -> tuple[str, ...]:
         """The optional files the project goes without."""
         return tuple(d.name for d in DATASETS if d.optional and not self.present(d.name))
+
+    def has_column(self, dataset: str, column: str) -> bool:
+        """Whether the file has a column that may be absent (Column.may_be_absent)."""
+        return bool(
+            self.db.execute(
+                "SELECT count(*) FROM colonnes WHERE fichier = ? AND colonne = ?",
+                [f"{DATA_DIR}/{dataset}.csv", column],
+            ).fetchone()[0]
+        )
 
     def territory(self, nature: str, code: str) -> "Data":
         """The rows of one département (nature "département") or one EPCI."""
@@ -603,6 +618,8 @@ def _map_columns(file: str, header: list[str], dataset: Dataset, aliases: dict):
                     f"({', '.join(header[i] for i in found)})",
                 )
             )
+        elif not found and column.may_be_absent:
+            continue
         elif not found:
             problems.append(
                 Problem(
@@ -641,10 +658,13 @@ NUMERIC_KINDS = {
 
 def _type(db, dataset: Dataset, mapping: dict) -> None:
     """Each column's number parsed once, then every value typed; an optional column also says
-    whether its cell was empty (fine) or unreadable."""
-    raw = {c.name: f"r.c{mapping[c.name]}" for c in dataset.columns}
+    whether its cell was empty (fine) or unreadable. A column the file lacks is all empty."""
+    raw = {
+        c.name: f"r.c{mapping[c.name]}" if c.name in mapping else "NULL::VARCHAR"
+        for c in dataset.columns
+    }
     numbers = "".join(
-        f", {_number(f'c{mapping[c.name]}')} AS n_{c.name}"
+        f", {_number(raw[c.name].removeprefix('r.'))} AS n_{c.name}"
         for c in dataset.columns
         if c.kind in NUMERIC_KINDS
     )
@@ -681,7 +701,9 @@ def _empty(db, dataset: Dataset) -> None:
 def _check_and_type(db, file: str, dataset: Dataset, mapping: dict) -> list[Problem]:
     _type(db, dataset, mapping)
     invalid = {
-        c.name: f"NOT ok_{c.name}" if c.optional else f"{c.name} IS NULL" for c in dataset.columns
+        c.name: f"NOT ok_{c.name}" if c.optional else f"{c.name} IS NULL"
+        for c in dataset.columns
+        if c.name in mapping
     }
     counts = db.execute(
         "SELECT "
@@ -691,7 +713,8 @@ def _check_and_type(db, file: str, dataset: Dataset, mapping: dict) -> list[Prob
     if counts[-1] == 0:
         return [Problem(file, 2, 1, "", "aucune ligne de données après l'en-tête")]
     problems = []
-    for column, count in zip(dataset.columns, counts, strict=False):
+    present = [c for c in dataset.columns if c.name in mapping]
+    for column, count in zip(present, counts, strict=False):
         if not count:
             continue
         line, found = db.execute(

@@ -256,6 +256,28 @@ def _check_stock(
             (*path, "valeurs"),
             f"{period:g} {committed} sur la période, pour {bound(counts)} {stock}",
         )
+    elif indicateur.id == "PP-4" and "vente" in counts:
+        _check_plan(code, total, counts["vente"], path, context, report)
+
+
+def _check_plan(code, total: dict, vente: dict, path, context: EngagementContext, report) -> None:
+    """PP-4 counts logements put on the market, cumulated at three and six years; only a
+    logement of the plan de mise en vente may be (the convention authorises the sales of its
+    plan, cus-domain.md §1.2). So, on each territory, the commitment cumulated at three years
+    stays within the plan's logements of those years, and at six years within the whole plan."""
+    span = [str(y) for y in years(context.periode)]
+    for horizon in (span[:3], span):
+        committed = sum(v for y, v in total.items() if y in horizon and isinstance(v, int | float))
+        planned = sum(vente.get(y, 0) for y in horizon)
+        if committed > planned:
+            years_ = f"{horizon[0]} à {horizon[-1]}"
+            report(
+                (*path, "valeurs"),
+                f"{committed:g} logements mis en commercialisation de {years_} sur le "
+                f"territoire {code}, mais le plan de mise en vente n'en prévoit que {planned} "
+                f"pour ces années (colonne mise_en_vente de patrimoine.csv) : seul un logement "
+                "inscrit au plan peut être mis en commercialisation",
+            )
 
 
 def _check_sums(indicateur, rows: list, seen: dict, context: EngagementContext, report) -> None:
