@@ -5,6 +5,7 @@ builds the `Convention` of one scope (the whole organisation, or one partner) ou
 sections, blocks, tables and engagement lines; render is the only stage that formats.
 """
 
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -174,7 +175,7 @@ class Valeur:
     nom: str
     territoire: str | None = None
     offset: int = 0
-    quantite: "Quantity | str | None" = None
+    quantite: "Quantity | str | datetime.date | None" = None
     formes: tuple[str, str] | None = None  # the noun that follows, singular and plural
 
 
@@ -257,10 +258,12 @@ class Indicateur:
     obligatoire: bool
     unite: str  # nombre, pourcent, euros
     horizon: str  # annuel, cumul
+    sens: str  # hausse (more is better) or baisse (G-1, a cost)
     echelle: str  # departement, epci, organisme, region
     ventilations: tuple[str, ...]
     reference: str  # calculee, declaree
     calcul: str = ""  # how a computed reference is computed, in the words of the docs
+    reference_assiette: bool = False  # the reference is the base the indicator is a part of
 
     @property
     def additif(self) -> bool:
@@ -280,6 +283,8 @@ class Ligne:
     source_reference: str | None
     valeurs: dict[str, dict[int, float]] = field(default_factory=dict)  # ventilation → year → v
     taux_cia: float | None = None
+    cia: dict | None = None  # PS-1: the source of taux_cia, {reference, date}
+    justification: str | None = None  # why a target falls short of its reference
 
 
 def years(periode: tuple[int, int]) -> list[int]:
@@ -312,6 +317,10 @@ class EngagementContext:
     departements_of: dict[str, tuple[str, ...]]  # EPCI → the départements it lies in
     taux: dict  # (indicateur, niveau, territoire, ventilation) → Rate: counts and secrecy
     seuil: int  # statistical secrecy
+    # EPCI that owe PS-1, as convention.yml declares them → basis (plh or habitat_qpv)
+    assujettis: dict[str, str] = field(default_factory=dict)
+    # EPCI with a first-quartile threshold and attributions in the reference year → how many
+    thresholded: dict[str, int] = field(default_factory=dict)
 
 
 def niveau_of(code: str, indicateur: Indicateur, context: EngagementContext) -> str | None:

@@ -147,13 +147,13 @@ def check(root: Path) -> Project:
 
     The project holds the warnings: what may stay in a draft but not in the signed text.
     """
-    from cusdoc.assemble import engagement_context
+    from cusdoc.assemble import assujettis_ps1, engagement_context
     from cusdoc.assemble.scope import partenaires
     from cusdoc.compute import Calculs, compute
     from cusdoc.load.catalogue import load_catalogue, verified
     from cusdoc.validate.content import data_needed, validate_content
     from cusdoc.validate.data import check_data
-    from cusdoc.validate.engagements import check_engagements
+    from cusdoc.validate.engagements import check_engagements, check_ps1_subjects
     from cusdoc.validate.signature import pending
 
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -171,9 +171,13 @@ def check(root: Path) -> Project:
     calculs = Calculs({}, {}, {})
     if data is not None:
         territoires = [t["code"] for t in content.convention["territoires"]]
-        problems += check_data(data, content.settings.annee_reference, territoires)
+        problems += check_data(
+            data, content.settings.annee_reference, territoires, assujettis_ps1(content.convention)
+        )
         calculs = compute(data, content)
     context = engagement_context(content, geo, calculs)
+    if not problems:
+        problems += check_ps1_subjects(content.sources["convention"], context)
     if not problems and "engagements" in content.sources:
         problems += check_engagements(content.sources["engagements"], load_catalogue(), context)
     if problems:

@@ -475,7 +475,7 @@ def test_the_organisations_commitment_is_the_sum_of_its_departements():
 
     pp1 = Indicateur(
         "PP-1", "Offre nouvelle", "…", False, "…", "PP", True, "nombre", "annuel",
-        "departement", (), "declaree",
+        "hausse", "departement", (), "declaree",
     )  # fmt: skip
 
     def ligne(niveau: str, code: str, per_year: int) -> Ligne:

@@ -43,6 +43,15 @@ FORMES = {
 }
 
 
+def assujettis_ps1(convention: dict) -> dict[str, str]:
+    """The EPCI that owe PS-1 as convention.yml declares them → on which basis."""
+    return {
+        t["code"]: t["assujetti_ps1"]
+        for t in convention["territoires"]
+        if t.get("assujetti_ps1", "non") != "non"
+    }
+
+
 def engagement_context(content: Content, geo: Geographie, calculs: Calculs) -> EngagementContext:
     """What the commitments are checked against and laid out with."""
     data = content.convention
@@ -64,6 +73,8 @@ def engagement_context(content: Content, geo: Geographie, calculs: Calculs) -> E
         departements_of={c: geo.epci[c].departements for c in territoires if c in geo.epci},
         taux=calculs.taux,
         seuil=settings.seuil,
+        assujettis=assujettis_ps1(data),
+        thresholded=calculs.thresholded,
     )
 
 

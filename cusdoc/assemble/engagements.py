@@ -15,6 +15,7 @@ from cusdoc.model import (
     Section,
     Table,
     Texte,
+    Valeur,
     cumulative,
     cumulative_periods,
     indicator_section_id,
@@ -53,6 +54,8 @@ def build_lignes(
                         for name, values in ventilations.items()
                     },
                     taux_cia=row.get("taux_cia"),
+                    cia=row.get("cia"),
+                    justification=row.get("justification"),
                 )
             )
     return lignes
@@ -149,8 +152,34 @@ def indicator_sections(
                     blocs,
                 )
             )
-        sections[-1].blocs.append(engagement_table(ligne, context))
+        sections[-1].blocs += [engagement_table(ligne, context), *table_notes(ligne)]
     return sections
+
+
+def table_notes(ligne: Ligne) -> list[Paragraph]:
+    """What is printed under a territory's table: the rate of the convention intercommunale
+    d'attribution that PS-1 follows, with its source; why a target falls short."""
+    notes = []
+    if ligne.taux_cia is not None and ligne.cia:
+        notes.append(
+            Paragraph(
+                [
+                    Emphase([Texte("Taux de la convention intercommunale d'attribution :")], True),
+                    Texte(" "),
+                    Valeur("taux_cia", quantite=Quantity(ligne.taux_cia, "pourcent")),
+                    Texte(f" au moins (source : {ligne.cia['reference']}, "),
+                    Valeur("date_cia", quantite=ligne.cia["date"]),
+                    Texte(")."),
+                ]
+            )
+        )
+    if ligne.justification:
+        notes.append(
+            Paragraph(
+                [Emphase([Texte("Justification :")], True), Texte(" " + ligne.justification)]
+            )
+        )
+    return notes
 
 
 def engagement_table(ligne: Ligne, context: EngagementContext) -> Table:

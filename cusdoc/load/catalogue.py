@@ -27,6 +27,8 @@ def load_catalogue() -> dict[str, Indicateur]:
             obligatoire=item["obligatoire"],
             unite=item["unite"],
             horizon=item["horizon"],
+            sens=item["sens"],
+            reference_assiette=item.get("reference_assiette", False),
             echelle=item["echelle"],
             ventilations=tuple(item["ventilations"]),
             reference=item["reference"],
