@@ -41,7 +41,7 @@ def test_a_part_hors_qpv_above_its_total_rate(minimal):
         "        hors QPV: {2025: 31, 2026: 20, 2027: 20, 2028: 20, 2029: 20, 2030: 20}\n",
     )
     assert refused(minimal) == [
-        "content/engagements.yml:33:26: engagements.PS-2[0].ventilations.hors QPV.2025 : « dont "
+        "content/engagements.yml:35:26: engagements.PS-2[0].ventilations.hors QPV.2025 : « dont "
         "hors QPV » (31) dépasse le total (30) en 2025"
     ]
 

@@ -91,11 +91,12 @@ def _check_indicator(
         _check_row(indicateur, niveau, row, path, context, report)
     for code in required_territories(indicateur, context):
         if code not in seen:
-            report(
-                ("engagements", ident),
-                f"pas d'engagement {ident} pour le territoire {code}",
-                key=True,
+            which = (
+                f"l'EPCI {code}, déclaré assujetti dans convention.yml (« assujetti_ps1 »)"
+                if indicateur.echelle == "epci"
+                else f"le territoire {code}"
             )
+            report(("engagements", ident), f"pas d'engagement {ident} pour {which}", key=True)
     _check_sums(indicateur, rows, seen, context, report)
 
 
