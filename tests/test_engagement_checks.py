@@ -1,10 +1,12 @@
 """Commitments the State could not validate, refused by `cusdoc check` (part of issue 10): each
 case passed the check before, and is now refused at its file, line and column."""
 
+import docx
 import yaml
+from docx.oxml.ns import qn
 
-from cusdoc.pipeline import check
-from tests.conftest import edit, refused
+from cusdoc.pipeline import build, check
+from tests.conftest import EPOCH, edit, refused
 
 PP1 = """      ventilations:
         PLAI: {2025: 4, 2026: 4, 2027: 4, 2028: 4, 2029: 4, 2030: 5}
@@ -260,3 +262,29 @@ def _row(root, ident: str) -> dict:
 def _threshold(root, row: str) -> None:
     with (root / "content/donnees/seuils_premier_quartile.csv").open("a") as f:
         f.write(row)
+
+
+def test_the_cia_rate_and_the_justification_are_printed_under_the_ps1_table(minimal, monkeypatch):
+    edit(
+        minimal,
+        "engagements.yml",
+        "      justification: la référence repose sur trois",
+        (CIA + "      justification: la référence repose sur trois"),
+    )
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    body = docx.Document(build(minimal, ("docx",))[0]).element.body
+    blocks = [
+        (element.tag, " ".join("".join(t.text or "" for t in element.iter(qn("w:t"))).split()))
+        for element in body.iterchildren()
+    ]
+    # the table whose caption names PS-1, then its source and the paragraphs under it
+    table = next(
+        i for i, (tag, _) in enumerate(blocks) if tag == qn("w:tbl") and "PS-1" in blocks[i - 1][1]
+    )
+    under = [text.replace("’", "'") for _, text in blocks[table + 1 : table + 4]]
+    assert under[0].startswith("Source : référence calculée")
+    assert under[1:] == [
+        "Taux de la convention intercommunale d'attribution : 22,0 % au moins (source : "
+        "convention intercommunale d'attribution d'Agglopolys, 26 juin 2023).",
+        "Justification : la référence repose sur trois attributions seulement.",
+    ]
