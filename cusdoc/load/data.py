@@ -26,6 +26,9 @@ PACKAGE_DATA = DATA
 TRUE = ("1", "oui", "o", "vrai", "true", "y", "yes", "x")
 FALSE = ("0", "non", "n", "faux", "false", "no")
 FINAN_CODES = (10, 11, 12, 13, 14, 15, 16, 17, 49, 50, 51, 52, 53, 54, 55, 99)
+# RPLS field 47, « plafond de ressources au titre de la CUS » [READ, RPLS arrêté, cus-domain.md
+# §3.1]: the category of ceilings that applies when the logement is let again.
+PLAFOND_CUS_CODES = {11: "PLAI", 13: "PLUS", 14: "PLS", 16: "PLI"}
 
 
 def _number(c: str) -> str:
@@ -97,6 +100,11 @@ KINDS = {
         "END",
         "un code de financement RPLS (10 à 17, 49, 50 à 55 ou 99)",
     ),
+    "plafond_cus": Kind(
+        f"CASE WHEN {{n}} IN ({', '.join(map(str, PLAFOND_CUS_CODES))}) "
+        "THEN TRY_CAST({n} AS INTEGER) END",
+        "un code de plafond de ressources du RPLS (11 PLAI, 13 PLUS, 14 PLS, 16 PLI), ou vide",
+    ),
     "dpe": Kind(
         "CASE WHEN upper(trim({c})) IN ('A','B','C','D','E','F','G') THEN upper(trim({c})) END",
         "une classe énergétique de A à G",
@@ -116,6 +124,7 @@ class Column:
     name: str
     kind: str
     optional: bool = False  # an empty cell is then NULL, not an error
+    absent_ok: bool = False  # the file may lack the column: every value is then NULL
 
 
 @dataclass(frozen=True)
@@ -133,6 +142,8 @@ DATASETS = (
             Column("DEPCOM", "commune"),
             Column("QPV", "texte", optional=True),
             Column("FINAN", "finan"),
+            # The name of the open-data column is [INFERRED] (cus-domain.md §3.1): à vérifier.
+            Column("CUS", "plafond_cus", optional=True, absent_ok=True),
             Column("DPEENERGIE", "dpe", optional=True),
             Column("NBPIECE", "pieces"),
             Column("SURFHAB", "surface"),
@@ -183,7 +194,8 @@ DATASETS = (
 DATASET_NAMES = tuple(d.name for d in DATASETS)
 
 # Financing families from RPLS FINAN codes [INFERRED from the RPLS record, cus-domain.md §3.1]:
-# PLA d'intégration and très social count as PLAI, PLA ordinaire as PLUS.
+# PLA d'intégration and très social count as PLAI, PLA ordinaire as PLUS. FINAN is the initial
+# financing: used only for a logement whose category of ceilings under the CUS (CUS) is empty.
 FAMILLES = {
     "PLAI": (10, 11),
     "PLUS": (12, 13),
@@ -273,7 +285,7 @@ def load_data(root: Path) -> tuple[Data, list[Problem]]:
     return Data(db, digest=cached.stem if cached else ""), problems
 
 
-CACHE_FORMAT = 2  # changed whenever the typed tables change shape
+CACHE_FORMAT = 3  # changed whenever the typed tables change shape
 
 
 def _cache_path(root: Path) -> Path | None:
@@ -519,6 +531,8 @@ def _map_columns(file: str, header: list[str], dataset: Dataset, aliases: dict):
                     f"({', '.join(header[i] for i in found)})",
                 )
             )
+        elif not found and column.absent_ok:
+            continue
         elif not found:
             problems.append(
                 Problem(
@@ -540,6 +554,7 @@ NUMERIC_KINDS = {
     "nombre",
     "annee",
     "finan",
+    "plafond_cus",
     "note",
     "pourcent",
     "positif",
@@ -554,9 +569,13 @@ NUMERIC_KINDS = {
 def _type(db, dataset: Dataset, mapping: dict) -> None:
     """Each column's number parsed once, then every value typed; an optional column also says
     whether its cell was empty (fine) or unreadable."""
-    raw = {c.name: f"r.c{mapping[c.name]}" for c in dataset.columns}
+    # a column the file lacks reads as empty cells
+    raw = {
+        c.name: f"r.c{mapping[c.name]}" if c.name in mapping else "NULL::VARCHAR"
+        for c in dataset.columns
+    }
     numbers = "".join(
-        f", {_number(f'c{mapping[c.name]}')} AS n_{c.name}"
+        f", {_number(raw[c.name].removeprefix('r.'))} AS n_{c.name}"
         for c in dataset.columns
         if c.kind in NUMERIC_KINDS
     )
@@ -622,16 +641,21 @@ def _check_and_type(db, file: str, dataset: Dataset, mapping: dict) -> list[Prob
 
 
 def _derive(db) -> None:
-    """Territories and financing families, computed once for every indicator."""
+    """Territories and financing families, computed once for every indicator: a logement's
+    family is its category of resource ceilings at relocation (CUS), else that of its initial
+    financing (FINAN), and famille_cus says which."""
     famille = " ".join(
         f"WHEN p.FINAN IN ({', '.join(map(str, codes))}) THEN '{name}'"
         for name, codes in FAMILLES.items()
     )
+    plafond = " ".join(f"WHEN {code} THEN '{name}'" for code, name in PLAFOND_CUS_CODES.items())
     db.execute(
         f"""
         CREATE TABLE logements AS
         SELECT p.*, c.departement, nullif(c.epci, '') AS epci,
-               CASE {famille} ELSE '{AUTRES}' END AS famille,
+               coalesce(CASE p.CUS {plafond} END, CASE {famille} ELSE '{AUTRES}' END)
+                   AS famille,
+               p.CUS IS NOT NULL AS famille_cus,
                p.QPV IS NOT NULL AS en_qpv,
                coalesce(p.DPEENERGIE IN ('F', 'G'), false) AS classe_fg
         FROM patrimoine p JOIN communes c ON c.code = p.DEPCOM
