@@ -251,6 +251,16 @@ HORIZONS = {
     "annuel": "annuel : une valeur par année",
     "cumul": "cumul : valeurs cumulées à trois et six ans",
 }
+SENS = {
+    "hausse": "hausse (plus vaut mieux) : un engagement en deçà de la référence porte une "
+    "`justification`",
+    "baisse": "baisse (un coût : moins vaut mieux) : un engagement au-dessus de la référence "
+    "porte une `justification`",
+}
+ASSIETTE = (
+    "hausse (plus vaut mieux) ; la référence est l'assiette de l'indicateur (le parc dont il "
+    "mesure une part), pas un niveau comparable : aucune justification n'est demandée"
+)
 ECHELLES = {
     "departement": "département",
     "epci": "EPCI",
@@ -321,6 +331,7 @@ def indicateur_section(ind) -> list[str]:
         f"- **Obligatoire** : {obligatoire}",
         f"- **Unité** : {label(UNITES, ind.unite)}",
         f"- **Horizon** : {label(HORIZONS, ind.horizon)}",
+        f"- **Sens** : {ASSIETTE if ind.reference_assiette else label(SENS, ind.sens)}",
         f"- **Échelle territoriale** : {label(ECHELLES, ind.echelle)}",
         f"- **Ventilations** : {ventilations}",
         f"- **Valeur de référence** : {label(REFERENCES, ind.reference)}",
