@@ -258,8 +258,8 @@ SENS = {
     "porte une `justification`",
 }
 ASSIETTE = (
-    "hausse (plus vaut mieux) ; la référence est l'assiette de l'indicateur (le parc dont il "
-    "mesure une part), pas un niveau comparable : aucune justification n'est demandée"
+    "la référence est l'assiette de l'indicateur (le parc dont il mesure une part), pas un niveau "
+    "comparable : aucune justification n'est demandée"
 )
 ECHELLES = {
     "departement": "département",
@@ -331,7 +331,7 @@ def indicateur_section(ind) -> list[str]:
         f"- **Obligatoire** : {obligatoire}",
         f"- **Unité** : {label(UNITES, ind.unite)}",
         f"- **Horizon** : {label(HORIZONS, ind.horizon)}",
-        f"- **Sens** : {ASSIETTE if ind.reference_assiette else label(SENS, ind.sens)}",
+        f"- **Sens** : {f'{ind.sens} ; {ASSIETTE}' if ind.reference_assiette else label(SENS, ind.sens)}",
         f"- **Échelle territoriale** : {label(ECHELLES, ind.echelle)}",
         f"- **Ventilations** : {ventilations}",
         f"- **Valeur de référence** : {label(REFERENCES, ind.reference)}",
