@@ -153,7 +153,11 @@ def check(root: Path) -> Project:
     from cusdoc.load.catalogue import load_catalogue, verified
     from cusdoc.validate.content import data_needed, validate_content
     from cusdoc.validate.data import check_data
-    from cusdoc.validate.engagements import check_engagements, check_ps1_subjects
+    from cusdoc.validate.engagements import (
+        check_engagements,
+        check_ps1_subjects,
+        likely_subjects,
+    )
     from cusdoc.validate.signature import pending
 
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -183,6 +187,7 @@ def check(root: Path) -> Project:
     if problems:
         raise ContentError(problems)
     warnings = pending(content, verified(load_catalogue(), content.convention))
+    warnings = sorted(warnings + likely_subjects(content.sources["convention"], context))
     return Project(
         root,
         content,

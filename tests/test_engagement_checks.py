@@ -288,3 +288,18 @@ def test_the_cia_rate_and_the_justification_are_printed_under_the_ps1_table(mini
         "convention intercommunale d'attribution d'Agglopolys, 26 juin 2023).",
         "Justification : la référence repose sur trois attributions seulement.",
     ]
+
+
+def test_an_epci_with_logements_in_a_qpv_not_declared_subject_is_a_warning(minimal):
+    from click.testing import CliRunner
+
+    from cusdoc.cli import main
+
+    edit(minimal, "donnees/patrimoine.csv", "41025;;13;G", "41025;QN04102M;13;G")
+    result = CliRunner().invoke(main, ["-C", str(minimal), "check"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[0] == (
+        "content/convention.yml:20:1: territoires : avertissement : l'EPCI 244100798, absent de "
+        "« territoires », compte 1 logement de l'organisme en quartier prioritaire : s'il est "
+        "compétent en matière d'habitat, il est assujetti à PS-1 (« assujetti_ps1: habitat_qpv »)"
+    )

@@ -301,6 +301,35 @@ def check_ps1_subjects(convention: Source, context: EngagementContext) -> list[P
     return problems
 
 
+def likely_subjects(convention: Source, context: EngagementContext) -> list[Problem]:
+    """Warnings: an EPCI where the organisation has logements in a QPV and that is not declared
+    subject to PS-1 owes it if it is competent for housing (CCH L. 441-1), which the data
+    cannot tell."""
+    declared = {
+        t.get("code"): index
+        for index, t in enumerate(convention.data.get("territoires") or [])
+        if isinstance(t, dict)
+    }
+    problems = []
+    for (niveau, epci), counts in sorted(context.stock.items()):
+        if niveau != "epci" or not counts["qpv"] or epci in context.assujettis:
+            continue
+        index = declared.get(epci)
+        path = ("territoires",) if index is None else ("territoires", index, "assujetti_ps1")
+        line, column = convention.position(path, key=index is None)
+        where = "absent de « territoires »" if index is None else "déclaré non assujetti à PS-1"
+        message = (
+            f"l'EPCI {epci}, {where}, compte {counts['qpv']} logement"
+            f"{'s' if counts['qpv'] > 1 else ''} de l'organisme en quartier prioritaire : s'il "
+            "est compétent en matière d'habitat, il est assujetti à PS-1 (« assujetti_ps1: "
+            "habitat_qpv »)"
+        )
+        problems.append(
+            Problem(convention.file, line, column, dotted(path), message, avertissement=True)
+        )
+    return problems
+
+
 def _check_stock(
     indicateur, niveau, code, total: dict, path, context: EngagementContext, report
 ) -> None:
