@@ -101,7 +101,7 @@ def test_the_financing_table_shows_the_ceilings_where_the_data_give_them(tmp_pat
     )
     assert table.source.endswith(
         "; catégorie de plafonds de ressources au titre de la convention d'utilité sociale ; à "
-        "défaut, pour 1 logement, famille du financement initial (codes du RPLS regroupés)"
+        "défaut, famille du financement initial (codes du RPLS regroupés)"
     )
     # the HLM/O logement (FINAN 52) let under PLUS ceilings counts as PLUS, and so does the
     # last one, by its FINAN

@@ -129,12 +129,8 @@ def parc_par_financement(data: Data, context: TableContext) -> Table:
     elif by_ceiling == total:
         titre, source = "par catégorie de plafonds de ressources", PLAFONDS
     else:
-        rest = total - by_ceiling
         titre = "par catégorie de plafonds de ressources, à défaut de financement initial"
-        source = (
-            f"{PLAFONDS} ; à défaut, pour {rest} logement{'s' if rest > 1 else ''}, "
-            f"{FINANCEMENT_INITIAL}"
-        )
+        source = f"{PLAFONDS} ; à défaut, {FINANCEMENT_INITIAL}"
     return Table(
         f"Répartition du patrimoine {titre}",
         ["Catégorie" if by_ceiling else "Financement", *colonnes, "Ensemble", "Part du parc"],
