@@ -301,5 +301,9 @@ def test_an_epci_with_logements_in_a_qpv_not_declared_subject_is_a_warning(minim
     assert result.stderr.splitlines()[0] == (
         "content/convention.yml:20:1: territoires : avertissement : l'EPCI 244100798, absent de "
         "« territoires », compte 1 logement de l'organisme en quartier prioritaire : s'il est "
-        "compétent en matière d'habitat, il est assujetti à PS-1 (« assujetti_ps1: habitat_qpv »)"
+        "compétent en matière d'habitat, il est assujetti à PS-1 ; déclarez-le avec "
+        "« assujetti_ps1: habitat_qpv », ou « non » s'il ne l'est pas"
     )
+    edit(minimal, "convention.yml", "signataires:", GRAND_CHAMBORD.format("non") + "\nsignataires:")
+    result = CliRunner().invoke(main, ["-C", str(minimal), "check"], catch_exceptions=False)
+    assert result.exit_code == 0 and "avertissement" not in result.stderr

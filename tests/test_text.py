@@ -374,11 +374,15 @@ def test_a_renvoi_to_a_part_an_extract_leaves_out_reads_as_french(minimal):
     )
     convention, extract = _markdown(minimal), _markdown(minimal, AGGLOPOLYS)
     assert (
-        typographie("présentée au [5 « Engagements en matière de gestion sociale »](#gestion-sociale).")
+        typographie(
+            "présentée au [5 « Engagements en matière de gestion sociale »](#gestion-sociale)."
+        )
         in convention
     )
     assert (
-        typographie("présentée au 5 « Engagements en matière de gestion sociale » de la convention.")
+        typographie(
+            "présentée au 5 « Engagements en matière de gestion sociale » de la convention."
+        )
         in extract
     )
     assert "au la convention" not in extract

@@ -175,9 +175,7 @@ def table_notes(ligne: Ligne) -> list[Paragraph]:
         )
     if ligne.justification:
         notes.append(
-            Paragraph(
-                [Emphase([Texte("Justification :")], True), Texte(" " + ligne.justification)]
-            )
+            Paragraph([Emphase([Texte("Justification :")], True), Texte(" " + ligne.justification)])
         )
     return notes
 

@@ -12,7 +12,10 @@ LOCATED = ("patrimoine", "attributions", "ensembles")
 
 
 def check_data(
-    data: Data, annee_reference: int, territoires: Iterable[str] = (), assujettis: Iterable[str] = ()
+    data: Data,
+    annee_reference: int,
+    territoires: Iterable[str] = (),
+    assujettis: Iterable[str] = (),
 ) -> list[Problem]:
     """Ensembles the classement cannot score, EPCI owing PS-1 without the threshold it needs,
     rows in a commune outside the declared territories, more households in a part than in the

@@ -296,38 +296,33 @@ def check_ps1_subjects(convention: Source, context: EngagementContext) -> list[P
         else:
             path, where = ("territoires", index, "assujetti_ps1"), "déclarez"
         line, column = convention.position(path, key=index is None)
-        message = f"{seuil} : {where} « assujetti_ps1: plh » ou « habitat_qpv », ou retirez son seuil"
+        message = (
+            f"{seuil} : {where} « assujetti_ps1: plh » ou « habitat_qpv », ou retirez son seuil"
+        )
         problems.append(Problem(convention.file, line, column, dotted(path), message))
     return problems
 
 
 def likely_subjects(convention: Source, context: EngagementContext) -> list[Problem]:
-    """Warnings: an EPCI where the organisation has logements in a QPV and that is not declared
-    subject to PS-1 owes it if it is competent for housing (CCH L. 441-1), which the data
-    cannot tell."""
-    declared = {
-        t.get("code"): index
-        for index, t in enumerate(convention.data.get("territoires") or [])
-        if isinstance(t, dict)
-    }
-    problems = []
-    for (niveau, epci), counts in sorted(context.stock.items()):
-        if niveau != "epci" or not counts["qpv"] or epci in context.assujettis:
-            continue
-        index = declared.get(epci)
-        path = ("territoires",) if index is None else ("territoires", index, "assujetti_ps1")
-        line, column = convention.position(path, key=index is None)
-        where = "absent de « territoires »" if index is None else "déclaré non assujetti à PS-1"
-        message = (
-            f"l'EPCI {epci}, {where}, compte {counts['qpv']} logement"
+    """Warnings: an EPCI where the organisation has logements in a QPV owes PS-1 if it is
+    competent for housing (CCH L. 441-1), which the data cannot tell: the convention says so
+    (« assujetti_ps1 »), for each of them."""
+    line, column = convention.position(("territoires",), key=True)
+    return [
+        Problem(
+            convention.file,
+            line,
+            column,
+            "territoires",
+            f"l'EPCI {epci}, absent de « territoires », compte {counts['qpv']} logement"
             f"{'s' if counts['qpv'] > 1 else ''} de l'organisme en quartier prioritaire : s'il "
-            "est compétent en matière d'habitat, il est assujetti à PS-1 (« assujetti_ps1: "
-            "habitat_qpv »)"
+            "est compétent en matière d'habitat, il est assujetti à PS-1 ; déclarez-le avec "
+            "« assujetti_ps1: habitat_qpv », ou « non » s'il ne l'est pas",
+            avertissement=True,
         )
-        problems.append(
-            Problem(convention.file, line, column, dotted(path), message, avertissement=True)
-        )
-    return problems
+        for (niveau, epci), counts in sorted(context.stock.items())
+        if niveau == "epci" and counts["qpv"] and epci not in context.territoires
+    ]
 
 
 def _check_stock(
