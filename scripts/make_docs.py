@@ -323,6 +323,7 @@ def indicateur_section(ind) -> list[str]:
         lines += [f"**{A_VERIFIER}** : la formulation ci-dessous n'a pas pu être relue.", ""]
     lines += [f"> {ind.intitule}", ""]
     ventilations = ", ".join(ind.ventilations) or "aucune"
+    sens = f"{ind.sens} ; {ASSIETTE}" if ind.reference_assiette else label(SENS, ind.sens)
     obligatoire = "oui" if ind.obligatoire else "non : à la demande du préfet (R. 445-5-1)"
     return [
         *lines,
@@ -331,7 +332,7 @@ def indicateur_section(ind) -> list[str]:
         f"- **Obligatoire** : {obligatoire}",
         f"- **Unité** : {label(UNITES, ind.unite)}",
         f"- **Horizon** : {label(HORIZONS, ind.horizon)}",
-        f"- **Sens** : {f'{ind.sens} ; {ASSIETTE}' if ind.reference_assiette else label(SENS, ind.sens)}",
+        f"- **Sens** : {sens}",
         f"- **Échelle territoriale** : {label(ECHELLES, ind.echelle)}",
         f"- **Ventilations** : {ventilations}",
         f"- **Valeur de référence** : {label(REFERENCES, ind.reference)}",

@@ -224,7 +224,11 @@ def test_a_subject_epci_left_out_of_ps1(minimal):
     ]
 
 
-CIA = "      taux_cia: 22\n      cia: {reference: convention intercommunale d'attribution d'Agglopolys, date: 2023-06-26}\n"
+CIA = (
+    "      taux_cia: 22\n"
+    "      cia: {reference: convention intercommunale d'attribution d'Agglopolys, "
+    "date: 2023-06-26}\n"
+)
 
 
 def test_a_cia_rate_without_its_source(minimal):
