@@ -2,6 +2,7 @@
 case passed the check before, and is now refused at its file, line and column."""
 
 import docx
+import pytest
 import yaml
 from docx.oxml.ns import qn
 
@@ -311,3 +312,18 @@ def test_an_epci_with_logements_in_a_qpv_not_declared_subject_is_a_warning(minim
     edit(minimal, "convention.yml", "signataires:", GRAND_CHAMBORD.format("non") + "\nsignataires:")
     result = CliRunner().invoke(main, ["-C", str(minimal), "check"], catch_exceptions=False)
     assert result.exit_code == 0 and "avertissement" not in result.stderr
+
+
+@pytest.mark.parametrize("deleted", ["PP-1 bis", "G1", "PS-ACC-2"])
+def test_an_indicator_the_2019_decree_deleted_is_refused(minimal, deleted):
+    edit(
+        minimal,
+        "engagements.yml",
+        "  G-1:\n",
+        f"  {deleted}:\n    - territoire: organisme\n"
+        "      valeurs: {2025: 1, 2026: 1, 2027: 1, 2028: 1, 2029: 1, 2030: 1}\n  G-1:\n",
+    )
+    (problem,) = refused(minimal)
+    assert problem.startswith(
+        f"content/engagements.yml:39:5: engagements.{deleted} : valeur inconnue « {deleted} »"
+    )
