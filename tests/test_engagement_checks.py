@@ -288,6 +288,8 @@ def test_the_cia_rate_and_the_justification_are_printed_under_the_ps1_table(mini
     )
     under = [text.replace("’", "'") for _, text in blocks[table + 1 : table + 4]]
     assert under[0].startswith("Source : référence calculée")
+    # why Agglopolys owes PS-1, as convention.yml declares it
+    assert "EPCI tenu de se doter d'un programme local de l'habitat (CCH L. 441-1)" in under[0]
     assert under[1:] == [
         "Taux de la convention intercommunale d'attribution : 22,0 % au moins (source : "
         "convention intercommunale d'attribution d'Agglopolys, 26 juin 2023).",

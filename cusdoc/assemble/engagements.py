@@ -24,6 +24,13 @@ from cusdoc.model import (
 )
 
 
+# Why an EPCI owes PS-1, as convention.yml declares it (« assujetti_ps1 »).
+FONDEMENTS = {
+    "plh": "EPCI tenu de se doter d'un programme local de l'habitat",
+    "habitat_qpv": "EPCI compétent en matière d'habitat avec au moins un quartier prioritaire",
+}
+
+
 def build_lignes(
     data: dict, catalogue: dict[str, Indicateur], context: EngagementContext, geo: Geographie
 ) -> list[Ligne]:
@@ -200,6 +207,8 @@ def engagement_table(ligne: Ligne, context: EngagementContext) -> Table:
         if indicateur.reference == "calculee"
         else ligne.source_reference or "référence déclarée par l'organisme"
     )
+    if indicateur.echelle == "epci" and ligne.territoire in context.assujettis:
+        source += f" ; {FONDEMENTS[context.assujettis[ligne.territoire]]} (CCH L. 441-1)"
     return Table(
         f"{indicateur.id} — {ligne.nom}",
         ["", f"Réf. {context.annee_reference}", *map(str, span), *(label for label, _ in periods)],

@@ -23,8 +23,7 @@ def required_territories(indicateur: Indicateur, context: EngagementContext) -> 
         return list(context.regions)
     if indicateur.echelle == "epci":  # PS-1: the EPCI of CCH L. 441-1, as declared
         return list(context.assujettis)
-    wanted = "epci" if indicateur.echelle == "epci" else "departement"
-    return [code for code, niveau in context.territoires.items() if niveau == wanted]
+    return [code for code, niveau in context.territoires.items() if niveau == "departement"]
 
 
 def check_engagements(
@@ -205,7 +204,7 @@ def _check_breakdowns(indicateur, series: dict, total: dict, path, report) -> No
                     )
 
 
-def reference_of(indicateur: Indicateur, niveau, row: dict, context: EngagementContext):
+def _reference_of(indicateur: Indicateur, niveau, row: dict, context: EngagementContext):
     """The reference a territory's commitment is measured against: declared, or computed."""
     if indicateur.reference == "declaree":
         return row.get("reference")
@@ -216,7 +215,7 @@ def _check_direction(
     indicateur, niveau, row: dict, total: dict, path, context: EngagementContext, report
 ) -> None:
     """A target that falls short of its reference (above it for a cost) says why."""
-    reference = reference_of(indicateur, niveau, row, context)
+    reference = _reference_of(indicateur, niveau, row, context)
     if indicateur.reference_assiette or not isinstance(reference, int | float):
         return
     lower = indicateur.sens == "hausse"
