@@ -266,8 +266,8 @@ def _check_ps1(row: dict, total: dict, path, context: EngagementContext, report)
             why = (
                 f"le taux de la convention intercommunale d'attribution ({cia:g} %)"
                 if cia is not None
-                else "le minimum légal de 25 % (indiquez « taux_cia » si la convention "
-                "intercommunale d'attribution fixe un autre taux)"
+                else "le minimum légal de 25 % (indiquez « taux_cia » et sa source « cia » si "
+                "la convention intercommunale d'attribution fixe un autre taux)"
             )
             report((*path, "valeurs", year), f"engagement de {value:g} % en {year}, sous {why}")
 
