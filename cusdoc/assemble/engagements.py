@@ -23,7 +23,6 @@ from cusdoc.model import (
     years,
 )
 
-
 # Why an EPCI owes PS-1, as convention.yml declares it (« assujetti_ps1 »).
 FONDEMENTS = {
     "plh": "EPCI tenu de se doter d'un programme local de l'habitat",
