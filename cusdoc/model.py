@@ -5,6 +5,7 @@ builds the `Convention` of one scope (the whole organisation, or one partner) ou
 sections, blocks, tables and engagement lines; render is the only stage that formats.
 """
 
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -179,7 +180,7 @@ class Valeur:
     nom: str
     territoire: str | None = None
     offset: int = 0
-    quantite: "Quantity | str | None" = None
+    quantite: "Quantity | str | datetime.date | None" = None
     formes: tuple[str, str] | None = None  # the noun that follows, singular and plural
 
 
@@ -262,6 +263,7 @@ class Indicateur:
     obligatoire: bool
     unite: str  # nombre, pourcent, euros
     horizon: str  # annuel, cumul
+    sens: str  # hausse (more is better) or baisse (G-1, a cost)
     echelle: str  # departement, epci, organisme, region
     ventilations: tuple[str, ...]
     reference: str  # calculee, declaree
@@ -286,6 +288,8 @@ class Ligne:
     source_reference: str | None
     valeurs: dict[str, dict[int, float]] = field(default_factory=dict)  # ventilation → year → v
     taux_cia: float | None = None
+    cia: dict | None = None  # PS-1: the source of taux_cia, {reference, date}
+    justification: str | None = None  # why a target falls short of its reference
 
 
 def years(periode: tuple[int, int]) -> list[int]:
@@ -319,6 +323,10 @@ class EngagementContext:
     taux: dict  # (indicateur, niveau, territoire, ventilation) → Rate: counts and secrecy
     seuil: int  # statistical secrecy
     absent: tuple[str, ...] = ()  # optional data files not given: their references are declared
+    # EPCI that owe PS-1, as convention.yml declares them → basis (plh or habitat_qpv)
+    assujettis: dict[str, str] = field(default_factory=dict)
+    # EPCI with a first-quartile threshold and attributions in the reference year → how many
+    thresholded: dict[str, int] = field(default_factory=dict)
 
 
 def niveau_of(code: str, indicateur: Indicateur, context: EngagementContext) -> str | None:

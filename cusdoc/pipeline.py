@@ -149,13 +149,17 @@ def check(root: Path) -> Project:
 
     The project holds the warnings: what may stay in a draft but not in the signed text.
     """
-    from cusdoc.assemble import engagement_context
+    from cusdoc.assemble import assujettis_ps1, engagement_context
     from cusdoc.assemble.scope import partenaires
     from cusdoc.compute import Calculs, compute
     from cusdoc.load.catalogue import for_data, load_catalogue, verified
     from cusdoc.validate.content import data_file_needed, data_needed, validate_content
     from cusdoc.validate.data import check_data
-    from cusdoc.validate.engagements import check_engagements
+    from cusdoc.validate.engagements import (
+        check_engagements,
+        check_ps1_subjects,
+        likely_subjects,
+    )
     from cusdoc.validate.npl import check_npl
     from cusdoc.validate.signature import pending
     from cusdoc.validate.vente import check_plan, missing_addresses, plan_needs_data, sale_warnings
@@ -177,20 +181,26 @@ def check(root: Path) -> Project:
     calculs = Calculs({}, {}, {})
     if data is not None:
         territoires = [t["code"] for t in content.convention["territoires"]]
-        problems += check_data(data, content.settings, territoires)
+        problems += check_data(
+            data, content.settings, territoires, assujettis_ps1(content.convention)
+        )
         problems += check_npl(data, content, territoires)
         problems += check_plan(data, content.settings.periode, territoires)
         problems += plan_needs_data(content, data)
         calculs = compute(data, content)
     context = engagement_context(content, geo, calculs)
     catalogue = for_data(load_catalogue(), context.absent)
+    if not problems:
+        problems += check_ps1_subjects(content.sources["convention"], context)
     if not problems and "engagements" in content.sources:
         problems += check_engagements(content.sources["engagements"], catalogue, context)
     if problems:
         raise ContentError(problems)
     warnings = pending(content, verified(catalogue, content.convention))
+    warnings += likely_subjects(content.sources["convention"], context)
     if data is not None:
-        warnings = sorted(warnings + sale_warnings(data) + missing_addresses(content, data))
+        warnings += sale_warnings(data) + missing_addresses(content, data)
+    warnings = sorted(warnings)
     return Project(
         root,
         content,

@@ -251,6 +251,12 @@ HORIZONS = {
     "annuel": "annuel : une valeur par année",
     "cumul": "cumul : valeurs cumulées à trois et six ans",
 }
+SENS = {
+    "hausse": "hausse (plus vaut mieux) : un engagement en deçà de la référence porte une "
+    "`justification`",
+    "baisse": "baisse (un coût : moins vaut mieux) : un engagement au-dessus de la référence "
+    "porte une `justification`",
+}
 ECHELLES = {
     "departement": "département",
     "epci": "EPCI",
@@ -313,6 +319,7 @@ def indicateur_section(ind) -> list[str]:
         lines += [f"**{A_VERIFIER}** : la formulation ci-dessous n'a pas pu être relue.", ""]
     lines += [f"> {ind.intitule}", ""]
     ventilations = ", ".join(ind.ventilations) or "aucune"
+    sens = label(SENS, ind.sens)
     obligatoire = "oui" if ind.obligatoire else "non : à la demande du préfet (R. 445-5-1)"
     return [
         *lines,
@@ -321,6 +328,7 @@ def indicateur_section(ind) -> list[str]:
         f"- **Obligatoire** : {obligatoire}",
         f"- **Unité** : {label(UNITES, ind.unite)}",
         f"- **Horizon** : {label(HORIZONS, ind.horizon)}",
+        f"- **Sens** : {sens}",
         f"- **Échelle territoriale** : {label(ECHELLES, ind.echelle)}",
         f"- **Ventilations** : {ventilations}",
         f"- **Valeur de référence** : {label(REFERENCES, ind.reference)}",

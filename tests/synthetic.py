@@ -1070,11 +1070,16 @@ def frame_works(con: duckdb.DuckDBPyConnection, cells: Sequence[tuple[int, str, 
         raise ValueError(f"{expected - found} logements of works find no candidate")
 
 
+# The category of ceilings at relocation (RPLS « plafond de ressources au titre de la CUS »):
+# that of the financing family; the logements financed before 1977 or otherwise have none.
+CUS_SQL = """CASE WHEN FINAN IN (10, 11) THEN 11 WHEN FINAN IN (12, 13) THEN 13
+            WHEN FINAN IN (14, 16) THEN FINAN END"""
+
 OUTPUTS = {
-    "patrimoine.csv": """
+    "patrimoine.csv": f"""
         SELECT DEPCOM, QPV, FINAN, DPEENERGIE, NBPIECE,
             replace(SURFHAB::VARCHAR, '.', ',') AS SURFHAB, CONSTRUCT, TYPECONST, CODSEGPATRIM,
-            ENSEMBLE, ACCESSIBLE_PMR, mise_en_vente
+            ENSEMBLE, ACCESSIBLE_PMR, mise_en_vente, {CUS_SQL} AS CUS
         FROM logement ORDER BY id""",
     "attributions.csv": """
         SELECT annee, DEPCOM, qpv AS QPV, bail_signe, ressources_uc, relogement_anru,

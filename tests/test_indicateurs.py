@@ -8,6 +8,7 @@ seven rows of works and sales in 2023, one rehabilitation in 2022.
 
 import json
 import shutil
+from collections import Counter
 
 import openpyxl
 import pytest
@@ -56,8 +57,8 @@ def test_references_by_hand(db):
     # PS-1 Agglopolys: signed leases hors QPV in 2023 are lines 3, 4, 5 of the file; line 3 is
     # under the 8 000 € threshold, line 4 is an ANRU rehousing, line 5 is above: 2 / 3.
     assert ref[("PS-1", "epci", AGGLOPOLYS, "total")] == pytest.approx(200 / 3)
-    # Grand Chambord: one signed lease hors QPV, 3 000 € under its 7 500 € threshold.
-    assert ref[("PS-1", "epci", CHAMBORD, "total")] == 100
+    # Grand Chambord has no first-quartile threshold (it does not owe PS-1): no reference.
+    assert ("PS-1", "epci", CHAMBORD, "total") not in ref
     # PS-2, PS-3 and PP-5 count signed leases, as the tables and PS-1 do: the five 2023
     # attributions followed by a lease (lines 2, 3, 4, 5 and 7; line 6 has none).
     # PS-2 (prioritaire or DALO): lines 2 and 3 → 2 / 5; hors QPV: line 3 → 1 / 5
@@ -77,10 +78,61 @@ def test_computed_table_by_financing(db):
     from cusdoc.compute.tables import TableContext, parc_par_financement
 
     table = parc_par_financement(db, TableContext({"41": "Loir-et-Cher"}, 2023, 5))
+    # no CUS column: the initial financing, FINAN 11, 12, 13, 13, 14, 52, 11, 13
+    assert table.titre == "Répartition du patrimoine par famille de financement initial"
+    assert table.source.endswith("; famille du financement initial (codes du RPLS regroupés)")
     assert table.colonnes == ["Financement", "Loir-et-Cher", "Ensemble", "Part du parc"]
     assert [row[1].value for row in table.lignes] == [2, 4, 1, 0, 1, 8]
     assert [row[1].unit for row in table.lignes] == ["nombre"] * 6
     assert table.lignes[-1][-1] == Quantity(100.0, "pourcent")
+
+
+# The category of ceilings at relocation (RPLS « plafond de ressources au titre de la CUS »),
+# line by line; the last logement has none and falls back on its FINAN, 13.
+PLAFONDS_CUS = ["11", "13", "13", "13", "14", "13", "11", ""]
+
+
+def _with_ceilings(root, plafonds) -> None:
+    path = root / "content/donnees/patrimoine.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = [f"{line};{cus}" for line, cus in zip(lines, ["CUS", *plafonds], strict=True)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def test_the_financing_table_shows_the_ceilings_where_the_data_give_them(tmp_path):
+    from cusdoc.compute.tables import TableContext, parc_par_financement
+
+    root = copy_project(PROJETS / "minimal", tmp_path)
+    _with_ceilings(root, PLAFONDS_CUS)
+    data, problems = load_data(root)
+    assert problems == []
+    table = parc_par_financement(data, TableContext({"41": "Loir-et-Cher"}, 2023, 5))
+    assert table.titre == (
+        "Répartition du patrimoine par catégorie de plafonds de ressources, à défaut de "
+        "financement initial"
+    )
+    assert table.source.endswith(
+        "; catégorie de plafonds de ressources au titre de la convention d'utilité sociale ; à "
+        "défaut, famille du financement initial (codes du RPLS regroupés)"
+    )
+    # the HLM/O logement (FINAN 52) let under PLUS ceilings counts as PLUS, and so does the
+    # last one, by its FINAN
+    expected = Counter(
+        {"11": "PLAI", "13": "PLUS", "14": "PLS", "": "PLUS"}[c] for c in PLAFONDS_CUS
+    )
+    counts = [expected[f] for f in ("PLAI", "PLUS", "PLS", "PLI")]
+    assert [row[1].value for row in table.lignes] == [*counts, 0, 8]
+    assert [row[0] for row in table.lignes][:4] == ["PLAI", "PLUS", "PLS", "PLI"]
+
+
+def test_a_ceiling_code_that_is_not_one(tmp_path):
+    root = copy_project(PROJETS / "minimal", tmp_path)
+    _with_ceilings(root, ["11", "12", *PLAFONDS_CUS[2:]])
+    _, problems = load_data(root)
+    assert [str(p) for p in problems] == [
+        "content/donnees/patrimoine.csv:3:13: CUS : valeur attendue : un code de plafond de "
+        "ressources du RPLS (11 PLAI, 13 PLUS, 14 PLS, 16 PLI), ou vide ; trouvé « 12 »"
+    ]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])

@@ -49,7 +49,21 @@ def projects(tmp_path_factory) -> tuple[Path, Path]:
     geo = load_geographie()
     communes = [Commune(c) for e in EPCI for c in sorted(geo.communes_of_epci(e))]
     generate(other / "content" / "donnees", communes, 15000, [2021, 2022, 2023], seed=11)
+    justify_every_commitment(other / "content" / "engagements.yml")
     return example, other
+
+
+def justify_every_commitment(path: Path) -> None:
+    """The example's targets measured against another organisation's references may fall short
+    of them: each territory's commitment says why, as a writer would."""
+    rows = re.split(r"(?m)^(?=    - territoire:)", path.read_text(encoding="utf-8"))
+    justified = [
+        row
+        if "justification:" in row or not row.startswith("    - territoire:")
+        else re.sub(r"(?m)^(      valeurs: .*\n)", r"\1      justification: autres données.\n", row)
+        for row in rows
+    ]
+    path.write_text("".join(justified), encoding="utf-8")
 
 
 def texts(items):

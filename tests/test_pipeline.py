@@ -45,7 +45,7 @@ def test_a_partner_view_restricts_the_data_and_leaves_the_connection_as_it_was(p
     assert checked.data.db.execute(state).fetchone() == before
     assert _tables(document(checked)) == whole
     # The financing table of the extract counts Agglopolys alone: 7 of the 8 logements of 41.
-    parc = "Répartition du patrimoine par famille de financement"
+    parc = "Répartition du patrimoine par famille de financement initial"
     assert extract[parc][-1] == ["Total", 7, 7, 100.0]
     assert whole[parc][-1] == ["Total", 8, 8, 100.0]
 

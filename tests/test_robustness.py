@@ -90,7 +90,7 @@ def test_not_a_number_in_yaml(minimal):
     edit(minimal, "engagements.yml", "reference: 1150", "reference: .nan")
     assert_refused(
         minimal,
-        "content/engagements.yml:35:18: nombre non fini ou trop grand « .nan » : un nombre de "
+        "content/engagements.yml:41:18: nombre non fini ou trop grand « .nan » : un nombre de "
         "quinze chiffres au plus est attendu (mettez un texte entre guillemets)",
     )
 
@@ -99,7 +99,7 @@ def test_number_too_long_for_python(minimal):
     edit(minimal, "engagements.yml", "reference: 1150", "reference: " + "9" * 5000)
     assert_refused(
         minimal,
-        f"content/engagements.yml:35:18: nombre trop long « {'9' * 40}… » : quinze chiffres "
+        f"content/engagements.yml:41:18: nombre trop long « {'9' * 40}… » : quinze chiffres "
         "au plus",
     )
 
@@ -121,9 +121,9 @@ def test_list_where_a_party_is_expected(minimal):
     status, stderr = check(minimal)
     assert status == 1
     assert stderr.startswith(
-        "content/convention.yml:27:3: signataires : un et un seul bloc de signature est "
+        "content/convention.yml:28:3: signataires : un et un seul bloc de signature est "
         "attendu pour la partie « État », trouvé 0\n"
-        "content/convention.yml:27:13: signataires[0].partie : un texte est attendu, "
+        "content/convention.yml:28:13: signataires[0].partie : un texte est attendu, "
         "trouvé une liste\n"
     )
 
@@ -132,7 +132,7 @@ def test_list_where_a_chapter_name_is_expected(minimal):
     edit(minimal, "convention.yml", "  - classement\n", "  - [classement]\n")
     assert_refused(
         minimal,
-        "content/convention.yml:47:5: chapitres[6] : un texte est attendu, trouvé une liste",
+        "content/convention.yml:48:5: chapitres[6] : un texte est attendu, trouvé une liste",
     )
 
 
@@ -212,7 +212,7 @@ def test_a_chapter_name_is_never_a_path(minimal):
     edit(minimal, "convention.yml", "  - classement\n", "  - ../classement\n")
     status, stderr = check(minimal)
     assert status == 1
-    assert "content/convention.yml:47:5: chapitres[6] : format invalide" in stderr
+    assert "content/convention.yml:48:5: chapitres[6] : format invalide" in stderr
 
 
 # Bounded resources: refused in well under a second.

@@ -50,8 +50,27 @@ def _attributions() -> str:
 def secret(project):  # noqa: F811
     donnees = project / "content" / "donnees"
     (donnees / "attributions.csv").write_text(_attributions(), encoding="utf-8")
+    # Grand Chambord owes PS-1 here: its threshold, its declaration and its commitment
     with (donnees / "seuils_premier_quartile.csv").open("a", encoding="utf-8") as f:
-        f.write(f"2023;{TOURS_METROPOLE};8500\n")
+        f.write(f"2023;{CHAMBORD};7500\n")
+    _replace(
+        project / "content" / "convention.yml",
+        "signataires:",
+        f'  - code: "{CHAMBORD}"\n    statut: associé\n    assujetti_ps1: plh\n\nsignataires:',
+    )
+    _replace(
+        project / "content" / "engagements.yml",
+        "  PS-2:",
+        f'    - territoire: "{CHAMBORD}"\n'
+        "      valeurs: {2025: 35, 2026: 35, 2027: 35, 2028: 35, 2029: 35, 2030: 35}\n  PS-2:",
+    )
+    zeros = "{2025: 0, 2026: 0, 2027: 0, 2028: 0, 2029: 0, 2030: 0}"
+    _replace(
+        project / "content" / "engagements.yml",
+        f'  PS-2:\n    - territoire: "37"\n      valeurs: {zeros}\n',
+        f'  PS-2:\n    - territoire: "37"\n      valeurs: {zeros}\n'
+        "      justification: aucun logement en Indre-et-Loire.\n",
+    )
     edl = project / "content" / "etat_des_lieux.yml"
     edl.write_text(
         edl.read_text(encoding="utf-8").replace(
@@ -62,6 +81,12 @@ def secret(project):  # noqa: F811
         encoding="utf-8",
     )
     return project
+
+
+def _replace(path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def _attribution_table(convention) -> Table:

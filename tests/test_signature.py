@@ -41,7 +41,7 @@ NOTES = [
     "la DAF. »",
 ]
 UNVERIFIED_PS1 = (
-    "content/engagements.yml:24:3: engagements.PS-1 : avertissement : formulation de PS-1 non "
+    "content/engagements.yml:27:3: engagements.PS-1 : avertissement : formulation de PS-1 non "
     "relue sur Légifrance (catalogue des indicateurs) : relisez-la, puis déclarez-la dans "
     "« intitules_verifies » de content/convention.yml"
 )
@@ -103,7 +103,7 @@ def test_check_signature_fails_and_github_annotates_warnings(drafted):
         "rédaction (jamais imprimée) : « Relire avec la direction de la clientèle. »"
     )
     assert [a.split("::")[1] for a in annotations[:4]] == [
-        "warning file=content/engagements.yml,line=24,col=3",
+        "warning file=content/engagements.yml,line=27,col=3",
         "warning file=content/qualite_service.yml,line=2,col=1",
         "warning file=content/qualite_service.yml,line=6,col=9",
         "warning file=content/qualite_service.yml,line=10,col=9",
@@ -129,7 +129,10 @@ def test_a_note_is_taken_out_and_the_blocks_after_it_keep_their_positions(minima
 
 def test_a_note_must_be_a_text(minimal):
     edit(
-        minimal, "gestion_sociale.yml", "titre: Cahier", "note_de_redaction: [a, b]\ntitre: Cahier"
+        minimal,
+        "gestion_sociale.yml",
+        "titre: Engagements",
+        "note_de_redaction: [a, b]\ntitre: Engagements",
     )
     result = cusdoc(minimal, "check")
     assert result.exit_code == 1
@@ -224,7 +227,7 @@ def test_a_threshold_below_the_insee_frequency_rule_is_refused(minimal):
     result = cusdoc(minimal, "check")
     assert result.exit_code == 1
     assert result.stderr == (
-        "content/convention.yml:38:21: secret_statistique : seuil du secret statistique trop "
+        "content/convention.yml:39:21: secret_statistique : seuil du secret statistique trop "
         "bas (2) : 3 au moins, la règle de fréquence de l'Insee (aucun résultat publié ne "
         "repose sur moins de 3 unités)\n1 problème à corriger dans le contenu.\n"
     )

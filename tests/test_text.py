@@ -374,11 +374,15 @@ def test_a_renvoi_to_a_part_an_extract_leaves_out_reads_as_french(minimal):
     )
     convention, extract = _markdown(minimal), _markdown(minimal, AGGLOPOLYS)
     assert (
-        typographie("présentée au [5 « Cahier des charges de gestion sociale »](#gestion-sociale).")
+        typographie(
+            "présentée au [5 « Engagements en matière de gestion sociale »](#gestion-sociale)."
+        )
         in convention
     )
     assert (
-        typographie("présentée au 5 « Cahier des charges de gestion sociale » de la convention.")
+        typographie(
+            "présentée au 5 « Engagements en matière de gestion sociale » de la convention."
+        )
         in extract
     )
     assert "au la convention" not in extract
@@ -475,7 +479,7 @@ def test_the_organisations_commitment_is_the_sum_of_its_departements():
 
     pp1 = Indicateur(
         "PP-1", "Offre nouvelle", "…", False, "…", "PP", True, "nombre", "annuel",
-        "departement", (), "declaree",
+        "hausse", "departement", (), "declaree",
     )  # fmt: skip
 
     def ligne(niveau: str, code: str, per_year: int) -> Ligne:

@@ -90,11 +90,11 @@ def test_without_the_file_the_four_references_are_declared(minimal):
     assert refused(minimal) == [
         f"content/engagements.yml:16:7: engagements.PP-2[0] : la référence de PP-2 est à "
         f"déclarer : ajoutez « reference »{why}",
-        f"content/engagements.yml:19:7: engagements.PP-3[0] : la référence de PP-3 est à "
+        f"content/engagements.yml:20:7: engagements.PP-3[0] : la référence de PP-3 est à "
         f"déclarer : ajoutez « reference »{why}",
-        f"content/engagements.yml:22:7: engagements.PP-4[0] : la référence de PP-4 est à "
+        f"content/engagements.yml:24:7: engagements.PP-4[0] : la référence de PP-4 est à "
         f"déclarer : ajoutez « reference »{why}",
-        f"content/engagements.yml:31:7: engagements.SR-1[0] : la référence de SR-1 est à "
+        f"content/engagements.yml:36:7: engagements.SR-1[0] : la référence de SR-1 est à "
         f"déclarer : ajoutez « reference »{why}",
     ]
     for indicateur in ("PP-2", "PP-3", "PP-4", "SR-1"):
@@ -136,7 +136,7 @@ def test_a_reference_written_when_the_file_gives_it_is_refused(minimal):
         '  SR-1:\n    - territoire: "41"\n      reference: 3\n',
     )
     assert refused(minimal) == [
-        "content/engagements.yml:32:7: engagements.SR-1[0].reference : la référence de SR-1 est "
+        "content/engagements.yml:37:7: engagements.SR-1[0].reference : la référence de SR-1 est "
         "calculée à partir des données : retirez « reference »"
     ]
 
@@ -198,17 +198,23 @@ def test_the_period_cannot_draw_more_than_the_stock(minimal):
     """Yearly flows within the stock each, but more than the stock over the period: 8
     logements, 5 of them not accessible."""
     for old, new in (
-        ("2030: 0}\n  PP-4", "2030: 1}\n  PP-4"),  # PP-3: 9
-        ("2029: 0, 2030: 0}\n  PS-1", "2029: 0, 2030: 7}\n  PS-1"),  # PP-4: 9
-        ("2029: 1, 2030: 0}\n  G-1", "2029: 1, 2030: 2}\n  G-1"),  # SR-1: 6
+        ("2028: 0, 2029: 2, 2030: 0}", "2028: 0, 2029: 2, 2030: 1}"),  # PP-3: 9
+        (
+            "2026: 1, 2027: 0, 2028: 1, 2029: 0, 2030: 0}",
+            "2026: 1, 2027: 0, 2028: 1, 2029: 0, 2030: 7}",
+        ),  # PP-4: 9
+        (
+            "2026: 0, 2027: 1, 2028: 1, 2029: 1, 2030: 0}",
+            "2026: 0, 2027: 1, 2028: 1, 2029: 1, 2030: 2}",
+        ),  # SR-1: 6
     ):
         edit(minimal, "engagements.yml", old, new)
     assert refused(minimal) == [
-        "content/engagements.yml:20:16: engagements.PP-3[0].valeurs : 9 logements à réhabiliter "
+        "content/engagements.yml:21:16: engagements.PP-3[0].valeurs : 9 logements à réhabiliter "
         "sur la période, pour 8 logements dans le parc du territoire",
-        "content/engagements.yml:23:16: engagements.PP-4[0].valeurs : 9 logements mis en "
+        "content/engagements.yml:25:16: engagements.PP-4[0].valeurs : 9 logements mis en "
         "commercialisation sur la période, pour 8 logements dans le parc du territoire",
-        "content/engagements.yml:32:16: engagements.SR-1[0].valeurs : 6 logements à rendre "
+        "content/engagements.yml:37:16: engagements.SR-1[0].valeurs : 6 logements à rendre "
         "accessibles ou à adapter sur la période, pour 5 logements du parc du territoire non "
         "accessibles aux personnes à mobilité réduite",
     ]

@@ -125,11 +125,11 @@ def test_pp4_stays_within_the_plan_at_three_and_six_years(vente):
     # 4 in 2025-2027, 5 in 2025-2030: the plan has 3 logements in all, all of them by 2027
     edit(vente, "engagements.yml", "{2025: 1, 2026: 1, 2027: 0,", "{2025: 2, 2026: 1, 2027: 1,")
     assert refused(vente) == [
-        "content/engagements.yml:23:16: engagements.PP-4[0].valeurs : 4 logements mis en "
+        "content/engagements.yml:25:16: engagements.PP-4[0].valeurs : 4 logements mis en "
         "commercialisation de 2025 à 2027 sur le territoire 41, mais le plan de mise en vente "
         "n'en prévoit que 3 pour ces années (colonne mise_en_vente de patrimoine.csv) : seul un "
         "logement inscrit au plan peut être mis en commercialisation",
-        "content/engagements.yml:23:16: engagements.PP-4[0].valeurs : 5 logements mis en "
+        "content/engagements.yml:25:16: engagements.PP-4[0].valeurs : 5 logements mis en "
         "commercialisation de 2025 à 2030 sur le territoire 41, mais le plan de mise en vente "
         "n'en prévoit que 3 pour ces années (colonne mise_en_vente de patrimoine.csv) : seul un "
         "logement inscrit au plan peut être mis en commercialisation",

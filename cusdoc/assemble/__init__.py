@@ -47,6 +47,15 @@ FORMES = {
 }
 
 
+def assujettis_ps1(convention: dict) -> dict[str, str]:
+    """The EPCI that owe PS-1 as convention.yml declares them → on which basis."""
+    return {
+        t["code"]: t["assujetti_ps1"]
+        for t in convention["territoires"]
+        if t.get("assujetti_ps1", "non") != "non"
+    }
+
+
 def engagement_context(content: Content, geo: Geographie, calculs: Calculs) -> EngagementContext:
     """What the commitments are checked against and laid out with."""
     data = content.convention
@@ -69,6 +78,8 @@ def engagement_context(content: Content, geo: Geographie, calculs: Calculs) -> E
         taux=calculs.taux,
         seuil=settings.seuil,
         absent=calculs.absent,
+        assujettis=assujettis_ps1(data),
+        thresholded=calculs.thresholded,
     )
 
 

@@ -15,12 +15,19 @@ from cusdoc.model import (
     Section,
     Table,
     Texte,
+    Valeur,
     cumulative,
     cumulative_periods,
     indicator_section_id,
     niveau_of,
     years,
 )
+
+# Why an EPCI owes PS-1, as convention.yml declares it (« assujetti_ps1 »).
+FONDEMENTS = {
+    "plh": "EPCI tenu de se doter d'un programme local de l'habitat",
+    "habitat_qpv": "EPCI compétent en matière d'habitat avec au moins un quartier prioritaire",
+}
 
 
 def build_lignes(
@@ -53,6 +60,8 @@ def build_lignes(
                         for name, values in ventilations.items()
                     },
                     taux_cia=row.get("taux_cia"),
+                    cia=row.get("cia"),
+                    justification=row.get("justification"),
                 )
             )
     return lignes
@@ -149,8 +158,32 @@ def indicator_sections(
                     blocs,
                 )
             )
-        sections[-1].blocs.append(engagement_table(ligne, context))
+        sections[-1].blocs += [engagement_table(ligne, context), *table_notes(ligne)]
     return sections
+
+
+def table_notes(ligne: Ligne) -> list[Paragraph]:
+    """What is printed under a territory's table: the rate of the convention intercommunale
+    d'attribution that PS-1 follows, with its source; why a target falls short."""
+    notes = []
+    if ligne.taux_cia is not None and ligne.cia:
+        notes.append(
+            Paragraph(
+                [
+                    Emphase([Texte("Taux de la convention intercommunale d'attribution :")], True),
+                    Texte(" "),
+                    Valeur("taux_cia", quantite=Quantity(ligne.taux_cia, "pourcent")),
+                    Texte(f" au moins (source : {ligne.cia['reference']}, "),
+                    Valeur("date_cia", quantite=ligne.cia["date"]),
+                    Texte(")."),
+                ]
+            )
+        )
+    if ligne.justification:
+        notes.append(
+            Paragraph([Emphase([Texte("Justification :")], True), Texte(" " + ligne.justification)])
+        )
+    return notes
 
 
 def engagement_table(ligne: Ligne, context: EngagementContext) -> Table:
@@ -173,6 +206,8 @@ def engagement_table(ligne: Ligne, context: EngagementContext) -> Table:
         if indicateur.reference == "calculee"
         else ligne.source_reference or "référence déclarée par l'organisme"
     )
+    if indicateur.echelle == "epci" and ligne.territoire in context.assujettis:
+        source += f" ; {FONDEMENTS[context.assujettis[ligne.territoire]]} (CCH L. 441-1)"
     return Table(
         f"{indicateur.id} — {ligne.nom}",
         ["", f"Réf. {context.annee_reference}", *map(str, span), *(label for label, _ in periods)],

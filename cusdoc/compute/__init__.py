@@ -7,10 +7,10 @@ with the organisation's masks. Results are plain values and `Table`s of `Quantit
 formatted only by render.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cusdoc.compute import classement, npl
-from cusdoc.compute.references import compute_references, stock
+from cusdoc.compute.references import compute_references, stock, thresholded_epci
 from cusdoc.compute.secrecy import Secret, rate_secrecy
 from cusdoc.compute.tables import COMPUTED_TABLES, RATE_COLUMNS, TableContext, organisation_secret
 from cusdoc.load.content import Content
@@ -27,6 +27,8 @@ class Calculs:
     stock: dict  # (niveau, territoire) → counts
     secret: Secret | None = None  # the masks of the attributions table, for every document
     absent: tuple[str, ...] = ()  # optional data files not given: their references are declared
+    # EPCI with a first-quartile threshold and attributions in the reference year → how many
+    thresholded: dict = field(default_factory=dict)
 
 
 def compute(data: Data, content: Content) -> Calculs:
@@ -46,7 +48,9 @@ def compute(data: Data, content: Content) -> Calculs:
     numerators = {k: round((references.get(k) or 0) * n / 100) for k, n in denominateurs.items()}
     masked = _counted_masked(numerators, secret)
     rates = rate_secrecy(numerators, denominateurs, departements_of, settings.seuil, masked)
-    return Calculs(references, rates, stock(data), secret, data.absent())
+    return Calculs(
+        references, rates, stock(data), secret, data.absent(), thresholded_epci(data, annee)
+    )
 
 
 def _counted_masked(numerators: dict, secret: Secret) -> set:

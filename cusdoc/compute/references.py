@@ -84,6 +84,19 @@ def _reference_sql(condition: str, source: str, rate: bool, niveau: str) -> str:
     )
 
 
+def thresholded_epci(data: Data, annee: int) -> dict[str, int]:
+    """EPCI → attributions followed by a signed lease in the reference year, for the EPCI that
+    have a first-quartile threshold that year: the arrêté fixes one for the EPCI that owe PS-1
+    (CCH L. 441-1), so each of them is a subject EPCI the convention must declare."""
+    rows = data.execute(
+        "SELECT a.epci, count(*) FROM attribution a WHERE a.annee = ? AND bail_signe "
+        "AND EXISTS (SELECT 1 FROM seuils_premier_quartile s WHERE s.EPCI = a.epci "
+        "AND s.annee = a.annee) GROUP BY a.epci",
+        [annee],
+    ).fetchall()
+    return dict(rows)
+
+
 def stock(data: Data) -> dict[tuple[str, str], dict]:
     """(niveau, territoire) → counts of the stock: logements, F/G, QPV, accessible; and, when
     patrimoine.csv has the column, the logements of the plan de mise en vente by planned year

@@ -33,6 +33,10 @@ FAMILLE_LIBELLES = {
     "PLI": "PLI",
     "autres": "HLM/O et financements antérieurs à 1977, autres",
 }
+CATEGORIE_LIBELLES = {  # categories of ceilings; « autres »: initial financing, without one
+    **{famille: famille for famille in FAMILLES[:4]},
+    "autres": "HLM/O et financements antérieurs à 1977, autres, sans catégorie de plafonds",
+}
 CLASSES = ("A", "B", "C", "D", "E", "F", "G")
 
 
@@ -106,16 +110,33 @@ def _by_departement(data: Data, column: str, keys: tuple[str, ...], names: dict[
     return colonnes, lignes
 
 
+PLAFONDS = "catégorie de plafonds de ressources au titre de la convention d'utilité sociale"
+FINANCEMENT_INITIAL = "famille du financement initial (codes du RPLS regroupés)"
+
+
 def parc_par_financement(data: Data, context: TableContext) -> Table:
+    """By category of resource ceilings at relocation, where the data give it; by family of the
+    initial financing otherwise: title and source say which the table shows."""
     colonnes, lignes = _by_departement(data, "famille", FAMILLES, context.names)
+    total, by_ceiling = data.execute(
+        "SELECT count(*), count(*) FILTER (WHERE famille_cus) FROM logements"
+    ).fetchone()
+    labels = CATEGORIE_LIBELLES if by_ceiling else FAMILLE_LIBELLES
     for ligne in lignes[:-1]:
-        ligne[0] = FAMILLE_LIBELLES[ligne[0]]
+        ligne[0] = labels[ligne[0]]
+    if not by_ceiling:
+        titre, source = "par famille de financement initial", FINANCEMENT_INITIAL
+    elif by_ceiling == total:
+        titre, source = "par catégorie de plafonds de ressources", PLAFONDS
+    else:
+        titre = "par catégorie de plafonds de ressources, à défaut de financement initial"
+        source = f"{PLAFONDS} ; à défaut, {FINANCEMENT_INITIAL}"
     return Table(
-        "Répartition du patrimoine par famille de financement",
-        ["Financement", *colonnes, "Ensemble", "Part du parc"],
+        f"Répartition du patrimoine {titre}",
+        ["Catégorie" if by_ceiling else "Financement", *colonnes, "Ensemble", "Part du parc"],
         lignes,
         [4, *[1.3] * len(colonnes), 1.3, 1.3],
-        source_parc(context) + " ; familles regroupant les codes de financement initial du RPLS",
+        f"{source_parc(context)} ; {source}",
     )
 
 

@@ -64,9 +64,10 @@ def _stock_counts() -> dict[str, tuple[str, str]]:
     for classe in CLASSES:
         counts[f"classe_{classe.lower()}"] = (f"classés {classe} (DPE énergie)", _dpe(classe))
     for famille in FAMILLES:
-        counts[_slug(famille)] = (f"financés en {famille}", f"famille = '{famille}'")
+        # the family of docs/donnees.md: category of ceilings (CUS), else initial financing
+        counts[_slug(famille)] = (f"de la famille {famille}", f"famille = '{famille}'")
     counts["autres"] = (
-        "relevant des financements antérieurs à 1977 et autres",
+        "de la famille « autres » (HLM/O, financements antérieurs à 1977 et autres)",
         counts["autres"][1],
     )
     for key, label in PIECES.items():

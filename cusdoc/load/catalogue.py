@@ -27,6 +27,7 @@ def load_catalogue() -> dict[str, Indicateur]:
             obligatoire=item["obligatoire"],
             unite=item["unite"],
             horizon=item["horizon"],
+            sens=item["sens"],
             echelle=item["echelle"],
             ventilations=tuple(item["ventilations"]),
             reference=item["reference"],

@@ -37,6 +37,10 @@ NATURES = (
 # Accents, capitals and spaces forgiven: « Réhabilitation », « rénovation énergétique ».
 NATURE = "replace(strip_accents(lower(trim({c}))), ' ', '_')"
 
+# RPLS field 47, « plafond de ressources au titre de la CUS » [READ, RPLS arrêté, cus-domain.md
+# §3.1]: the category of ceilings that applies when the logement is let again.
+PLAFOND_CUS_CODES = {11: "PLAI", 13: "PLUS", 14: "PLS", 16: "PLI"}
+
 
 def _number(c: str) -> str:
     """Text to number: spaces (thousands) dropped, decimal comma accepted; NaN and infinities
@@ -113,6 +117,11 @@ KINDS = {
         "END",
         "un code de financement RPLS (10 à 17, 49, 50 à 55 ou 99)",
     ),
+    "plafond_cus": Kind(
+        f"CASE WHEN {{n}} IN ({', '.join(map(str, PLAFOND_CUS_CODES))}) "
+        "THEN TRY_CAST({n} AS INTEGER) END",
+        "un code de plafond de ressources du RPLS (11 PLAI, 13 PLUS, 14 PLS, 16 PLI), ou vide",
+    ),
     "dpe": Kind(
         "CASE WHEN upper(trim({c})) IN ('A','B','C','D','E','F','G') THEN upper(trim({c})) END",
         "une classe énergétique de A à G",
@@ -169,6 +178,8 @@ DATASETS = (
             Column("DEPCOM", "commune"),
             Column("QPV", "texte", optional=True),
             Column("FINAN", "finan"),
+            # The name of the open-data column is [INFERRED] (cus-domain.md §3.1): à vérifier.
+            Column("CUS", "plafond_cus", optional=True, may_be_absent=True),
             Column("DPEENERGIE", "dpe", optional=True),
             Column("NBPIECE", "pieces"),
             Column("SURFHAB", "surface"),
@@ -248,7 +259,8 @@ DATASETS = (
 DATASET_NAMES = tuple(d.name for d in DATASETS)
 
 # Financing families from RPLS FINAN codes [INFERRED from the RPLS record, cus-domain.md §3.1]:
-# PLA d'intégration and très social count as PLAI, PLA ordinaire as PLUS.
+# PLA d'intégration and très social count as PLAI, PLA ordinaire as PLUS. FINAN is the initial
+# financing: used only for a logement whose category of ceilings under the CUS (CUS) is empty.
 FAMILLES = {
     "PLAI": (10, 11),
     "PLUS": (12, 13),
@@ -641,6 +653,7 @@ NUMERIC_KINDS = {
     "nombre",
     "annee",
     "finan",
+    "plafond_cus",
     "note",
     "pourcent",
     "positif",
@@ -742,16 +755,21 @@ def _check_and_type(db, file: str, dataset: Dataset, mapping: dict) -> list[Prob
 
 
 def _derive(db) -> None:
-    """Territories and financing families, computed once for every indicator."""
+    """Territories and financing families, computed once for every indicator: a logement's
+    family is its category of resource ceilings at relocation (CUS), else that of its initial
+    financing (FINAN), and famille_cus says which."""
     famille = " ".join(
         f"WHEN p.FINAN IN ({', '.join(map(str, codes))}) THEN '{name}'"
         for name, codes in FAMILLES.items()
     )
+    plafond = " ".join(f"WHEN {code} THEN '{name}'" for code, name in PLAFOND_CUS_CODES.items())
     db.execute(
         f"""
         CREATE TABLE logements AS
         SELECT p.*, c.departement, nullif(c.epci, '') AS epci,
-               CASE {famille} ELSE '{AUTRES}' END AS famille,
+               coalesce(CASE p.CUS {plafond} END, CASE {famille} ELSE '{AUTRES}' END)
+                   AS famille,
+               p.CUS IS NOT NULL AS famille_cus,
                p.QPV IS NOT NULL AS en_qpv,
                coalesce(p.DPEENERGIE IN ('F', 'G'), false) AS classe_fg
         FROM patrimoine p JOIN communes c ON c.code = p.DEPCOM

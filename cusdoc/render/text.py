@@ -7,12 +7,13 @@ pandoc Markdown reads as syntax are written with a backslash, so a writer's « `
 markup: `Markdown` strings (markupsafe's `Markup`, which Jinja passes through unescaped).
 """
 
+import datetime
 import re
 
 from markupsafe import Markup
 
 from cusdoc.model import Emphase, Inline, Lien, Note, Quantity, Renvoi, Texte, Valeur
-from cusdoc.render.formats import quantite
+from cusdoc.render.formats import date_longue, quantite
 
 Markdown = Markup  # text that is already pandoc Markdown
 
@@ -106,6 +107,8 @@ def valeur(value, formes: tuple[str, str] | None = None) -> str:
         if not isinstance(value, Quantity) or value.value is None or value.masked:
             return f"{valeur(value)} {de(pluriel)}{pluriel}"
         return f"{quantite(value)} {singulier if abs(value.value) < 2 else pluriel}"
+    if isinstance(value, datetime.date):
+        return date_longue(value)
     if isinstance(value, Quantity):
         if value.masked:
             return SECRET.get(value.unit, SECRET_COUNT)

@@ -386,6 +386,33 @@ def _text(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _ps1_subject(source: Source, path, item: dict, epci, code, geo: Geographie) -> list:
+    """Whether an EPCI owes PS-1 is declared, never guessed (CCH L. 441-1); a département
+    does not owe it."""
+    declared = "assujetti_ps1" in item
+    if epci and not declared:
+        return [
+            _problem_at(
+                source,
+                path,
+                f"l'EPCI {code} ({epci.nom}) doit dire s'il est assujetti à PS-1 (CCH L. 441-1) : "
+                "ajoutez « assujetti_ps1: plh » (tenu de se doter d'un programme local de "
+                "l'habitat), « habitat_qpv » (compétent en matière d'habitat avec au moins un "
+                "quartier prioritaire) ou « non »",
+            )
+        ]
+    if declared and not epci and code in geo.departements:
+        return [
+            _problem_at(
+                source,
+                (*path, "assujetti_ps1"),
+                "seul un EPCI est assujetti à PS-1 : retirez « assujetti_ps1 » d'un département",
+                key=True,
+            )
+        ]
+    return []
+
+
 def _check_territories(source: Source, geo: Geographie) -> list[Problem]:
     data = source.data
     problems = []
@@ -421,6 +448,7 @@ def _check_territories(source: Source, geo: Geographie) -> list[Problem]:
                     f"({', '.join(sorted(departements)) or 'aucun'})",
                 )
             )
+        problems += _ps1_subject(source, ("territoires", index), item, epci, code, geo)
     signataires = data.get("signataires") if isinstance(data.get("signataires"), list) else []
     signed: set[str] = set()
     counts = {"État": 0, "organisme": 0}

@@ -12,10 +12,15 @@ MAX_REPORTED = 10
 LOCATED = ("patrimoine", "attributions", "ensembles")
 
 
-def check_data(data: Data, settings: Settings, territoires: Iterable[str] = ()) -> list[Problem]:
-    """Ensembles the classement cannot score, EPCI without the threshold PS-1 needs, rows in a
-    commune outside the declared territories, more households in a part than in the whole,
-    works that contradict the stock."""
+def check_data(
+    data: Data,
+    settings: Settings,
+    territoires: Iterable[str] = (),
+    assujettis: Iterable[str] = (),
+) -> list[Problem]:
+    """Ensembles the classement cannot score, EPCI owing PS-1 without the threshold it needs,
+    rows in a commune outside the declared territories, more households in a part than in the
+    whole, works that contradict the stock."""
     annee_reference = settings.annee_reference
     unknown = data.execute(
         "SELECT DISTINCT ENSEMBLE FROM patrimoine WHERE ENSEMBLE NOT IN "
@@ -32,10 +37,10 @@ def check_data(data: Data, settings: Settings, territoires: Iterable[str] = ()) 
         for (ensemble,) in unknown[:MAX_REPORTED]
     ]
     missing = data.execute(
-        "SELECT DISTINCT epci FROM attribution a WHERE annee = ? AND epci IS NOT NULL "
+        "SELECT DISTINCT epci FROM attribution a WHERE annee = ? AND list_contains(?, epci) "
         "AND NOT EXISTS (SELECT 1 FROM seuils_premier_quartile s "
         "WHERE s.EPCI = a.epci AND s.annee = a.annee) ORDER BY epci",
-        [annee_reference],
+        [annee_reference, list(assujettis)],
     ).fetchall()
     problems += [
         Problem(

@@ -21,8 +21,9 @@ def required_territories(indicateur: Indicateur, context: EngagementContext) -> 
         return [ORGANISME]
     if indicateur.echelle == "region":
         return list(context.regions)
-    wanted = "epci" if indicateur.echelle == "epci" else "departement"
-    return [code for code, niveau in context.territoires.items() if niveau == wanted]
+    if indicateur.echelle == "epci":  # PS-1: the EPCI of CCH L. 441-1, as declared
+        return list(context.assujettis)
+    return [code for code, niveau in context.territoires.items() if niveau == "departement"]
 
 
 def check_engagements(
@@ -79,14 +80,22 @@ def _check_indicator(
             report((*path, "territoire"), f"le territoire {code} a déjà ses engagements ({ident})")
             continue
         seen[code] = index
+        if indicateur.echelle == "epci" and code not in context.assujettis:
+            report(
+                (*path, "territoire"),
+                f"l'EPCI {code} n'est pas déclaré assujetti à {ident} dans convention.yml "
+                "(« assujetti_ps1 ») : retirez cet engagement, ou déclarez l'EPCI assujetti",
+            )
+            continue
         _check_row(indicateur, niveau, row, path, context, report)
     for code in required_territories(indicateur, context):
         if code not in seen:
-            report(
-                ("engagements", ident),
-                f"pas d'engagement {ident} pour le territoire {code}",
-                key=True,
+            which = (
+                f"l'EPCI {code}, déclaré assujetti dans convention.yml (« assujetti_ps1 »)"
+                if indicateur.echelle == "epci"
+                else f"le territoire {code}"
             )
+            report(("engagements", ident), f"pas d'engagement {ident} pour {which}", key=True)
     _check_sums(indicateur, rows, seen, context, report)
 
 
@@ -154,8 +163,9 @@ def _check_row(indicateur, niveau, row, path, context: EngagementContext, report
                 report((*base, year), f"un nombre entier est attendu, trouvé {shown}")
     total = row.get("valeurs") if isinstance(row.get("valeurs"), dict) else {}
     _check_breakdowns(indicateur, series, total, path, report)
+    _check_direction(indicateur, niveau, row, total, path, context, report)
     if ident == "PS-1":
-        _check_ps1(row, total, path, report)
+        _check_ps1(row, total, path, context, report)
     _check_stock(indicateur, niveau, row["territoire"], total, path, context, report)
 
 
@@ -201,16 +211,70 @@ def _check_breakdowns(indicateur, series: dict, total: dict, path, report) -> No
                     )
 
 
-def _check_ps1(row: dict, total: dict, path, report) -> None:
+def _reference_of(indicateur: Indicateur, niveau, row: dict, context: EngagementContext):
+    """The reference a territory's commitment is measured against: declared, or computed."""
+    if indicateur.reference == "declaree":
+        return row.get("reference")
+    return context.references.get((indicateur.id, niveau, row["territoire"], TOTAL))
+
+
+def _check_direction(
+    indicateur, niveau, row: dict, total: dict, path, context: EngagementContext, report
+) -> None:
+    """A target that falls short of its reference (above it for a cost) says why."""
+    reference = _reference_of(indicateur, niveau, row, context)
+    if not isinstance(reference, int | float):
+        return
+    lower = indicateur.sens == "hausse"
+    short = [
+        year
+        for year, value in total.items()
+        if isinstance(value, int | float) and (value < reference if lower else value > reference)
+    ]
+    if not short or "justification" in row:
+        return
+    where = "en deçà de" if lower else "au-dessus de"
+    why = "" if lower else f" ({indicateur.id} est un coût : plus bas vaut mieux)"
+    shown = f"{reference:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+    shown += {"pourcent": " %", "euros": " €"}.get(indicateur.unite, "")
+    report(
+        (*path, "valeurs", short[0]),
+        f"engagement {where} la référence ({shown}) en {', '.join(short)}{why} : ajoutez "
+        "« justification », qui dit pourquoi ; elle est imprimée avec le tableau",
+    )
+
+
+def _check_ps1(row: dict, total: dict, path, context: EngagementContext, report) -> None:
+    code = row["territoire"]
+    if context.references.get(("PS-1", "epci", code, TOTAL)) is None:
+        report(
+            (*path, "territoire"),
+            f"la référence de PS-1 ne peut être calculée pour l'EPCI {code}, assujetti : aucune "
+            f"attribution hors QPV suivie d'un bail signé en {context.annee_reference} dans "
+            "content/donnees/attributions.csv",
+        )
     cia = row.get("taux_cia")
+    if cia is not None and "cia" not in row:
+        report(
+            (*path, "taux_cia"),
+            "un taux de la convention intercommunale d'attribution demande sa source : ajoutez "
+            "« cia: {reference: …, date: AAAA-MM-JJ} » (la convention ou l'accord qui le fixe)",
+            key=True,
+        )
+    if "cia" in row and cia is None:
+        report(
+            (*path, "cia"),
+            "« cia » est la source de « taux_cia », absent : ajoutez le taux ou retirez « cia »",
+            key=True,
+        )
     minimum = cia if isinstance(cia, int | float) else PS1_MINIMUM
     for year, value in total.items():
         if isinstance(value, int | float) and value < minimum:
             why = (
                 f"le taux de la convention intercommunale d'attribution ({cia:g} %)"
                 if cia is not None
-                else "le minimum légal de 25 % (indiquez « taux_cia » si la convention "
-                "intercommunale d'attribution fixe un autre taux)"
+                else "le minimum légal de 25 % (indiquez « taux_cia » et sa source « cia » si "
+                "la convention intercommunale d'attribution fixe un autre taux)"
             )
             report((*path, "valeurs", year), f"engagement de {value:g} % en {year}, sous {why}")
 
@@ -240,6 +304,58 @@ STOCK_BOUNDS = {
         "logements du parc du territoire non accessibles aux personnes à mobilité réduite",
     ),
 }
+
+
+def check_ps1_subjects(convention: Source, context: EngagementContext) -> list[Problem]:
+    """An EPCI the first-quartile arrêté gives a threshold, where the organisation made
+    attributions, owes PS-1: the convention declares it so (CCH L. 441-1)."""
+    declared = {
+        t.get("code"): (index, t.get("assujetti_ps1"))
+        for index, t in enumerate(convention.data.get("territoires") or [])
+        if isinstance(t, dict)
+    }
+    problems = []
+    for epci, count in sorted(context.thresholded.items()):
+        index, assujetti = declared.get(epci, (None, None))
+        if assujetti in ("plh", "habitat_qpv"):
+            continue
+        seuil = (
+            f"l'EPCI {epci} a un seuil du premier quartile pour {context.annee_reference} "
+            "(seuils_premier_quartile.csv), fixé par arrêté pour les EPCI assujettis à PS-1, "
+            f"et {count} attribution{'s' if count > 1 else ''} dans les données"
+        )
+        if index is None:
+            path, where = ("territoires",), "déclarez-le dans « territoires » avec"
+        else:
+            path, where = ("territoires", index, "assujetti_ps1"), "déclarez"
+        line, column = convention.position(path, key=index is None)
+        message = (
+            f"{seuil} : {where} « assujetti_ps1: plh » ou « habitat_qpv », ou retirez son seuil"
+        )
+        problems.append(Problem(convention.file, line, column, dotted(path), message))
+    return problems
+
+
+def likely_subjects(convention: Source, context: EngagementContext) -> list[Problem]:
+    """Warnings: an EPCI where the organisation has logements in a QPV owes PS-1 if it is
+    competent for housing (CCH L. 441-1), which the data cannot tell: the convention says so
+    (« assujetti_ps1 »), for each of them."""
+    line, column = convention.position(("territoires",), key=True)
+    return [
+        Problem(
+            convention.file,
+            line,
+            column,
+            "territoires",
+            f"l'EPCI {epci}, absent de « territoires », compte {counts['qpv']} logement"
+            f"{'s' if counts['qpv'] > 1 else ''} de l'organisme en quartier prioritaire : s'il "
+            "est compétent en matière d'habitat, il est assujetti à PS-1 ; déclarez-le avec "
+            "« assujetti_ps1: habitat_qpv », ou « non » s'il ne l'est pas",
+            avertissement=True,
+        )
+        for (niveau, epci), counts in sorted(context.stock.items())
+        if niveau == "epci" and counts["qpv"] and epci not in context.territoires
+    ]
 
 
 def _check_stock(

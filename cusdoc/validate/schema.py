@@ -239,7 +239,25 @@ ENGAGEMENT = mapping(
         ),
         "taux_cia": field(
             {"type": "number", "min": 0, "max": 100},
-            "PS-1 : taux fixé par la convention intercommunale d'attribution, en %",
+            "PS-1 : taux fixé par la convention intercommunale d'attribution, en % ; demande "
+            "« cia »",
+        ),
+        "cia": mapping(
+            {
+                "reference": field(
+                    TEXT,
+                    "La convention intercommunale d'attribution (ou l'accord) qui fixe le taux, "
+                    "telle qu'imprimée sous le tableau de PS-1",
+                    required=True,
+                ),
+                "date": field(DATE, "Sa date (AAAA-MM-JJ)", required=True),
+            },
+            "PS-1 : la source de « taux_cia », imprimée sous le tableau",
+        ),
+        "justification": field(
+            TEXT,
+            "Pourquoi l'engagement est en deçà de la référence (au-dessus pour un coût, G-1) ; "
+            "imprimée avec le tableau",
         ),
     },
     "Les engagements d'un territoire",
@@ -373,6 +391,7 @@ FORMES = ["OPH", "ESH", "coopérative", "SEM"]
 VOLETS = ["logements_foyers", "accession"]
 PARTIES = ["État", "organisme", "département", "EPCI"]
 STATUTS = ["signataire", "associé"]
+ASSUJETTI_PS1 = ["plh", "habitat_qpv", "non"]
 
 CONVENTION = {
     "organisme": mapping(
@@ -434,6 +453,13 @@ CONVENTION = {
                 ),
                 "statut": field(
                     {"type": "string", "allowed": STATUTS}, "Signataire ou associé", required=True
+                ),
+                "assujetti_ps1": field(
+                    {"type": "string", "allowed": ASSUJETTI_PS1},
+                    "EPCI seulement, obligatoire : assujetti à PS-1 (CCH L. 441-1) et à quel "
+                    "titre : plh (tenu de se doter d'un programme local de l'habitat), "
+                    "habitat_qpv (compétent en matière d'habitat avec au moins un quartier "
+                    "prioritaire), ou non",
                 ),
                 "date_consultation": field(
                     DATE, "Date de la réunion de consultation du partenaire (AAAA-MM-JJ)"
@@ -540,7 +566,7 @@ REQUIRED_CHAPTERS = {
     "etat_des_lieux": "l'état des lieux",
     "orientations": "les orientations stratégiques et le programme d'actions",
     "politique_patrimoniale": "la politique patrimoniale et d'investissement",
-    "gestion_sociale": "le cahier des charges de gestion sociale",
+    "gestion_sociale": "les engagements en matière de gestion sociale",
     "qualite_service": "les engagements de qualité de service",
 }
 
