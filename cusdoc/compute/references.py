@@ -32,6 +32,17 @@ REFERENCES = {
     ),
 }
 
+# Logements-foyers (CCH R. 445-36), counted in équivalents-logements: for each indicator, the
+# établissements of content/donnees/foyers.csv whose équivalents are added up. PP-LF-2 and
+# PP-LF-3 count works of a year; without works data, their reference is the base the wording
+# names, as PP-2's is: the F and G stock, the whole stock. PP-LF-1 counts agréments: the
+# équivalents of the établissements agreed in the reference year.
+EQUIVALENTS = {
+    ("PP-LF-1", TOTAL): "annee_agrement = {annee}",
+    ("PP-LF-2", TOTAL): "classe_fg",
+    ("PP-LF-3", TOTAL): "true",
+}
+
 
 def compute_references(data: Data, annee: int) -> tuple[dict, dict]:
     """(indicateur, niveau, territoire, ventilation) → reference value, for every territory;
@@ -53,11 +64,21 @@ def compute_references(data: Data, annee: int) -> tuple[dict, dict]:
                 values[key] = value
                 if rate:
                     denominators[key] = count
+    for (indicateur, ventilation), condition in EQUIVALENTS.items():
+        for niveau in NIVEAUX:
+            rows = data.execute(
+                f"SELECT {niveau}, coalesce(sum(equivalents) FILTER "
+                f"(WHERE {condition.format(annee=annee)}), 0) FROM foyer "
+                f"GROUP BY {niveau} HAVING {niveau} IS NOT NULL"
+            ).fetchall()
+            for territoire, value in rows:
+                values[(indicateur, niveau, territoire, ventilation)] = value
     return values, denominators
 
 
 def stock(data: Data) -> dict[tuple[str, str], dict[str, int]]:
-    """(niveau, territoire) → counts of the stock: logements, F/G, QPV, accessible."""
+    """(niveau, territoire) → counts of the stock: logements, F/G, QPV, accessible; and
+    équivalents-logements of the foyers, all and F/G."""
     out = {}
     for niveau in NIVEAUX:
         rows = data.execute(
@@ -67,4 +88,13 @@ def stock(data: Data) -> dict[tuple[str, str], dict[str, int]]:
         ).fetchall()
         for territoire, total, fg, qpv, pmr in rows:
             out[(niveau, territoire)] = {"logements": total, "fg": fg, "qpv": qpv, "pmr": pmr}
+        rows = data.execute(
+            f"SELECT {niveau}, sum(equivalents), coalesce(sum(equivalents) FILTER "
+            f"(WHERE classe_fg), 0) FROM foyer GROUP BY {niveau} HAVING {niveau} IS NOT NULL"
+        ).fetchall()
+        for territoire, equivalents, fg in rows:
+            counts = out.setdefault(
+                (niveau, territoire), dict.fromkeys(("logements", "fg", "qpv", "pmr"), 0)
+            )
+            counts |= {"equivalents": equivalents, "equivalents_fg": fg}
     return out

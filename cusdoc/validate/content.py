@@ -19,6 +19,7 @@ from cusdoc.model import REF, chapter_id, generated_id, parse_calendrier
 from cusdoc.validate.images import check_images
 from cusdoc.validate.schema import LIGNE_BALISEE, REQUIRED_CHAPTERS, schema_for
 from cusdoc.validate.text import check_text
+from cusdoc.validate.volets import check_accession_signatories
 
 TYPE_NAMES = {
     "string": "un texte",
@@ -331,6 +332,7 @@ def _check_convention(source: Source, geo: Geographie, periode) -> list[Problem]
         )
     problems += _check_territories(source, geo)
     problems += _check_seuil(source)
+    problems += check_accession_signatories(source)
     return problems
 
 

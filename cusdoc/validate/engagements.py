@@ -230,6 +230,23 @@ def _check_stock(
                     f"{value:g} logements réhabilités en {year}, pour un parc de "
                     f"{counts['logements']} logements",
                 )
+    equivalents = counts.get("equivalents", 0)
+    if indicateur.id == "PP-LF-2" and sum(values) > counts.get("equivalents_fg", 0):
+        report(
+            (*path, "valeurs"),
+            f"{sum(values):g} équivalents-logements F ou G à rénover sur la période, pour "
+            f"{counts.get('equivalents_fg', 0)} équivalents-logements classés F ou G dans les "
+            "logements-foyers du territoire (foyers.csv)",
+        )
+    if indicateur.id == "PP-LF-3":
+        for year, value in total.items():
+            if isinstance(value, int | float) and value > equivalents:
+                report(
+                    (*path, "valeurs", year),
+                    f"{value:g} équivalents-logements réhabilités en {year}, pour "
+                    f"{equivalents} équivalents-logements dans les logements-foyers du "
+                    "territoire (foyers.csv)",
+                )
     if indicateur.id == "PP-4" and sum(values) > counts["logements"]:
         report(
             (*path, "valeurs"),
