@@ -40,6 +40,7 @@ TABLES_DONNEES = (  # `tableau_calcule:` in a chapter
     "parc_par_financement",
     "parc_par_dpe",
     "attributions_par_territoire",
+    "foyers_etablissements",
 )
 # The chapters a partner receives (CCH L. 445-1: the état des lieux and the orientations for its
 # territory), with the commitments that concern it.

@@ -11,7 +11,7 @@ import pytest
 
 from cusdoc import DATA
 from cusdoc.assemble.engagements import lignes_for
-from cusdoc.compute import foyers
+from cusdoc.compute import compute_tables, foyers
 from cusdoc.export.tidy import tidy_rows
 from cusdoc.export.xlsx import HEADER_ROW, to_xlsx
 from cusdoc.load.catalogue import load_catalogue
@@ -101,6 +101,24 @@ def test_pp_lf_references_are_the_equivalents_of_foyers_csv(projet):
     convention = document(project)
     tables = {ligne.indicateur.id: ligne for ligne in convention.engagements}
     assert tables["PP-LF-3"].reference[TOTAL] == Quantity(82, "nombre")
+
+
+def test_the_table_of_the_foyers_on_the_whole_and_on_a_partner(projet):
+    rows = foyers_rows(projet)
+    project = check(projet)
+    for data, kept in (
+        (project.data, rows),
+        (project.data.territory("EPCI", "200030385"), rows[:2]),
+    ):
+        table = compute_tables(data, project.content, project.geo.names)["foyers_etablissements"]
+        expected = sorted(kept, key=lambda r: (-int(r["equivalents"]), r["nom"]))
+        assert [row[0] for row in table.lignes] == [r["nom"] for r in expected] + ["Total"]
+        assert [row[4].value for row in table.lignes] == [
+            *(int(r["equivalents"]) for r in expected),
+            sum(int(r["equivalents"]) for r in kept),
+        ]
+    assert table.lignes[0][1:4] == ["Blois", "résidence sociale", "Association A"]
+    assert table.lignes[0][5:] == ["F", "1975"]
 
 
 def test_the_share_of_foyers_and_the_rule_it_calls_for(projet):

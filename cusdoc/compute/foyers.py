@@ -9,6 +9,7 @@ share is our reading, in équivalents-logements among logements familiaux and é
 """
 
 from cusdoc.load.data import Data
+from cusdoc.model import Quantity, Table
 
 # The share of the stock in foyers (in %) from which each arrangement applies.
 REGIMES = (
@@ -46,3 +47,47 @@ def counts(data: Data) -> dict[str, float | None]:
         "logements": logements,
         "part": 100 * equivalents / whole if whole else None,
     }
+
+
+def etablissements(data: Data, context) -> Table:
+    """The établissements of foyers.csv on the data given, largest first, with their total
+    (`tableau_calcule: foyers_etablissements`; context: the `TableContext` of the document)."""
+    rows = data.execute(
+        """
+        SELECT f.nom, c.nom, f.type, f.gestionnaire, f.equivalents, f.DPEENERGIE,
+               f.annee_construction, f.annee_rehabilitation
+        FROM foyer f JOIN communes c ON c.code = f.DEPCOM
+        ORDER BY f.equivalents DESC, f.nom
+        """
+    ).fetchall()
+    lignes = [
+        [
+            nom,
+            commune,
+            nature,
+            gestionnaire,
+            Quantity(equivalents),
+            dpe or "non connue",
+            # a year is never grouped in thousands: text
+            f"{construction} ({rehab})" if rehab else str(construction),
+        ]
+        for nom, commune, nature, gestionnaire, equivalents, dpe, construction, rehab in rows
+    ]
+    total = sum(row[4] for row in rows)
+    lignes.append(["Total", "", "", "", Quantity(total), "", ""])
+    return Table(
+        "Les logements-foyers de l'organisme",
+        [
+            "Établissement",
+            "Commune",
+            "Nature",
+            "Gestionnaire",
+            "Équivalents-logements",
+            "Classe énergie",
+            "Achèvement (réhabilitation)",
+        ],
+        lignes,
+        [2.6, 1.5, 2.4, 2.6, 1.5, 1.1, 1.6],
+        f"logements-foyers de l'organisme au 1er janvier {context.annee + 1}, données de "
+        "l'organisme",
+    )

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from cusdoc.compute import foyers
 from cusdoc.compute.secrecy import Row, Secret, decide, reason
 from cusdoc.load.data import Data
 from cusdoc.model import TOTAL, Quantity, Table
@@ -227,4 +228,5 @@ COMPUTED_TABLES = {
     "parc_par_financement": parc_par_financement,
     "parc_par_dpe": parc_par_dpe,
     "attributions_par_territoire": attributions_par_territoire,
+    "foyers_etablissements": foyers.etablissements,
 }
