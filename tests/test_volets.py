@@ -272,6 +272,17 @@ def test_a_region_commitment_at_a_departement(accession):
     ]
 
 
+def test_sales_in_another_region_call_for_its_commitments(accession):
+    path = accession / "content" / "donnees" / "accession.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "A3;72181;PSLA;2024;4\n", encoding="utf-8")
+    assert refused(accession) == [
+        "content/engagements.yml:40:3: engagements.PP-ACC-1 : pas d'engagement PP-ACC-1 pour le "
+        "territoire 52",
+        "content/engagements.yml:45:3: engagements.PS-ACC-1 : pas d'engagement PS-ACC-1 pour le "
+        "territoire 52",
+    ]
+
+
 def test_no_collectivite_signs_an_accession_convention(minimal):
     edit(minimal, "convention.yml", VOLETS, f"{VOLETS}\ncategorie: accession\n")
     assert refused(minimal) == [

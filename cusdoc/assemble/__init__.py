@@ -54,8 +54,10 @@ def engagement_context(content: Content, geo: Geographie, calculs: Calculs) -> E
     territoires = {
         t["code"]: "epci" if t["code"] in geo.epci else "departement" for t in data["territoires"]
     }
+    # the régions of the declared départements, and those the organisation sells in
     regions = sorted(
         {geo.departements[c].region for c, n in territoires.items() if n == "departement"}
+        | set(calculs.regions_accession)
     )
     return EngagementContext(
         periode=settings.periode,

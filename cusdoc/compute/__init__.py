@@ -26,6 +26,8 @@ class Calculs:
     taux: dict  # of the rates: their counts and whether secrecy masks them (Rate)
     stock: dict  # (niveau, territoire) → counts
     secret: Secret | None = None  # the masks of the attributions table, for every document
+    # the régions of the accession sales: PP-ACC-1 and PS-ACC-1 are committed in each (R. 445-22)
+    regions_accession: tuple[str, ...] = ()
 
 
 def compute(data: Data, content: Content) -> Calculs:
@@ -45,7 +47,11 @@ def compute(data: Data, content: Content) -> Calculs:
     numerators = {k: round((references.get(k) or 0) * n / 100) for k, n in denominateurs.items()}
     masked = _counted_masked(numerators, secret)
     rates = rate_secrecy(numerators, denominateurs, departements_of, settings.seuil, masked)
-    return Calculs(references, rates, stock(data), secret)
+    regions = data.execute(
+        "SELECT DISTINCT d.region FROM accession a JOIN communes c ON c.code = a.DEPCOM "
+        "JOIN departements d ON d.code = c.departement ORDER BY 1"
+    ).fetchall()
+    return Calculs(references, rates, stock(data), secret, tuple(r for (r,) in regions))
 
 
 def _counted_masked(numerators: dict, secret: Secret) -> set:
