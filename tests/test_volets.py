@@ -157,8 +157,10 @@ def test_foyers_without_their_volet(projet):
         "content/donnees/foyers.csv:1:1: l'organisme gère des logements-foyers (82 "
         "équivalents-logements pour 8 logements familiaux, soit 91,1 % du patrimoine) : la "
         "convention comporte une partie « logements-foyers » assimilable à une convention "
-        "d'utilité sociale « logements-foyers » ; ajoutez « logements_foyers » à « volets » dans "
-        "content/convention.yml et les engagements PP-LF-1 à PP-LF-3"
+        "d'utilité sociale « logements-foyers » (Union sociale pour l'habitat, « L'élaboration "
+        "de la CUS », juin 2017, seuils de 50 % et 100 %) ; ajoutez « logements_foyers » à "
+        "« volets » dans content/convention.yml et les engagements PP-LF-1 à PP-LF-3 (article "
+        "R. 445-36 du code de la construction et de l'habitation)"
     )
 
 
@@ -289,9 +291,11 @@ def test_no_collectivite_signs_an_accession_convention(minimal):
         "content/convention.yml:24:13: territoires[1].statut : une convention d'utilité sociale "
         "« accession » (organisme sans patrimoine locatif) n'est signée que par l'État et "
         "l'organisme : aucune collectivité ne peut la signer, elle peut seulement être associée "
-        "; trouvé « statut: signataire » (statut attendu : associé)",
+        "(Union sociale pour l'habitat, « L'élaboration de la CUS », juin 2017) ; trouvé "
+        "« statut: signataire » (statut attendu : associé)",
         "content/convention.yml:34:17: signataires[2].territoire : une convention d'utilité "
         "sociale « accession » (organisme sans patrimoine locatif) n'est signée que par l'État "
         "et l'organisme : aucune collectivité ne peut la signer, elle peut seulement être "
-        "associée ; trouvé « territoire: 200030385 »",
+        "associée (Union sociale pour l'habitat, « L'élaboration de la CUS », juin 2017) ; "
+        "trouvé « territoire: 200030385 »",
     ]

@@ -72,8 +72,10 @@ def _foyers_volet(data: Data, convention: Source, volets: list) -> list[Problem]
                 "",
                 f"l'organisme gère des logements-foyers ({equivalents} équivalents-logements "
                 f"pour {logements} logements familiaux, soit {shown} % du patrimoine) : "
-                f"{foyers.regime(part)} ; ajoutez « logements_foyers » à « volets » dans "
-                "content/convention.yml et les engagements PP-LF-1 à PP-LF-3",
+                f"{foyers.regime(part)} (Union sociale pour l'habitat, « L'élaboration de la "
+                "CUS », juin 2017, seuils de 50 % et 100 %) ; ajoutez « logements_foyers » à "
+                "« volets » dans content/convention.yml et les engagements PP-LF-1 à PP-LF-3 "
+                "(article R. 445-36 du code de la construction et de l'habitation)",
             )
         ]
     if not equivalents and "logements_foyers" in volets:
@@ -126,7 +128,8 @@ def check_accession_signatories(convention: Source) -> list[Problem]:
     why = (
         "une convention d'utilité sociale « accession » (organisme sans patrimoine locatif) "
         "n'est signée que par l'État et l'organisme : aucune collectivité ne peut la signer, "
-        "elle peut seulement être associée"
+        "elle peut seulement être associée (Union sociale pour l'habitat, « L'élaboration de la "
+        "CUS », juin 2017)"
     )
     for key, wanted in (("territoires", "statut"), ("signataires", "territoire")):
         entries = data.get(key) if isinstance(data.get(key), list) else []
