@@ -154,7 +154,7 @@ def test_foyers_without_their_volet(projet):
     edit(projet, "convention.yml", "\nvolets: [logements_foyers]\n", "")
     problems = refused(projet)
     assert problems[0] == (
-        "content/donnees/foyers.csv:1:1: l'organisme gère des logements-foyers (82 "
+        "content/donnees/foyers.csv:2:6: equivalents : l'organisme gère des logements-foyers (82 "
         "équivalents-logements pour 8 logements familiaux, soit 91,1 % du patrimoine) : la "
         "convention comporte une partie « logements-foyers » assimilable à une convention "
         "d'utilité sociale « logements-foyers » (Union sociale pour l'habitat, « L'élaboration "
@@ -222,11 +222,12 @@ def test_more_f_and_g_renovated_than_there_are(projet):
 
 def test_twenty_sales_call_for_the_accession_volet(ventes):
     assert refused(ventes) == [
-        "content/donnees/accession.csv:1:1: 20 logements neufs vendus en accession de 2022 à "
-        "2024, les trois années qui précèdent l'entrée en vigueur de la convention : à partir de "
-        "20, la convention comporte le volet accession, avec son plan de développement et les "
-        "engagements PP-ACC-1 et PS-ACC-1 (article R. 445-15 du code de la construction et de "
-        "l'habitation) ; ajoutez « accession » à « volets » dans content/convention.yml"
+        "content/donnees/accession.csv:3:5: logements_vendus : 20 logements neufs vendus en "
+        "accession de 2022 à 2024, les trois années qui précèdent l'entrée en vigueur de la "
+        "convention : à partir de 20, la convention comporte le volet accession, avec son plan "
+        "de développement et les engagements PP-ACC-1 et PS-ACC-1 (article R. 445-15 du code de "
+        "la construction et de l'habitation) ; ajoutez « accession » à « volets » dans "
+        "content/convention.yml"
     ]
 
 

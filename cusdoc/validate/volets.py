@@ -64,12 +64,13 @@ def _foyers_volet(data: Data, convention: Source, volets: list) -> list[Problem]
     equivalents, logements, part = found["equivalents"], found["logements"], found["part"]
     if equivalents and "logements_foyers" not in volets:
         shown = f"{part:.1f}".replace(".", ",")
+        (line,) = data.execute("SELECT min(ligne) + 2 FROM foyers").fetchone()
         return [
             Problem(
                 FOYERS,
-                1,
-                1,
-                "",
+                line,
+                _column(data, FOYERS, "equivalents"),
+                "equivalents",
                 f"l'organisme gère des logements-foyers ({equivalents} équivalents-logements "
                 f"pour {logements} logements familiaux, soit {shown} % du patrimoine) : "
                 f"{foyers.regime(part)} (Union sociale pour l'habitat, « L'élaboration de la "
@@ -96,8 +97,9 @@ def _foyers_volet(data: Data, convention: Source, volets: list) -> list[Problem]
 
 def _accession_volet(data: Data, volets: list, annee_effet: int) -> list[Problem]:
     first, last = annee_effet - ANNEES_VENTES, annee_effet - 1
-    (ventes,) = data.execute(
-        "SELECT coalesce(sum(logements_vendus), 0) FROM accession WHERE annee BETWEEN ? AND ?",
+    ventes, line = data.execute(
+        "SELECT coalesce(sum(logements_vendus), 0), min(ligne) + 2 FROM accession "
+        "WHERE annee BETWEEN ? AND ?",
         [first, last],
     ).fetchone()
     if ventes < VENTES_SEUIL or "accession" in volets:
@@ -105,9 +107,9 @@ def _accession_volet(data: Data, volets: list, annee_effet: int) -> list[Problem
     return [
         Problem(
             ACCESSION,
-            1,
-            1,
-            "",
+            line,  # the first sale counted
+            _column(data, ACCESSION, "logements_vendus"),
+            "logements_vendus",
             f"{ventes} logements neufs vendus en accession de {first} à {last}, les trois années "
             "qui précèdent l'entrée en vigueur de la convention : à partir de "
             f"{VENTES_SEUIL}, la convention comporte le volet accession, avec son plan de "
