@@ -84,7 +84,7 @@ def etablissements(data: Data, context) -> Table:
             "Gestionnaire",
             "Équivalents-logements",
             "Classe énergie",
-            "Achèvement (réhabilitation)",
+            "Construit (réhabilité)",
         ],
         lignes,
         [2.6, 1.5, 2.4, 2.6, 1.5, 1.1, 1.6],
