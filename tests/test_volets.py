@@ -112,6 +112,12 @@ def test_pp_lf_references_are_the_equivalents_of_foyers_csv(checked):
     assert tables["PP-LF-3"].reference[TOTAL] == Quantity(82, "nombre")
 
 
+def test_a_territory_of_the_stock_without_foyers_has_none(projet):
+    edit(projet, "donnees/foyers.csv", ";41025;", ";41018;")  # out of the Grand Chambord
+    references = check(projet).context.references
+    assert [references[(f"PP-LF-{n}", "epci", "244100798", TOTAL)] for n in (1, 2, 3)] == [0] * 3
+
+
 def test_the_table_of_the_foyers_on_the_whole_and_on_a_partner(checked):
     rows = foyers_rows(checked.root)
     for data, kept in (

@@ -66,10 +66,13 @@ def compute_references(data: Data, annee: int) -> tuple[dict, dict]:
                     denominators[key] = count
     for (indicateur, ventilation), condition in EQUIVALENTS.items():
         for niveau in NIVEAUX:
+            # every territory of the stock, where a foyer is not one less, but none: 0
             rows = data.execute(
-                f"SELECT {niveau}, coalesce(sum(equivalents) FILTER "
-                f"(WHERE {condition.format(annee=annee)}), 0) FROM foyer "
-                f"GROUP BY {niveau} HAVING {niveau} IS NOT NULL"
+                f"SELECT t.{niveau}, coalesce(sum(f.equivalents) FILTER "
+                f"(WHERE {condition.format(annee=annee)}), 0) "
+                f"FROM (SELECT {niveau} FROM logements UNION SELECT {niveau} FROM foyer) t "
+                f"LEFT JOIN foyer f ON f.{niveau} = t.{niveau} "
+                f"WHERE t.{niveau} IS NOT NULL GROUP BY t.{niveau}"
             ).fetchall()
             for territoire, value in rows:
                 values[(indicateur, niveau, territoire, ventilation)] = value
