@@ -311,7 +311,7 @@ class EngagementContext:
     annee_reference: int
     territoires: dict[str, str]  # code → "departement" or "epci", as declared in convention.yml
     regions: tuple[str, ...]
-    volets: tuple[str, ...]
+    volets: tuple[str, ...]  # whose indicators apply: locatif and those declared, or accession
     references: dict  # (indicateur, niveau, territoire, ventilation) → value
     stock: dict  # (niveau, territoire) → counts
     departements_of: dict[str, tuple[str, ...]]  # EPCI → the départements it lies in

@@ -309,3 +309,26 @@ def test_no_collectivite_signs_an_accession_convention(minimal):
         "associée (Union sociale pour l'habitat, « L'élaboration de la CUS », juin 2017) ; "
         "trouvé « territoire: 200030385 »",
     ]
+
+
+def test_an_accession_convention_has_no_rental_commitment(ventes):
+    edit(ventes, "convention.yml", "    statut: signataire", "    statut: associé")
+    edit(ventes, "convention.yml", VOLETS, f"{VOLETS}\ncategorie: accession\n")
+    signataire = "  - partie: EPCI\n"
+    convention = (ventes / "content" / "convention.yml").read_text(encoding="utf-8")
+    start = convention.index(signataire)
+    end = convention.index("\n\n", start)
+    edit(ventes, "convention.yml", convention[start : end + 1], "")
+    problems = refused(ventes)
+    # 20 sales and no « volets »: the category is the accession volet
+    assert not any("accession.csv" in p for p in problems)
+    assert problems[:2] == [
+        "content/engagements.yml:5:3: engagements : l'indicateur obligatoire PP-ACC-1 (Logements "
+        "PSLA transformés en logements locatifs sociaux) n'a pas d'engagement",
+        "content/engagements.yml:5:3: engagements : l'indicateur obligatoire PS-ACC-1 (Contrats "
+        "d'accession signés avec des ménages modestes) n'a pas d'engagement",
+    ]
+    assert (
+        "content/engagements.yml:5:3: engagements.PP-1 : l'indicateur PP-1 relève du volet "
+        "« locatif », qu'une convention « accession » (categorie: accession) n'a pas"
+    ) in problems

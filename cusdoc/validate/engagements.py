@@ -39,7 +39,7 @@ def check_engagements(
         problems.append(Problem(source.file, line, column, dotted(path), message))
 
     for ident, indicateur in catalogue.items():
-        needed = indicateur.obligatoire and indicateur.volet in ("locatif", *context.volets)
+        needed = indicateur.obligatoire and indicateur.volet in context.volets
         if needed and ident not in data:
             report(
                 ("engagements",),
@@ -49,11 +49,15 @@ def check_engagements(
         indicateur = catalogue.get(ident)
         if indicateur is None or not isinstance(rows, list):
             continue  # reported by the schema
-        if indicateur.volet not in ("locatif", *context.volets):
+        if indicateur.volet not in context.volets:
+            absent = (
+                "qu'une convention « accession » (categorie: accession) n'a pas"
+                if indicateur.volet == "locatif"
+                else "absent de « volets » dans content/convention.yml"
+            )
             report(
                 ("engagements", ident),
-                f"l'indicateur {ident} relève du volet « {indicateur.volet} », absent de "
-                "« volets » dans content/convention.yml",
+                f"l'indicateur {ident} relève du volet « {indicateur.volet} », {absent}",
                 key=True,
             )
             continue

@@ -26,6 +26,8 @@ ANNEES_VENTES = 3
 def check_volets(data: Data, convention: Source, annee_effet: int) -> list[Problem]:
     """The foyers and accession data against the volets declared in content/convention.yml."""
     volets = convention.data.get("volets") or []
+    if convention.data.get("categorie") == "accession":
+        volets = [*volets, "accession"]  # the one volet of a CUS « accession »
     return [
         *_duplicates(data),
         *_foyers_volet(data, convention, volets),
