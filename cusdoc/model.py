@@ -42,6 +42,7 @@ TABLES_DONNEES = (  # `tableau_calcule:` in a chapter
     "parc_par_dpe",
     "attributions_par_territoire",
     "plan_de_mise_en_vente",
+    "foyers_etablissements",
 )
 # The chapters a partner receives (CCH L. 445-1: the état des lieux and the orientations for its
 # territory), with the commitments that concern it.
@@ -316,7 +317,7 @@ class EngagementContext:
     annee_reference: int
     territoires: dict[str, str]  # code → "departement" or "epci", as declared in convention.yml
     regions: tuple[str, ...]
-    volets: tuple[str, ...]
+    volets: tuple[str, ...]  # whose indicators apply: locatif and those declared, or accession
     references: dict  # (indicateur, niveau, territoire, ventilation) → value
     stock: dict  # (niveau, territoire) → counts
     departements_of: dict[str, tuple[str, ...]]  # EPCI → the départements it lies in

@@ -96,6 +96,7 @@ class Project:
     def values(self, territoire: str) -> dict:
         """The values a writer's §{nom} gives for a territory (ORGANISME: the whole data)."""
         if territoire not in self._values:
+            from cusdoc.compute import foyers
             from cusdoc.compute.tables import share
             from cusdoc.compute.values import data_values, setting_values, under_secret
 
@@ -116,6 +117,8 @@ class Project:
                 )
                 whole = out if territoire == ORGANISME else self.values(ORGANISME)
                 out["part_parc"] = share(out["logements"].value, whole["logements"].value)
+                # the rule applies to the organisation's stock, whatever the passage's territory
+                out["regime_foyers"] = foyers.regime(whole["part_foyers"].value)
                 out = under_secret(out, self.secret, self._leaves(territoire))
             self._values[territoire] = out
         return self._values[territoire]
@@ -163,6 +166,7 @@ def check(root: Path) -> Project:
     from cusdoc.validate.npl import check_npl
     from cusdoc.validate.signature import pending
     from cusdoc.validate.vente import check_plan, missing_addresses, plan_needs_data, sale_warnings
+    from cusdoc.validate.volets import check_volets
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         # DuckDB releases the GIL: the data loads while the YAML is checked.
@@ -187,6 +191,8 @@ def check(root: Path) -> Project:
         problems += check_npl(data, content, territoires)
         problems += check_plan(data, content.settings.periode, territoires)
         problems += plan_needs_data(content, data)
+        effet = content.convention["generation"]["date_effet"]
+        problems += check_volets(data, content.sources["convention"], effet.year)
         calculs = compute(data, content)
     context = engagement_context(content, geo, calculs)
     catalogue = for_data(load_catalogue(), context.absent)

@@ -63,15 +63,21 @@ def engagement_context(content: Content, geo: Geographie, calculs: Calculs) -> E
     territoires = {
         t["code"]: "epci" if t["code"] in geo.epci else "departement" for t in data["territoires"]
     }
+    # the régions of the declared départements, and those the organisation sells in
     regions = sorted(
         {geo.departements[c].region for c, n in territoires.items() if n == "departement"}
+        | set(calculs.regions_accession)
     )
     return EngagementContext(
         periode=settings.periode,
         annee_reference=settings.annee_reference,
         territoires=territoires,
         regions=tuple(regions),
-        volets=tuple(data.get("volets", [])),
+        # a CUS « accession » (R. 445-15) has the accession volet only; the others, the rental
+        # one and those declared
+        volets=("accession",)
+        if data.get("categorie") == "accession"
+        else ("locatif", *data.get("volets", [])),
         references=calculs.references,
         stock=calculs.stock,
         departements_of={c: geo.epci[c].departements for c in territoires if c in geo.epci},

@@ -29,6 +29,8 @@ class Calculs:
     absent: tuple[str, ...] = ()  # optional data files not given: their references are declared
     # EPCI with a first-quartile threshold and attributions in the reference year → how many
     thresholded: dict = field(default_factory=dict)
+    # the régions of the accession sales: PP-ACC-1 and PS-ACC-1 are committed in each (R. 445-22)
+    regions_accession: tuple[str, ...] = ()
 
 
 def compute(data: Data, content: Content) -> Calculs:
@@ -48,8 +50,18 @@ def compute(data: Data, content: Content) -> Calculs:
     numerators = {k: round((references.get(k) or 0) * n / 100) for k, n in denominateurs.items()}
     masked = _counted_masked(numerators, secret)
     rates = rate_secrecy(numerators, denominateurs, departements_of, settings.seuil, masked)
+    regions = data.execute(
+        "SELECT DISTINCT d.region FROM accession a JOIN communes c ON c.code = a.DEPCOM "
+        "JOIN departements d ON d.code = c.departement ORDER BY 1"
+    ).fetchall()
     return Calculs(
-        references, rates, stock(data), secret, data.absent(), thresholded_epci(data, annee)
+        references,
+        rates,
+        stock(data),
+        secret,
+        data.absent(),
+        thresholded_epci(data, annee),
+        tuple(r for (r,) in regions),
     )
 
 

@@ -50,6 +50,16 @@ REFERENCES = {
     ),
 }
 
+# Logements-foyers (CCH R. 445-36), counted in équivalents-logements: for each indicator, the
+# établissements of content/donnees/foyers.csv whose équivalents are added up. PP-LF-2 and
+# PP-LF-3 count works of a year; without works data, their reference is the base the wording
+# names, as PP-2's is: the F and G stock, the whole stock. PP-LF-1 counts agréments: the
+# équivalents of the établissements agreed in the reference year.
+EQUIVALENTS = {
+    ("PP-LF-1", TOTAL): "annee_agrement = {annee}",
+    ("PP-LF-3", TOTAL): "annee_rehabilitation = {annee}",
+}
+
 
 def compute_references(data: Data, annee: int) -> tuple[dict, dict]:
     """(indicateur, niveau, territoire, ventilation) → reference value, for every territory;
@@ -66,6 +76,18 @@ def compute_references(data: Data, annee: int) -> tuple[dict, dict]:
                 values[key] = value
                 if rate:
                     denominators[key] = count
+    for (indicateur, ventilation), condition in EQUIVALENTS.items():
+        for niveau in NIVEAUX:
+            # every territory of the stock, where a foyer is not one less, but none: 0
+            rows = data.execute(
+                f"SELECT t.{niveau}, coalesce(sum(f.equivalents) FILTER "
+                f"(WHERE {condition.format(annee=annee)}), 0) "
+                f"FROM (SELECT {niveau} FROM logements UNION SELECT {niveau} FROM foyer) t "
+                f"LEFT JOIN foyer f ON f.{niveau} = t.{niveau} "
+                f"WHERE t.{niveau} IS NOT NULL GROUP BY t.{niveau}"
+            ).fetchall()
+            for territoire, value in rows:
+                values[(indicateur, niveau, territoire, ventilation)] = value
     return values, denominators
 
 
@@ -98,10 +120,10 @@ def thresholded_epci(data: Data, annee: int) -> dict[str, int]:
 
 
 def stock(data: Data) -> dict[tuple[str, str], dict]:
-    """(niveau, territoire) → counts of the stock: logements, F/G, QPV, accessible; and, when
-    patrimoine.csv has the column, the logements of the plan de mise en vente by planned year
-    ("vente", absent otherwise). The stock bounds the commitments (validate/engagements.py); it
-    is never a reference."""
+    """(niveau, territoire) → counts of the stock: logements, F/G, QPV, accessible; the
+    équivalents-logements of the foyers, all and F/G; and, when patrimoine.csv has the column,
+    the logements of the plan de mise en vente by planned year ("vente", absent otherwise). The
+    stock bounds the commitments (validate/engagements.py); it is never a reference."""
     out = {}
     plan = data.has_column("patrimoine", "mise_en_vente")
     for niveau in NIVEAUX:
@@ -120,4 +142,15 @@ def stock(data: Data) -> dict[tuple[str, str], dict]:
                 f"WHERE mise_en_vente IS NOT NULL AND {niveau} IS NOT NULL GROUP BY ALL"
             ).fetchall():
                 out[(niveau, territoire)]["vente"][str(annee)] = n
+        rows = data.execute(
+            f"SELECT {niveau}, sum(equivalents), coalesce(sum(equivalents) FILTER "
+            f"(WHERE classe_fg), 0) FROM foyer GROUP BY {niveau} HAVING {niveau} IS NOT NULL"
+        ).fetchall()
+        for territoire, equivalents, fg in rows:
+            counts = out.setdefault(
+                (niveau, territoire), dict.fromkeys(("logements", "fg", "qpv", "pmr"), 0)
+            )
+            counts |= {"equivalents": equivalents, "equivalents_fg": fg}
+            if plan:
+                counts.setdefault("vente", {})
     return out

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from cusdoc.compute import foyers
 from cusdoc.compute.secrecy import Row, Secret, decide, reason
 from cusdoc.load.data import Data
 from cusdoc.model import TOTAL, Quantity, Table
@@ -303,4 +304,5 @@ COMPUTED_TABLES = {
     "parc_par_dpe": parc_par_dpe,
     "attributions_par_territoire": attributions_par_territoire,
     "plan_de_mise_en_vente": plan_de_mise_en_vente,
+    "foyers_etablissements": foyers.etablissements,
 }

@@ -10,7 +10,7 @@ threshold are masked, as in the tables.
 import re
 from dataclasses import dataclass, replace
 
-from cusdoc.compute import classement, npl
+from cusdoc.compute import classement, foyers, npl
 from cusdoc.compute.references import REFERENCES
 from cusdoc.compute.tables import CLASSES, FAMILLES
 from cusdoc.load.data import Data
@@ -34,6 +34,7 @@ CLASSEMENT = "Classement des ensembles immobiliers"
 TRAVAUX = "Travaux et ventes (travaux.csv, logements de l'année de référence)"
 CONVENTION = "Convention"
 NPL = "Nouvelle politique des loyers (annexe, content/donnees/npl.csv)"
+FOYERS = "Logements-foyers (content/donnees/foyers.csv)"
 ENGAGEMENTS = "Engagements (pour le territoire du passage)"
 
 PIECES = {"t1": "d'une pièce", "t2": "de deux pièces", "t3": "de trois pièces"}
@@ -281,6 +282,32 @@ def _catalogue() -> dict[str, Definition]:
             NPL,
         )
     out |= {
+        "foyers": Definition("établissements (logements-foyers)", "nombre", FOYERS),
+        "equivalents_foyers": Definition(
+            "équivalents-logements des logements-foyers", "nombre", FOYERS
+        ),
+        "equivalents_foyers_fg": Definition(
+            "équivalents-logements des logements-foyers classés F ou G (DPE énergie)",
+            "nombre",
+            FOYERS,
+        ),
+        "part_foyers": Definition(
+            "part des logements-foyers dans le patrimoine : équivalents-logements parmi les "
+            "logements familiaux et les équivalents-logements",
+            "pourcent",
+            FOYERS,
+        ),
+        "regime_foyers": Definition(
+            "ce que la part des logements-foyers dans le patrimoine de l'organisme entraîne pour "
+            "la convention (« les logements-foyers forment une catégorie autonome d'engagements "
+            "de la convention », de 50 % « la convention comporte une partie… », à 100 % "
+            "« l'organisme conclut une convention… », ou « l'organisme ne gère pas de "
+            "logements-foyers »)",
+            "texte",
+            FOYERS,
+        ),
+    }
+    out |= {
         "reference.<INDICATEUR>": Definition(
             "valeur de référence d'un indicateur (reference.PS-2)",
             "selon l'indicateur",
@@ -354,7 +381,18 @@ def data_values(
         values.update(_works(data, annee))
     values.update(_ensembles(data, seuil, config))
     values.update(_npl(data, loyers))
+    values.update(_foyers(data))
     return values
+
+
+def _foyers(data: Data) -> dict[str, Quantity]:
+    found = foyers.counts(data)
+    return {
+        "foyers": Quantity(found["etablissements"]),
+        "equivalents_foyers": Quantity(found["equivalents"]),
+        "equivalents_foyers_fg": Quantity(found["equivalents_fg"]),
+        "part_foyers": Quantity(found["part"], "pourcent"),
+    }
 
 
 def _npl(data: Data, loyers: dict | None) -> dict[str, Quantity]:

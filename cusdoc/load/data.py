@@ -149,6 +149,12 @@ KINDS = {
         "un loyer maximum en euros par m², plus de 0 et 100 au plus",
     ),
     "positif": Kind("CASE WHEN {n} >= 0 THEN {n} END", "un nombre positif ou nul"),
+    # The capacity of a foyer as declared: no conversion rule from places or beds was found
+    # in the sources (cus-domain.md §2.4, [à vérifier]).
+    "equivalents": Kind(
+        _whole(1, 9_999, "BIGINT"),
+        "un nombre entier d'équivalents-logements, de 1 à 9 999",
+    ),
 }
 
 
@@ -254,6 +260,38 @@ DATASETS = (
         ),
         optional=True,
     ),
+    # The logements-foyers (CCH R. 445-36): one row per établissement, its capacity in
+    # équivalents-logements as the organisation declares it.
+    Dataset(
+        "foyers",
+        (
+            Column("etablissement", "texte"),
+            Column("nom", "texte"),
+            Column("DEPCOM", "commune"),
+            Column("gestionnaire", "texte"),
+            Column("type", "texte"),
+            Column("equivalents", "equivalents"),
+            Column("financement", "texte"),
+            Column("DPEENERGIE", "dpe", optional=True),
+            Column("annee_construction", "annee"),
+            Column("annee_rehabilitation", "annee", optional=True),
+            Column("annee_agrement", "annee", optional=True),
+        ),
+        optional=True,
+    ),
+    # Accession: new logements sold per operation and year (CCH R. 445-15, the trigger of the
+    # accession volet).
+    Dataset(
+        "accession",
+        (
+            Column("operation", "texte"),
+            Column("DEPCOM", "commune"),
+            Column("produit", "texte"),
+            Column("annee", "annee"),
+            Column("logements_vendus", "logements"),
+        ),
+        optional=True,
+    ),
 )
 
 DATASET_NAMES = tuple(d.name for d in DATASETS)
@@ -337,6 +375,9 @@ class Data:
                 ("operations", f"{column} = '{code}'"),
                 ("travaux", f"ENSEMBLE IN (SELECT ENSEMBLE FROM main.ensembles WHERE {within})"),
                 ("npl", f"ensemble IN (SELECT ENSEMBLE FROM main.ensembles WHERE {within})"),
+                ("foyer", f"{column} = '{code}'"),
+                ("foyers", within),
+                ("accession", within),
                 (
                     "seuils_premier_quartile",
                     f"EPCI IN (SELECT DISTINCT epci FROM main.communes WHERE {column} = '{code}')",
@@ -373,7 +414,7 @@ def load_data(root: Path) -> tuple[Data, list[Problem]]:
     return Data(db, digest=cached.stem if cached else ""), problems
 
 
-CACHE_FORMAT = 3  # changed whenever the typed tables change shape
+CACHE_FORMAT = 4  # changed whenever the typed tables change shape
 
 
 def _cache_path(root: Path) -> Path | None:
@@ -666,6 +707,7 @@ NUMERIC_KINDS = {
     "logements_npl",
     "surface_totale",
     "loyer_m2",
+    "equivalents",
 }
 
 
@@ -791,5 +833,13 @@ def _derive(db) -> None:
         JOIN (SELECT ENSEMBLE, any_value(DEPCOM) AS DEPCOM FROM ensembles GROUP BY ENSEMBLE) e
           ON e.ENSEMBLE = t.ENSEMBLE
         JOIN communes c ON c.code = e.DEPCOM
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE foyer AS
+        SELECT f.*, c.departement, nullif(c.epci, '') AS epci,
+               coalesce(f.DPEENERGIE IN ('F', 'G'), false) AS classe_fg
+        FROM foyers f JOIN communes c ON c.code = f.DEPCOM
         """
     )

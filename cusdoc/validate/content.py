@@ -21,6 +21,7 @@ from cusdoc.model import REF, Valeur, chapter_id, generated_id, parse_calendrier
 from cusdoc.validate.images import check_images
 from cusdoc.validate.schema import LIGNE_BALISEE, REQUIRED_CHAPTERS, schema_for
 from cusdoc.validate.text import check_text
+from cusdoc.validate.volets import check_accession_signatories
 
 TYPE_NAMES = {
     "string": "un texte",
@@ -333,6 +334,7 @@ def _check_convention(source: Source, geo: Geographie, periode) -> list[Problem]
         )
     problems += _check_territories(source, geo)
     problems += _check_seuil(source)
+    problems += check_accession_signatories(source)
     return problems
 
 

@@ -9,7 +9,7 @@ from cusdoc.load.data import DATA_DIR, Data
 MAX_REPORTED = 10
 
 # The files whose rows stand in a commune, which must be inside a declared territory.
-LOCATED = ("patrimoine", "attributions", "ensembles")
+LOCATED = ("patrimoine", "attributions", "ensembles", "foyers")
 
 
 def check_data(

@@ -40,7 +40,7 @@ def check_engagements(
         problems.append(Problem(source.file, line, column, dotted(path), message))
 
     for ident, indicateur in catalogue.items():
-        needed = indicateur.obligatoire and indicateur.volet in ("locatif", *context.volets)
+        needed = indicateur.obligatoire and indicateur.volet in context.volets
         if needed and ident not in data:
             report(
                 ("engagements",),
@@ -50,11 +50,15 @@ def check_engagements(
         indicateur = catalogue.get(ident)
         if indicateur is None or not isinstance(rows, list):
             continue  # reported by the schema
-        if indicateur.volet not in ("locatif", *context.volets):
+        if indicateur.volet not in context.volets:
+            absent = (
+                "qu'une convention « accession » (categorie: accession) n'a pas"
+                if indicateur.volet == "locatif"
+                else "absent de « volets » dans content/convention.yml"
+            )
             report(
                 ("engagements", ident),
-                f"l'indicateur {ident} relève du volet « {indicateur.volet} », absent de "
-                "« volets » dans content/convention.yml",
+                f"l'indicateur {ident} relève du volet « {indicateur.volet} », {absent}",
                 key=True,
             )
             continue
@@ -302,6 +306,16 @@ STOCK_BOUNDS = {
         lambda c: c["logements"] - c["pmr"],
         "logements à rendre accessibles ou à adapter",
         "logements du parc du territoire non accessibles aux personnes à mobilité réduite",
+    ),
+    "PP-LF-2": (
+        lambda c: c.get("equivalents_fg", 0),
+        "équivalents-logements F ou G à rénover",
+        "équivalents-logements classés F ou G dans les logements-foyers du territoire (foyers.csv)",
+    ),
+    "PP-LF-3": (
+        lambda c: c.get("equivalents", 0),
+        "équivalents-logements à réhabiliter",
+        "équivalents-logements dans les logements-foyers du territoire (foyers.csv)",
     ),
 }
 

@@ -389,6 +389,7 @@ NPL = {
 
 FORMES = ["OPH", "ESH", "coopérative", "SEM"]
 VOLETS = ["logements_foyers", "accession"]
+CATEGORIES = ["locative", "accession"]
 PARTIES = ["État", "organisme", "département", "EPCI"]
 STATUTS = ["signataire", "associé"]
 ASSUJETTI_PS1 = ["plh", "habitat_qpv", "non"]
@@ -550,9 +551,17 @@ CONVENTION = {
         "Le contrôle des fuites des extraits (le lieu de signature et la qualité des "
         "signataires sont admis d'office)",
     ),
+    "categorie": field(
+        {"type": "string", "allowed": CATEGORIES},
+        "La catégorie de la convention : locative (par défaut, avec ses volets), ou accession "
+        "pour un organisme sans patrimoine locatif (CCH R. 445-15), qu'aucune collectivité ne "
+        "signe",
+    ),
     "volets": sequence(
         {"type": "string", "allowed": VOLETS},
-        "Les volets facultatifs de la convention : logements_foyers, accession",
+        "Les volets facultatifs de la convention : logements_foyers (dès que l'organisme gère "
+        "des logements-foyers), accession (obligatoire à partir de 20 logements neufs vendus en "
+        "accession les trois années qui précèdent la convention, CCH R. 445-15)",
     ),
     "visas": field(TEXTS, "Visas ajoutés à ceux du code de la construction et de l'habitation"),
     "chapitres": sequence(
