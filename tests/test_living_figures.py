@@ -1,6 +1,8 @@
 """The example's text tells the truth (issue 9): every figure the data determine is computed,
 in the convention and in every extract, and follows the data when they are replaced."""
 
+import csv
+import math
 import re
 import shutil
 from pathlib import Path
@@ -44,13 +46,40 @@ def projects(tmp_path_factory) -> tuple[Path, Path]:
     shutil.copytree(REPO / "content", example / "content")
     other = tmp_path_factory.mktemp("autres-donnees")
     shutil.copytree(REPO / "content", other / "content")
-    for csv in (other / "content" / "donnees").glob("*.csv"):
-        csv.unlink()
+    for data_file in (other / "content" / "donnees").glob("*.csv"):
+        data_file.unlink()
     geo = load_geographie()
     communes = [Commune(c) for e in EPCI for c in sorted(geo.communes_of_epci(e))]
     generate(other / "content" / "donnees", communes, 15000, [2021, 2022, 2023], seed=11)
+    shutil.copy(REPO / "content" / "donnees" / "foyers.csv", other / "content" / "donnees")
+    write_npl(other / "content" / "donnees", geo)
     justify_every_commitment(other / "content" / "engagements.yml")
     return example, other
+
+
+def write_npl(donnees: Path, geo) -> None:
+    """The example's NPL annex on the other organisation's ensembles: in each of the two
+    agglomerations, part of a first ensemble's mass of rent maximums goes to a second one."""
+    logements: dict[str, list[float]] = {}
+    with (donnees / "patrimoine.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter=";"):
+            logements.setdefault(row["ENSEMBLE"], []).append(
+                float(row["SURFHAB"].replace(",", "."))
+            )
+    rows = ["ensemble;situation;categorie;logements;surface_m2;loyer_maximum_m2"]
+    for epci in ("243700754", "200030385"):
+        communes = geo.communes_of_epci(epci)
+        first, second = [e for e in sorted(logements) if e.split("-")[0] in communes][:2]
+        surfaces = [round(sum(logements[e]), 2) for e in (first, second)]
+        moved = 0.5 * surfaces[0]  # € of rent maximums the first ensemble gives up
+        after = [5.5, math.floor((4.2 * surfaces[1] + moved) / surfaces[1] * 100) / 100]
+        for ensemble, surface, before, loyer in zip(
+            (first, second), surfaces, (6.0, 4.2), after, strict=True
+        ):
+            n, m2 = len(logements[ensemble]), f"{surface:.2f}".replace(".", ",")
+            rows.append(f"{ensemble};avant;HLM/O;{n};{m2};{before:.2f}".replace(".", ","))
+            rows.append(f"{ensemble};apres;PLUS;{n};{m2};{loyer:.2f}".replace(".", ","))
+    (donnees / "npl.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
 def justify_every_commitment(path: Path) -> None:
