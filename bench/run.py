@@ -332,6 +332,7 @@ EDITED = "géré par l'agence de proximité"
 EDIT = "géré par l'agence de proximité, renforcée en 2025 d'une chargée de clientèle"
 EDIT_MARK = "renforcée en 2025"  # as found in the extract, whatever its typography
 
+BILAN = "bilan patrimonial 2023 des logements-foyers"
 CONTACT = {
     "nom": "Camille Morel",
     "fonction": "responsable des relations avec les collectivités",
@@ -439,7 +440,13 @@ def make_partners_project(project: Path) -> tuple[int, str]:
         )
         for epci in by_departement[dep]:
             convention["territoires"].append(
-                {"code": epci, "statut": "associé", "date_consultation": day, "contact": CONTACT}
+                {
+                    "code": epci,
+                    "statut": "associé",
+                    "assujetti_ps1": "plh",
+                    "date_consultation": day,
+                    "contact": CONTACT,
+                }
             )
     # The example names the river Indre; with Loire-Atlantique declared, « Indre » is also one of
     # its communes: the writer declares the phrase, as the leak check documents.
@@ -477,7 +484,17 @@ def make_partners_project(project: Path) -> tuple[int, str]:
         rows["PP-5"].append({"territoire": dep, "valeurs": values(20)})
         rows["PS-2"].append({"territoire": dep, "valeurs": values(28)})
         rows["SR-1"].append({"territoire": dep, "valeurs": values(3)})
+        # The example has a logements-foyers volet: no foyer in the added départements.
+        rows["PP-LF-1"].append({"territoire": dep, "valeurs": values(0)})
+        rows["PP-LF-2"].append(
+            {"territoire": dep, "reference": 0, "source_reference": BILAN, "valeurs": values(0)}
+        )
+        rows["PP-LF-3"].append({"territoire": dep, "valeurs": values(0)})
     rows["PS-1"] += [{"territoire": e, "valeurs": values(25)} for e in epci]
+    # Generated targets may fall short of the generated data's references: they say why.
+    for indicateur in rows.values():
+        for row in indicateur:
+            row.setdefault("justification", "objectif de la mesure de performance.")
     dump(content / "engagements.yml", engagements)
     git_commit(project)
     return partners, epci[-1]
