@@ -188,7 +188,7 @@ def _validate_schema(name: str, source: Source, periode) -> list[Problem]:
             )
         ]
     validator = ContentValidator.trusting(schema, periode=periode)
-    validator.validate(source.data)
+    validator.validate(source.data, normalize=False)  # no coercion nor default in the schema
     return [_problem(source, schema, e) for e in _leaf_errors(validator._errors)]
 
 
