@@ -12,6 +12,7 @@ import re
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -330,19 +331,23 @@ class Data:
     digest: str = ""  # of the data files it was read from: what the deliverables' cache keys
 
     def execute(self, sql: str, parameters: list | None = None) -> duckdb.DuckDBPyConnection:
-        if self.scope:
-            views = ", ".join(
-                f"{table} AS (SELECT * FROM main.{table} WHERE {condition})"
-                for table, condition in self.scope
-            )
-            sql = f"WITH {views} {sql}"
-        return self.db.execute(sql, parameters or [])
+        # Only the tables the query names are shadowed: DuckDB binds every expression given.
+        views = ", ".join(
+            f"{table} AS (SELECT * FROM main.{table} WHERE {condition})"
+            for table, condition in self.scope
+            if re.search(rf"\b{table}\b", sql)
+        )
+        return self.db.execute(f"WITH {views} {sql}" if views else sql, parameters or [])
 
     def present(self, dataset: str) -> bool:
         """Whether content/donnees/<dataset>.csv was given (an optional file may be absent)."""
-        file = f"{DATA_DIR}/{dataset}.csv"
-        found = self.db.execute("SELECT count(*) FROM colonnes WHERE fichier = ?", [file])
-        return found.fetchone()[0] > 0
+        return dataset in self._files
+
+    @cached_property
+    def _files(self) -> frozenset[str]:
+        """The datasets whose file was given (read once: the data do not change)."""
+        rows = self.db.execute("SELECT DISTINCT fichier FROM colonnes").fetchall()
+        return frozenset(Path(file).stem for (file,) in rows)
 
     def absent(self) -> tuple[str, ...]:
         """The optional files the project goes without."""
@@ -393,9 +398,12 @@ def load_data(root: Path) -> tuple[Data, list[Problem]]:
     of its files: a writer who changes only text does not pay for reading the CSV again.
     """
     cached = _cache_path(root)
+    if cached is not None and cached.stem in _TYPED:
+        return _TYPED[cached.stem], []
     if cached is not None and cached.is_file():
         try:
-            return Data(duckdb.connect(str(cached), read_only=True), digest=cached.stem), []
+            data = Data(duckdb.connect(str(cached), read_only=True), digest=cached.stem)
+            return _TYPED.setdefault(cached.stem, data), []
         except duckdb.Error:
             pass  # an unreadable cache is made again
     # In memory, DuckDB would checkpoint after the raw tables are dropped: a second of work
@@ -411,7 +419,14 @@ def load_data(root: Path) -> tuple[Data, list[Problem]]:
         _derive(db)
         if cached is not None:
             _keep(db, cached)
+            _TYPED[cached.stem] = Data(db, digest=cached.stem)
+            return _TYPED[cached.stem], problems
     return Data(db, digest=cached.stem if cached else ""), problems
+
+
+# The data this process typed, by the digest of their files: the same files are read once
+# (the tests check many copies of one project; a command reads its project once anyway).
+_TYPED: dict[str, Data] = {}
 
 
 CACHE_FORMAT = 4  # changed whenever the typed tables change shape
