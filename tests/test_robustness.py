@@ -74,6 +74,16 @@ def test_control_character_written_as_an_escape(minimal):
     )
 
 
+def test_control_character_in_a_data_cell(minimal):
+    """An invisible character pasted into an identifier is named, not printed as it is."""
+    edit(minimal, "donnees/travaux.csv", "2022;E2;rehabilitation", "2022;E2\x07;rehabilitation")
+    assert_refused(
+        minimal,
+        "content/donnees/travaux.csv:2:2: ENSEMBLE : valeur attendue : un texte sans caractère "
+        "de contrôle ; trouvé « E2<U+0007> »",
+    )
+
+
 # Values YAML reads but that cannot be.
 
 

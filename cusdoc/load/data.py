@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import tempfile
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -64,6 +65,13 @@ class Kind:
     lookup: tuple[str, str] | None = None  # (table, key): the value must be found there
 
 
+def _visible(text: str) -> str:
+    """A cell as a message shows it: an invisible control character by its code (U+0007)."""
+    return "".join(
+        f"<U+{ord(c):04X}>" if unicodedata.category(c) == "Cc" else c for c in text[:80]
+    )
+
+
 def _whole(low: int, high: int, cast: str = "") -> str:
     """A whole number from low to high; cast to an integer type, or kept as a DOUBLE."""
     value = f"TRY_CAST({{n}} AS {cast})" if cast else "{n}"
@@ -77,7 +85,12 @@ def _whole(low: int, high: int, cast: str = "") -> str:
 # unit, a first-quartile threshold above 0 and under 100 000 € (the arrêtés give 6 000 to
 # 12 500 €). Counts are whole numbers.
 KINDS = {
-    "texte": Kind("nullif(trim({c}), '')", "un texte"),
+    # A control character (an invisible one a copy and paste brought) makes no name readable.
+    "texte": Kind(
+        "CASE WHEN NOT regexp_matches({c}, '[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]') "
+        "THEN nullif(trim({c}), '') END",
+        "un texte sans caractère de contrôle",
+    ),
     # Spreadsheets drop the leading zero of 01001: it is put back, to 4 characters only (a
     # sixth character would otherwise be cut and land on another, real, commune).
     "commune": Kind(
@@ -797,7 +810,7 @@ def _check_and_type(db, file: str, dataset: Dataset, mapping: dict) -> list[Prob
             if count > 1
             else ""
         )
-        shown = "une cellule vide" if not (found or "").strip() else f"« {found} »"
+        shown = "une cellule vide" if not (found or "").strip() else f"« {_visible(found)} »"
         problems.append(
             Problem(
                 file,
