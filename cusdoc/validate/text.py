@@ -92,7 +92,8 @@ class _Checker:
                     match.start(),
                 )
         if extract and not tagged:
-            named = [code for code, nom in self.noms.items() if nom in _normal(value)]
+            normal = _normal(value)
+            named = [code for code, nom in self.noms.items() if nom in normal]
             if len(named) > 1:
                 listed = ", ".join(self.geo.territoire(c).nom for c in sorted(named))
                 self.problem(
