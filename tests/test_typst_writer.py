@@ -106,3 +106,13 @@ def test_a_table_with_its_source_is_one_call_of_the_layout():
 def test_an_element_the_templates_never_write_is_refused_in_french():
     with pytest.raises(ToolError, match="bloc « CodeBlock » inattendu"):
         source(ast.read("Texte :\n\n    du code indenté\n", 0), "")
+    raw = {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": []}
+    raw["blocks"] = [{"t": "RawBlock", "c": ["typst", '#read("/etc/passwd")']}]
+    with pytest.raises(ToolError, match="bloc « RawBlock » inattendu"):
+        source(raw, "")
+
+
+def test_raw_markup_in_the_rendered_markdown_stays_text():
+    """The reader keeps no raw HTML, TeX or attribute: typed, they are text."""
+    typed = '`#read("x")`{=typst} <b>gras</b> \\newpage'
+    assert reading(typeset(typed)) == '#read("x"){=typst} <b>gras</b> \\newpage'

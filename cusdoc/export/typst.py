@@ -122,8 +122,8 @@ def inline(node: Node) -> str:
         return mark + inlines(content[1]) + mark
     if kind == "Image":
         return code(f"#box({image(content)})")
-    if kind == "RawInline":
-        return content[1] if content[0] == "typst" else ""
+    if kind == "Code":  # text set in a fixed font, as written: a string, never markup
+        return code(f"#raw({string(content[1])})")
     raise ToolError(f"élément de texte « {kind} » inattendu dans le document rendu pour le PDF")
 
 
@@ -185,8 +185,6 @@ def block(node: Node) -> str:
         return "#horizontalrule"
     if kind == "BlockQuote":
         return f"#quote(block: true)[{blocks(content)}]"
-    if kind == "RawBlock":
-        return content[1] if content[0] == "typst" else ""
     raise ToolError(f"bloc « {kind} » inattendu dans le document rendu pour le PDF")
 
 

@@ -67,9 +67,7 @@ class Kind:
 
 def _visible(text: str) -> str:
     """A cell as a message shows it: an invisible control character by its code (U+0007)."""
-    return "".join(
-        f"<U+{ord(c):04X}>" if unicodedata.category(c) == "Cc" else c for c in text[:80]
-    )
+    return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) == "Cc" else c for c in text[:80])
 
 
 def _whole(low: int, high: int, cast: str = "") -> str:
