@@ -56,7 +56,7 @@ def pandoc(text: str, to: str, args: list[str], epoch: int, source: str = "markd
 
 
 # pandoc's Markdown without the extensions the templates never use: it reads a fifth faster, and
-# nothing in a document can become raw HTML, TeX or OpenXML, code, or another kind of table.
+# nothing in a document can become raw HTML, TeX or OpenXML, a code block or another table.
 UNUSED = (
     "raw_html raw_tex raw_attribute native_divs native_spans tex_math_dollars citations emoji "
     "example_lists definition_lists line_blocks grid_tables multiline_tables simple_tables "
