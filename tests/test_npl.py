@@ -220,6 +220,14 @@ def test_the_surface_stock_or_flux_and_the_ceiling_must_be_declared(projet):
     ]
 
 
+def test_a_ceiling_below_a_cent_is_refused_with_its_bound_written_in_french(projet):
+    edit(projet, "npl.yml", "  valeur: 10", "  valeur: -3")
+    assert refused(projet) == [
+        "content/npl.yml:12:11: plafond_pls.valeur : une valeur d'au moins 0,01 est attendue, "
+        "trouvé le nombre -3"
+    ]
+
+
 def test_the_data_and_the_annex_go_together(projet, tmp_path):
     edit(projet, "convention.yml", "  - npl", "")
     assert refused(projet) == [

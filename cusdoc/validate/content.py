@@ -263,12 +263,17 @@ def _french(error, schema: dict, path: Path_) -> str:
         choices = ", ".join(f"« {c} »" for c in constraint)
         return f"valeur possible : {choices} ; trouvé {describe(value)}"
     if rule == "min":
-        return f"une valeur d'au moins {constraint} est attendue, trouvé {describe(value)}"
+        return f"une valeur d'au moins {_nombre(constraint)} est attendue, trouvé {describe(value)}"
     if rule == "max":
-        return f"une valeur d'au plus {constraint} est attendue, trouvé {describe(value)}"
+        return f"une valeur d'au plus {_nombre(constraint)} est attendue, trouvé {describe(value)}"
     if rule == "regex":
         return f"format invalide : {describe(value)} ne correspond pas au format attendu"
     return f"valeur refusée par la règle {rule} : {describe(value)}"
+
+
+def _nombre(value) -> str:
+    """A bound as a French reader writes it: « 0,01 »."""
+    return f"{value:g}".replace(".", ",") if isinstance(value, float) else str(value)
 
 
 def _problem_at(source: Source, path: Path_, message: str, key: bool = False) -> Problem:
