@@ -296,7 +296,7 @@ def test_suivi_of_the_working_tree(depot_tableaux, tmp_path):
     assert revisions(added.find(f"{W}trPr"), "ins")  # rejecting removes the row
     assert not revisions(rows[1], "ins") and not revisions(rows[1], "del")
 
-    # The action's table, made by the Lua filter from a ::: {.tableau} Div.
+    # The action's table, made by export/ast.py from a ::: {.tableau} Div.
     action = next(t for t in body.iter(f"{W}tbl") if text(t).startswith("Aujourd’hui"))
     (_, row) = cells(action)
     assert (deleted(row[1]), inserted(row[1])) == (["35 %"], ["40 %"])
