@@ -194,23 +194,28 @@ def words(text: str, identifier: bool = False) -> Text:
     previous = 0
     for match in TOKEN.finditer(norm):
         start, end = match.span()
-        at = bisect_right(link_starts, start) - 1  # the last address starting at or before
-        link = identifier or (at >= 0 and start < links[at][1])
+        link = identifier
+        if links and not link:
+            at = bisect_right(link_starts, start) - 1  # the last address starting at or before
+            link = at >= 0 and start < links[at][1]
         gap = norm[previous:start]
-        marks = upper[start:end]
+        previous = end
         # « Blois », « BLOIS », « bLoIs »: a letter in upper case makes it a name
-        word = Word(match[0], "U" in marks, link, source(start), source(end - 1) + 1, gap)
+        capital = "U" in upper[start:end]
+        if ends is None:
+            word = Word(match[0], capital, link, start, end, gap)
+        else:
+            word = Word(match[0], capital, link, source(start), source(end - 1) + 1, gap)
         out.append(word)
-        humps = [m.start() for m in HUMP.finditer(upper, start + 1, end)] if "U" in marks else []
+        humps = [m.start() for m in HUMP.finditer(upper, start + 1, end)] if capital else ()
+        if not humps:
+            unglued.append(word)
+            continue
         for a, b in zip([start, *humps], [*humps, end], strict=True):
-            if not humps:
-                unglued.append(word)
-                continue
             capital = "U" in upper[a:b]
             piece = Word(norm[a:b], capital, link, source(a), source(b - 1) + 1, gap)
             unglued.append(piece)
             gap = ""
-        previous = end
     tail = norm[previous:]
     glued = len(unglued) > len(out)
     return Text(
@@ -755,7 +760,7 @@ def docx_texts(data: bytes):
                 text = TAG.sub(" ", xml)
             yield name, html.unescape(text), False
             values = set()
-            for tag in TAG.findall(xml):
+            for tag in set(TAG.findall(xml)):  # a tag written a thousand times is read once
                 if FONTS.match(tag):
                     continue
                 element_named = bool(NAME_ELEMENTS.match(tag))
