@@ -332,7 +332,6 @@ EDITED = "géré par l'agence de proximité"
 EDIT = "géré par l'agence de proximité, renforcée en 2025 d'une chargée de clientèle"
 EDIT_MARK = "renforcée en 2025"  # as found in the extract, whatever its typography
 
-BILAN = "bilan patrimonial 2023 des logements-foyers"
 CONTACT = {
     "nom": "Camille Morel",
     "fonction": "responsable des relations avec les collectivités",
@@ -486,9 +485,7 @@ def make_partners_project(project: Path) -> tuple[int, str]:
         rows["SR-1"].append({"territoire": dep, "valeurs": values(3)})
         # The example has a logements-foyers volet: no foyer in the added départements.
         rows["PP-LF-1"].append({"territoire": dep, "valeurs": values(0)})
-        rows["PP-LF-2"].append(
-            {"territoire": dep, "reference": 0, "source_reference": BILAN, "valeurs": values(0)}
-        )
+        rows["PP-LF-2"].append({"territoire": dep, "valeurs": values(0)})
         rows["PP-LF-3"].append({"territoire": dep, "valeurs": values(0)})
     rows["PS-1"] += [{"territoire": e, "valeurs": values(25)} for e in epci]
     # Generated targets may fall short of the generated data's references: they say why.

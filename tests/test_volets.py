@@ -25,9 +25,8 @@ FOYERS_ENGAGEMENTS = """  PP-LF-1:
       justification: une seule opération est programmée.
   PP-LF-2:
     - territoire: "41"
-      reference: 0
-      source_reference: bilan patrimonial 2023
       valeurs: {2025: 0, 2026: 40, 2027: 0, 2028: 30, 2029: 0, 2030: 0}
+      justification: les rénovations suivent le plan stratégique de patrimoine.
   PP-LF-3:
     - territoire: "41"
       valeurs: {2025: 0, 2026: 40, 2027: 0, 2028: 30, 2029: 0, 2030: 0}
@@ -101,28 +100,43 @@ def test_pp_lf_references_are_the_equivalents_of_foyers_csv(checked):
         ("41", rows),
         ("200030385", [r for r in rows if epci[r["DEPCOM"]] == "200030385"]),
     ):
+        renovated = [
+            r
+            for r in kept
+            if r["annee_renovation"] == "2023"
+            and r["dpe_avant_renovation"] in ("F", "G")
+            and r["DPEENERGIE"] in ("A", "B", "C", "D", "E")
+        ]
         expected[territoire] = (
             sum(int(r["equivalents"]) for r in kept if r["annee_agrement"] == "2023"),
+            sum(int(r["equivalents"]) for r in renovated),
             sum(int(r["equivalents"]) for r in kept if r["annee_rehabilitation"] == "2023"),
         )
-    assert expected == {"41": (12, 40), "200030385": (12, 40)}
+    assert expected == {"41": (12, 12, 40), "200030385": (12, 12, 40)}
     references = checked.context.references
     for territoire, values in expected.items():
         niveau = "departement" if territoire == "41" else "epci"
-        found = tuple(references[(f"PP-LF-{n}", niveau, territoire, TOTAL)] for n in (1, 3))
+        found = tuple(references[(f"PP-LF-{n}", niveau, territoire, TOTAL)] for n in (1, 2, 3))
         assert found == values
-        # PP-LF-2's reference is declared: foyers.csv has no label before and after works
-        assert ("PP-LF-2", niveau, territoire, TOTAL) not in references
     convention = document(checked)
     tables = {ligne.indicateur.id: ligne for ligne in convention.engagements}
     assert tables["PP-LF-3"].reference[TOTAL] == Quantity(40, "nombre")
-    assert tables["PP-LF-2"].reference[TOTAL] == Quantity(0, "nombre")
+    assert tables["PP-LF-2"].reference[TOTAL] == Quantity(12, "nombre")
+
+
+def test_a_renovation_says_the_label_it_left(projet):
+    edit(projet, "donnees/foyers.csv", ";2023;F\n", ";2023;\n")
+    assert refused(projet) == [
+        "content/donnees/foyers.csv:3:12: annee_renovation : l'établissement F2 a une rénovation "
+        "énergétique achevée en 2023 sans sa classe d'avant : renseignez « dpe_avant_renovation » "
+        "(de A à G), ou videz « annee_renovation »"
+    ]
 
 
 def test_a_territory_of_the_stock_without_foyers_has_none(projet):
     edit(projet, "donnees/foyers.csv", ";41025;", ";41018;")  # out of the Grand Chambord
     references = check(projet).context.references
-    assert [references[(f"PP-LF-{n}", "epci", "244100798", TOTAL)] for n in (1, 3)] == [0] * 2
+    assert [references[(f"PP-LF-{n}", "epci", "244100798", TOTAL)] for n in (1, 2, 3)] == [0] * 3
 
 
 def test_the_table_of_the_foyers_on_the_whole_and_on_a_partner(checked):
@@ -227,10 +241,10 @@ def test_more_equivalents_renovated_than_the_foyers_hold(projet):
         '  PP-LF-3:\n    - territoire: "41"\n      valeurs: {2025: 0, 2026: 90,',
     )
     assert refused(projet) == [
-        "content/engagements.yml:53:16: engagements.PP-LF-2[0].valeurs : 75 "
+        "content/engagements.yml:51:16: engagements.PP-LF-2[0].valeurs : 75 "
         "équivalents-logements F ou G à rénover sur la période, pour 70 équivalents-logements "
         "classés F ou G dans les logements-foyers du territoire (foyers.csv)",
-        "content/engagements.yml:56:16: engagements.PP-LF-3[0].valeurs : 120 "
+        "content/engagements.yml:55:16: engagements.PP-LF-3[0].valeurs : 120 "
         "équivalents-logements à réhabiliter sur la période, pour 82 équivalents-logements dans "
         "les logements-foyers du territoire (foyers.csv)",
     ]

@@ -57,6 +57,10 @@ REFERENCES = {
 # équivalents of the établissements agreed in the reference year.
 EQUIVALENTS = {
     ("PP-LF-1", TOTAL): "annee_agrement = {annee}",
+    ("PP-LF-2", TOTAL): (
+        "annee_renovation = {annee} AND dpe_avant_renovation IN ('F', 'G') "
+        "AND DPEENERGIE IN ('A', 'B', 'C', 'D', 'E')"
+    ),
     ("PP-LF-3", TOTAL): "annee_rehabilitation = {annee}",
 }
 

@@ -288,6 +288,9 @@ DATASETS = (
             Column("annee_construction", "annee"),
             Column("annee_rehabilitation", "annee", optional=True),
             Column("annee_agrement", "annee", optional=True),
+            # the last energy renovation: its year and the label before it (DPEENERGIE after)
+            Column("annee_renovation", "annee", optional=True, may_be_absent=True),
+            Column("dpe_avant_renovation", "dpe", optional=True, may_be_absent=True),
         ),
         optional=True,
     ),

@@ -30,6 +30,7 @@ def check_volets(data: Data, convention: Source, annee_effet: int) -> list[Probl
         volets = [*volets, "accession"]  # the one volet of a CUS « accession »
     return [
         *_duplicates(data),
+        *_renovations(data),
         *_foyers_volet(data, convention, volets),
         *_accession_volet(data, volets, annee_effet),
     ]
@@ -51,6 +52,28 @@ def _duplicates(data: Data) -> list[Problem]:
             "une ligne par établissement est attendue",
         )
         for ident, lines in rows
+    ]
+
+
+def _renovations(data: Data) -> list[Problem]:
+    """An energy renovation says the label it left (PP-LF-2 counts those leaving F or G)."""
+    if not data.has_column("foyers", "annee_renovation"):
+        return []
+    rows = data.execute(
+        "SELECT ligne + 2, etablissement, annee_renovation FROM foyers "
+        "WHERE annee_renovation IS NOT NULL AND dpe_avant_renovation IS NULL ORDER BY ligne"
+    ).fetchall()
+    return [
+        Problem(
+            FOYERS,
+            line,
+            _column(data, FOYERS, "annee_renovation"),
+            "annee_renovation",
+            f"l'établissement {ident} a une rénovation énergétique achevée en {annee} sans sa "
+            "classe d'avant : renseignez « dpe_avant_renovation » (de A à G), ou videz "
+            "« annee_renovation »",
+        )
+        for line, ident, annee in rows
     ]
 
 
