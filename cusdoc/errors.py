@@ -1,6 +1,7 @@
 """The one error family: every problem a user can fix is a Problem, reported in French."""
 
 import errno
+import unicodedata
 from dataclasses import dataclass
 
 import click
@@ -24,6 +25,14 @@ class Problem:
         where = f"{self.file}:{self.line}:{self.column}"
         message = f"avertissement : {self.message}" if self.avertissement else self.message
         return f"{where}: {self.path} : {message}" if self.path else f"{where}: {message}"
+
+
+def visible(text: str, also: frozenset[str] = frozenset()) -> str:
+    """Text as a message shows it: an invisible character (control, format, or one of `also`)
+    by its code, « Bra<U+200B>cieux »."""
+    return "".join(
+        f"<U+{ord(c):04X}>" if unicodedata.category(c)[0] == "C" or c in also else c for c in text
+    )
 
 
 def plural(count: int, word: str) -> str:

@@ -20,6 +20,13 @@ from collections.abc import Callable
 
 from cusdoc.errors import ToolError
 
+# How both writers keep a table on the page. A table stays whole when it has at most SHORT_ROWS
+# rows and no cell longer than SHORT_CELL characters; only a row holding a cell longer than
+# TALL_CELL characters may break across pages (such a cell fills about two thirds of a page in
+# a third of its width).
+SHORT_ROWS, SHORT_CELL = 25, 150
+TALL_CELL = 1500
+
 Node = dict
 NO_ATTR = ["", [], []]
 ALIGN = {"g": "AlignLeft", "d": "AlignRight", "c": "AlignCenter"}

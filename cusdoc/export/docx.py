@@ -17,6 +17,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt, RGBColor
 
+from cusdoc.export.ast import SHORT_CELL, SHORT_ROWS, TALL_CELL
 from cusdoc.french import nom
 from cusdoc.render import TABLE_WIDTH, minimum_widths, widen_to_minimum
 from cusdoc.render.typography import typographie
@@ -25,13 +26,9 @@ from cusdoc.write import reproducible_zip
 TEXT_WIDTH_DXA = 9638  # 17 cm: A4 less two 2 cm margins
 DXA = 20  # twentieths of a point
 TOC_LEVELS = ("Heading1", "Heading2")  # the PDF's outline has depth 2 too
-# A table is kept whole on one page when it has at most SHORT_ROWS rows and no cell longer than
-# SHORT_CELL characters: the same rule as in export/typst.py for the PDF. Rows of
-# a longer table keep with the next for its first rows (never two lines alone at the foot of a
-# page) and its last ones (never the source line alone at the top of the next).
-SHORT_ROWS, SHORT_CELL = 25, 150
-TALL_CELL = 1500  # characters: only a row holding a longer cell may break across pages, as in
-# the PDF (a cell of TALL_CELL characters fills about two thirds of a page in a third of its width)
+# Tables keep as in the PDF (export/ast.py); rows of a longer table keep with the next for its
+# first rows (never two lines alone at the foot of a page) and its last ones (never the source
+# line alone at the top of the next).
 LIST_INDENT, LIST_HANGING = 320, 200  # dxa: list text and marker, as `set list` in convention.typ
 RULE_SPACE = 31  # points between the organisation's form and the rule: Word's largest
 CAPTION = ("Tableau\u00a0", ".\u00a0– ")  # Typst's French caption: « Tableau 3. – Titre »

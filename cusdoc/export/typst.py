@@ -12,14 +12,8 @@ import re
 from collections.abc import Iterable
 
 from cusdoc.errors import ToolError
-from cusdoc.export.ast import Node, is_div, tableau_parts
+from cusdoc.export.ast import SHORT_CELL, SHORT_ROWS, TALL_CELL, Node, is_div, tableau_parts
 
-# A table is kept whole on one page when it has at most SHORT_ROWS rows and no cell longer
-# than SHORT_CELL characters: the same rule as SHORT_ROWS and SHORT_CELL in export/docx.py.
-SHORT_ROWS, SHORT_CELL = 25, 150
-# A row breaks across pages only when one of its cells is longer than TALL_CELL characters
-# (TALL_CELL in export/docx.py): other rows never split.
-TALL_CELL = 1500
 # A source line that follows no table (a table's own source goes into its `tableau()` call).
 SOURCE_LINE = '#block(above: 0.4em)[#set text(size: 8.5pt, style: "italic")'
 TYPST_ALIGN = {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}

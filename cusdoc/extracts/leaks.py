@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from itertools import accumulate
 
+from cusdoc.errors import visible
 from cusdoc.load.geography import EPCI_FORMS, Geographie, load_geographie
 from cusdoc.model import Partenaire
 
@@ -73,7 +74,7 @@ CONFUSABLES = {
     **dict(zip("ıȷɑɡօսհ", "ijaqouh", strict=True)),
 }
 # Letters that show nothing, and markup characters: never part of a name.
-BLANKS = set("\u115f\u1160\u3164\uffa0\u2800")
+BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 MARKUP = set("*^~`\\\u00b7\u2027")
 APOSTROPHES = set("'’‘ʼʻ‛´′＇")
 LINE_BREAKS = set("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
@@ -695,12 +696,7 @@ def as_found(found: str, terme: str) -> str:
     """The text as found, for a message: "" when it is the term as officially written;
     invisible characters shown by their code (« Bra<U+200B>cieux »)."""
     found = unicodedata.normalize("NFC", found)
-    if found == terme:
-        return ""
-    return "".join(
-        f"<U+{ord(c):04X}>" if unicodedata.category(c)[0] == "C" or c in BLANKS else c
-        for c in found
-    )
+    return "" if found == terme else visible(found, BLANKS)
 
 
 def scan_text(

@@ -10,7 +10,6 @@ import hashlib
 import os
 import re
 import tempfile
-import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,7 +19,7 @@ import duckdb
 import yaml
 
 from cusdoc import DATA
-from cusdoc.errors import Problem
+from cusdoc.errors import Problem, visible
 from cusdoc.load.content import MAX_FILE_BYTES, dotted, parse_yaml, read_bounded, unreadable
 
 DATA_DIR = "content/donnees"
@@ -63,11 +62,6 @@ class Kind:
     value: str  # SQL on {c}, the raw text, or {n}, its number; NULL when it is not valid
     expected: str
     lookup: tuple[str, str] | None = None  # (table, key): the value must be found there
-
-
-def _visible(text: str) -> str:
-    """A cell as a message shows it: an invisible control character by its code (U+0007)."""
-    return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) == "Cc" else c for c in text[:80])
 
 
 def _whole(low: int, high: int, cast: str = "") -> str:
@@ -355,13 +349,7 @@ class Data:
 
     def present(self, dataset: str) -> bool:
         """Whether content/donnees/<dataset>.csv was given (an optional file may be absent)."""
-        return dataset in self._files
-
-    @cached_property
-    def _files(self) -> frozenset[str]:
-        """The datasets whose file was given (read once: the data do not change)."""
-        rows = self.db.execute("SELECT DISTINCT fichier FROM colonnes").fetchall()
-        return frozenset(Path(file).stem for (file,) in rows)
+        return any(file == dataset for file, _ in self._columns)
 
     def absent(self) -> tuple[str, ...]:
         """The optional files the project goes without."""
@@ -369,12 +357,18 @@ class Data:
 
     def has_column(self, dataset: str, column: str) -> bool:
         """Whether the file has a column that may be absent (Column.may_be_absent)."""
-        return bool(
-            self.db.execute(
-                "SELECT count(*) FROM colonnes WHERE fichier = ? AND colonne = ?",
-                [f"{DATA_DIR}/{dataset}.csv", column],
-            ).fetchone()[0]
-        )
+        return (dataset, column) in self._columns
+
+    def position(self, dataset: str, column: str) -> int:
+        """Where a column of a data file stands, for a problem's line:column."""
+        return self._columns[(dataset, column)]
+
+    @cached_property
+    def _columns(self) -> dict[tuple[str, str], int]:
+        """(dataset, column) → its position, for every file given (read once: the data do not
+        change)."""
+        rows = self.db.execute("SELECT fichier, colonne, position FROM colonnes").fetchall()
+        return {(Path(file).stem, column): position for file, column, position in rows}
 
     def territory(self, nature: str, code: str) -> "Data":
         """The rows of one département (nature "département") or one EPCI."""
@@ -811,7 +805,7 @@ def _check_and_type(db, file: str, dataset: Dataset, mapping: dict) -> list[Prob
             if count > 1
             else ""
         )
-        shown = "une cellule vide" if not (found or "").strip() else f"« {_visible(found)} »"
+        shown = "une cellule vide" if not (found or "").strip() else f"« {visible(found[:80])} »"
         problems.append(
             Problem(
                 file,

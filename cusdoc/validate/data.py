@@ -10,6 +10,9 @@ MAX_REPORTED = 10
 
 # The files whose rows stand in a commune, which must be inside a declared territory.
 LOCATED = ("patrimoine", "attributions", "ensembles", "foyers")
+# A commune `c` (of the communes table) whose département and EPCI are both missing from the
+# declared territories, given as the query's first parameter.
+OUTSIDE = "NOT list_contains($1, c.departement) AND NOT list_contains($1, coalesce(c.epci, ''))"
 
 
 def check_data(
@@ -160,7 +163,7 @@ def outside_territories(data: Data, territoires: list[str]) -> list[Problem]:
         FROM ({rows}) r JOIN communes c ON c.code = r.DEPCOM
         JOIN colonnes k ON k.fichier = '{DATA_DIR}/' || r.fichier || '.csv'
              AND k.colonne = 'DEPCOM'
-        WHERE NOT list_contains($1, c.departement) AND NOT list_contains($1, coalesce(c.epci, ''))
+        WHERE {OUTSIDE}
         GROUP BY r.fichier, r.DEPCOM ORDER BY 1, 2
         """,
         [territoires],

@@ -14,6 +14,7 @@ from cusdoc.load.content import Content
 from cusdoc.load.data import DATA_DIR, Data
 from cusdoc.model import CATEGORIES_NPL, TABLES_NPL
 from cusdoc.validate.content import walk
+from cusdoc.validate.data import OUTSIDE
 
 FILE = f"{DATA_DIR}/npl.csv"
 MAX_REPORTED = 10
@@ -86,14 +87,15 @@ def _tables_without_annex(content: Content) -> list[Problem]:
     return problems
 
 
-def _rows(data: Data, column: str, where: str, select: str = "n.ensemble") -> list:
+def _rows(data: Data, column: str, where: str, select: str = "n.ensemble", parameters=None) -> list:
     """(line, column position, *select) of the rows of npl.csv that break a rule."""
     return data.execute(
         f"""
         SELECT n.ligne + 2, k.position, {select}
         FROM npl n JOIN colonnes k ON k.fichier = '{FILE}' AND k.colonne = '{column}'
         WHERE {where} ORDER BY n.ligne LIMIT {MAX_REPORTED}
-        """
+        """,
+        parameters,
     ).fetchall()
 
 
@@ -116,16 +118,14 @@ def _unknown(data: Data) -> list[Problem]:
 def _outside(data: Data, territoires: list[str]) -> list[Problem]:
     """An ensemble in a commune of none of the convention's territories."""
     declared = ", ".join(territoires)
-    literal = "[" + ", ".join(f"'{t}'" for t in territoires) + "]"
     found = _rows(
         data,
         "ensemble",
-        f"""n.ensemble IN (
-            SELECT e.ENSEMBLE FROM ensembles e JOIN communes c ON c.code = e.DEPCOM
-            WHERE NOT list_contains({literal}, c.departement)
-              AND NOT list_contains({literal}, coalesce(c.epci, '')))""",
+        "n.ensemble IN (SELECT e.ENSEMBLE FROM ensembles e JOIN communes c ON c.code = e.DEPCOM "
+        f"WHERE {OUTSIDE})",
         "n.ensemble, (SELECT c.nom || ', département ' || c.departement FROM ensembles e "
         "JOIN communes c ON c.code = e.DEPCOM WHERE e.ENSEMBLE = n.ensemble)",
+        [territoires],
     )
     return [
         Problem(

@@ -11,6 +11,7 @@ from cusdoc.errors import Problem
 from cusdoc.load.content import Content, dotted
 from cusdoc.load.data import DATA_DIR, Data
 from cusdoc.validate.content import walk
+from cusdoc.validate.data import OUTSIDE
 
 MAX_REPORTED = 10
 PATRIMOINE = f"{DATA_DIR}/patrimoine.csv"
@@ -36,12 +37,6 @@ def check_plan(data: Data, periode: tuple[int, int], territoires: list[str]) -> 
     return [*_years_outside(data, periode), *_outside_perimeter(data, territoires)]
 
 
-def _column(data: Data, file: str, name: str) -> int:
-    return data.execute(
-        "SELECT position FROM colonnes WHERE fichier = ? AND colonne = ?", [file, name]
-    ).fetchone()[0]
-
-
 def _years_outside(data: Data, periode: tuple[int, int]) -> list[Problem]:
     first, last = periode
     rows = data.execute(
@@ -51,7 +46,7 @@ def _years_outside(data: Data, periode: tuple[int, int]) -> list[Problem]:
         """,
         [first, last],
     ).fetchall()
-    column = _column(data, PATRIMOINE, "mise_en_vente") if rows else 0
+    column = data.position("patrimoine", "mise_en_vente") if rows else 0
     return [
         Problem(
             PATRIMOINE,
@@ -75,13 +70,12 @@ def _outside_perimeter(data: Data, territoires: list[str]) -> list[Problem]:
         SELECT min(p.ligne) + 2, p.ENSEMBLE, any_value(c.nom), any_value(c.departement),
                count(*)
         FROM patrimoine p JOIN communes c ON c.code = p.DEPCOM
-        WHERE p.mise_en_vente IS NOT NULL AND NOT list_contains($1, c.departement)
-              AND NOT list_contains($1, coalesce(c.epci, ''))
+        WHERE p.mise_en_vente IS NOT NULL AND {OUTSIDE}
         GROUP BY p.ENSEMBLE ORDER BY 1 LIMIT {MAX_REPORTED}
         """,
         [territoires],
     ).fetchall()
-    column = _column(data, PATRIMOINE, "mise_en_vente") if rows else 0
+    column = data.position("patrimoine", "mise_en_vente") if rows else 0
     declared = ", ".join(territoires)
     return [
         Problem(
@@ -155,7 +149,7 @@ def sale_warnings(data: Data) -> list[Problem]:
             GROUP BY ENSEMBLE ORDER BY 1 LIMIT {MAX_REPORTED}
             """
         ).fetchall()
-        column = _column(data, PATRIMOINE, "mise_en_vente") if rows else 0
+        column = data.position("patrimoine", "mise_en_vente") if rows else 0
         for line, ensemble, count in rows:
             plural = "s" if count > 1 else ""
             problems.append(
@@ -188,7 +182,7 @@ def missing_addresses(content: Content, data: Data) -> list[Problem]:
     if not count:
         return []
     present = data.has_column("ensembles", "adresse")
-    where = (line, _column(data, ENSEMBLES, "adresse")) if present else (1, 1)
+    where = (line, data.position("ensembles", "adresse")) if present else (1, 1)
     found = f"{count} ensemble{'s' if count > 1 else ''} sans adresse" + (
         "" if present else " (colonne adresse absente)"
     )

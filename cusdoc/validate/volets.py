@@ -46,7 +46,7 @@ def _duplicates(data: Data) -> list[Problem]:
         Problem(
             FOYERS,
             lines[1],
-            _column(data, FOYERS, "etablissement"),
+            data.position("foyers", "etablissement"),
             "etablissement",
             f"l'établissement {ident} est décrit deux fois (lignes {lines[0]} et {lines[1]}) : "
             "une ligne par établissement est attendue",
@@ -67,7 +67,7 @@ def _renovations(data: Data) -> list[Problem]:
         Problem(
             FOYERS,
             line,
-            _column(data, FOYERS, "annee_renovation"),
+            data.position("foyers", "annee_renovation"),
             "annee_renovation",
             f"l'établissement {ident} a une rénovation énergétique achevée en {annee} sans sa "
             "classe d'avant : renseignez « dpe_avant_renovation » (de A à G), ou videz "
@@ -75,13 +75,6 @@ def _renovations(data: Data) -> list[Problem]:
         )
         for line, ident, annee in rows
     ]
-
-
-def _column(data: Data, file: str, name: str) -> int:
-    (position,) = data.execute(
-        "SELECT position FROM colonnes WHERE fichier = ? AND colonne = ?", [file, name]
-    ).fetchone()
-    return position
 
 
 def _foyers_volet(data: Data, convention: Source, volets: list) -> list[Problem]:
@@ -94,7 +87,7 @@ def _foyers_volet(data: Data, convention: Source, volets: list) -> list[Problem]
             Problem(
                 FOYERS,
                 line,
-                _column(data, FOYERS, "equivalents"),
+                data.position("foyers", "equivalents"),
                 "equivalents",
                 f"l'organisme gère des logements-foyers ({equivalents} équivalents-logements "
                 f"pour {logements} logements familiaux, soit {shown} % du patrimoine) : "
@@ -133,7 +126,7 @@ def _accession_volet(data: Data, volets: list, annee_effet: int) -> list[Problem
         Problem(
             ACCESSION,
             line,  # the first sale counted
-            _column(data, ACCESSION, "logements_vendus"),
+            data.position("accession", "logements_vendus"),
             "logements_vendus",
             f"{ventes} logements neufs vendus en accession de {first} à {last}, les trois années "
             "qui précèdent l'entrée en vigueur de la convention : à partir de "
