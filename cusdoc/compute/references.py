@@ -8,9 +8,10 @@ from cusdoc.model import TOTAL
 
 NIVEAUX = ("departement", "epci")  # the levels a reference is computed at
 
-# Reference values: for each indicator and breakdown, (condition, rows, rate?). A rate is the
-# share of the rows that meet the condition, in %; a count, the logements of the rows that meet
-# it (0 where the territory has a stock and no such row). {annee} is the reference year.
+# Reference values: for each indicator and breakdown, (condition, rows, measure). A measure
+# "taux" is the share of the rows that meet the condition, in %; "logements" or "equivalents",
+# the sum of that column over the rows that meet it (0 where the territory has a stock and no
+# such row). {annee} is the reference year.
 # A reference is of the same kind as the commitments: a yearly flow, never a stock.
 # [MEMORY — verify] for PS-2 and PS-3 "dont part hors QPV": read as the share, among all
 # attributions, of those made hors QPV to the households concerned.
@@ -18,27 +19,30 @@ ATTRIBUTIONS = "attribution WHERE annee = {annee} AND bail_signe"  # signed leas
 # Works completed and sales of the year (travaux.csv, which a project may go without: the
 # references computed from it are then declared in content/engagements.yml).
 OPERATIONS = "operations WHERE annee = {annee}"
+# Logements-foyers (CCH R. 445-36), counted in équivalents-logements: the établissements of
+# content/donnees/foyers.csv agreed, renovated out of F or G, or rehabilitated in the year.
+FOYERS = "foyer"
 FG_TO_AE = "dpe_avant IN ('F', 'G') AND dpe_apres IN ('A', 'B', 'C', 'D', 'E')"
 REFERENCES = {
     # PP-2: logements of class F or G brought to A to E by a renovation or a rehabilitation.
     ("PP-2", TOTAL): (
         f"nature IN ('renovation_energetique', 'rehabilitation') AND {FG_TO_AE}",
         OPERATIONS,
-        False,
+        "logements",
     ),
     # PP-3: a rehabilitation of travaux.csv is one eligible to a CDC loan, by definition of the
     # file (docs/donnees.md); the end of the wording is [INFERRED] from PP-LF-3.
-    ("PP-3", TOTAL): ("nature = 'rehabilitation'", OPERATIONS, False),
+    ("PP-3", TOTAL): ("nature = 'rehabilitation'", OPERATIONS, "logements"),
     # PP-4 [MEMORY — verify the wording] is committed to at three and six years: its reference
     # is still the year's flow, to be read against each year's commitment.
-    ("PP-4", TOTAL): ("nature = 'mise_en_commercialisation'", OPERATIONS, False),
+    ("PP-4", TOTAL): ("nature = 'mise_en_commercialisation'", OPERATIONS, "logements"),
     # SR-1 [MEMORY — verify the wording]: logements made accessible or adapted in the year.
-    ("SR-1", TOTAL): ("nature = 'adaptation_pmr'", OPERATIONS, False),
-    ("PP-5", TOTAL): ("mutation", ATTRIBUTIONS, True),
-    ("PS-2", TOTAL): ("prioritaire OR dalo", ATTRIBUTIONS, True),
-    ("PS-2", "hors QPV"): ("(prioritaire OR dalo) AND NOT QPV", ATTRIBUTIONS, True),
-    ("PS-3", TOTAL): ("dalo", ATTRIBUTIONS, True),
-    ("PS-3", "hors QPV"): ("dalo AND NOT QPV", ATTRIBUTIONS, True),
+    ("SR-1", TOTAL): ("nature = 'adaptation_pmr'", OPERATIONS, "logements"),
+    ("PP-5", TOTAL): ("mutation", ATTRIBUTIONS, "taux"),
+    ("PS-2", TOTAL): ("prioritaire OR dalo", ATTRIBUTIONS, "taux"),
+    ("PS-2", "hors QPV"): ("(prioritaire OR dalo) AND NOT QPV", ATTRIBUTIONS, "taux"),
+    ("PS-3", TOTAL): ("dalo", ATTRIBUTIONS, "taux"),
+    ("PS-3", "hors QPV"): ("dalo AND NOT QPV", ATTRIBUTIONS, "taux"),
     # PS-1: attributions with a signed lease outside QPV, to households under the EPCI's
     # first-quartile threshold of the year or rehoused by an urban-renewal operation.
     ("PS-1", TOTAL): (
@@ -46,22 +50,16 @@ REFERENCES = {
         "attribution a JOIN (SELECT annee AS seuil_annee, EPCI AS seuil_epci, seuil "
         "FROM seuils_premier_quartile) s ON s.seuil_epci = a.epci AND s.seuil_annee = a.annee "
         "WHERE a.annee = {annee} AND bail_signe AND NOT QPV",
-        True,
+        "taux",
     ),
-}
-
-# Logements-foyers (CCH R. 445-36), counted in équivalents-logements: for each indicator, the
-# établissements of content/donnees/foyers.csv whose équivalents are added up. PP-LF-2 and
-# PP-LF-3 count works of a year; without works data, their reference is the base the wording
-# names, as PP-2's is: the F and G stock, the whole stock. PP-LF-1 counts agréments: the
-# équivalents of the établissements agreed in the reference year.
-EQUIVALENTS = {
-    ("PP-LF-1", TOTAL): "annee_agrement = {annee}",
+    ("PP-LF-1", TOTAL): ("annee_agrement = {annee}", FOYERS, "equivalents"),
     ("PP-LF-2", TOTAL): (
         "annee_renovation = {annee} AND dpe_avant_renovation IN ('F', 'G') "
-        "AND DPEENERGIE IN ('A', 'B', 'C', 'D', 'E')"
+        "AND DPEENERGIE IN ('A', 'B', 'C', 'D', 'E')",
+        FOYERS,
+        "equivalents",
     ),
-    ("PP-LF-3", TOTAL): "annee_rehabilitation = {annee}",
+    ("PP-LF-3", TOTAL): ("annee_rehabilitation = {annee}", FOYERS, "equivalents"),
 }
 
 
@@ -70,43 +68,34 @@ def compute_references(data: Data, annee: int) -> tuple[dict, dict]:
     and, for rates, → the number of attributions it is computed on (for statistical secrecy).
     Without travaux.csv, the references it gives are not computed: they are declared."""
     values, denominators = {}, {}
-    for (indicateur, ventilation), (condition, source, rate) in REFERENCES.items():
+    for (indicateur, ventilation), (condition, source, measure) in REFERENCES.items():
         if source == OPERATIONS and not data.present("travaux"):
             continue
         for niveau in NIVEAUX:
-            sql = _reference_sql(condition, source.format(annee=annee), rate, niveau)
+            sql = _reference_sql(
+                condition.format(annee=annee), source.format(annee=annee), measure, niveau
+            )
             for territoire, value, count in data.execute(sql).fetchall():
                 key = (indicateur, niveau, territoire, ventilation)
                 values[key] = value
-                if rate:
+                if measure == "taux":
                     denominators[key] = count
-    for (indicateur, ventilation), condition in EQUIVALENTS.items():
-        for niveau in NIVEAUX:
-            # every territory of the stock, where a foyer is not one less, but none: 0
-            rows = data.execute(
-                f"SELECT t.{niveau}, coalesce(sum(f.equivalents) FILTER "
-                f"(WHERE {condition.format(annee=annee)}), 0) "
-                f"FROM (SELECT {niveau} FROM logements UNION SELECT {niveau} FROM foyer) t "
-                f"LEFT JOIN foyer f ON f.{niveau} = t.{niveau} "
-                f"WHERE t.{niveau} IS NOT NULL GROUP BY t.{niveau}"
-            ).fetchall()
-            for territoire, value in rows:
-                values[(indicateur, niveau, territoire, ventilation)] = value
     return values, denominators
 
 
-def _reference_sql(condition: str, source: str, rate: bool, niveau: str) -> str:
-    """(territory, value, rows) of one reference at one level."""
-    if rate:
+def _reference_sql(condition: str, source: str, measure: str, niveau: str) -> str:
+    """(territory, value, rows) of one reference at one level. A count covers every territory
+    of the stock, logements or foyers: where none of its rows meets the condition, it is 0."""
+    if measure == "taux":
         return (
             f"SELECT {niveau}, 100.0 * count(*) FILTER (WHERE {condition}) / nullif(count(*), 0), "
             f"count(*) FROM {source} GROUP BY {niveau} HAVING {niveau} IS NOT NULL"
         )
     return (
-        f"SELECT t.{niveau}, coalesce(sum(r.logements) FILTER (WHERE {condition}), 0), "
-        f"count(r.logements) FROM (SELECT DISTINCT {niveau} FROM logements) t "
-        f"LEFT JOIN (SELECT * FROM {source}) r ON r.{niveau} = t.{niveau} "
-        f"GROUP BY t.{niveau} HAVING t.{niveau} IS NOT NULL"
+        f"SELECT t.{niveau}, coalesce(sum(r.{measure}) FILTER (WHERE {condition}), 0), "
+        f"count(r.{measure}) FROM (SELECT {niveau} FROM logements UNION SELECT {niveau} FROM "
+        f"foyer) t LEFT JOIN (SELECT * FROM {source}) r ON r.{niveau} = t.{niveau} "
+        f"WHERE t.{niveau} IS NOT NULL GROUP BY t.{niveau}"
     )
 
 
