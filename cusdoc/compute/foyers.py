@@ -39,14 +39,20 @@ def counts(data: Data) -> dict[str, float | None]:
         "(SELECT coalesce(sum(equivalents) FILTER (WHERE classe_fg), 0) FROM foyer), "
         "(SELECT count(*) FROM logements)"
     ).fetchone()
-    whole = equivalents + logements
     return {
         "etablissements": etablissements,
         "equivalents": equivalents,
         "equivalents_fg": fg,
         "logements": logements,
-        "part": 100 * equivalents / whole if whole else None,
+        "part": part(equivalents, logements),
     }
+
+
+def part(equivalents: int, logements: int) -> float | None:
+    """The foyers' share of the stock in %: their équivalents-logements among the logements
+    familiaux and the équivalents."""
+    whole = equivalents + logements
+    return 100 * equivalents / whole if whole else None
 
 
 def etablissements(data: Data, context) -> Table:
