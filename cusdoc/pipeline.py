@@ -94,34 +94,43 @@ class Project:
         return Content(self.root, sources)
 
     def values(self, territoire: str) -> dict:
-        """The values a writer's §{nom} gives for a territory (ORGANISME: the whole data)."""
+        """The values a writer's §{nom} gives for a territory (ORGANISME: the whole data); those
+        of the organisation and of every declared territory are computed together, once."""
         if territoire not in self._values:
-            from cusdoc.compute import foyers
-            from cusdoc.compute.tables import share
-            from cusdoc.compute.values import data_values, setting_values, under_secret
-
-            settings = self.content.settings
-            out = dict(setting_values(settings.periode, settings.annee_reference, settings.seuil))
-            if self.data is not None:
-                data = self.data
-                if territoire != ORGANISME:
-                    data = data.territory(self.geo.territoire(territoire).nature, territoire)
-                classement = self.content.sources.get("classement")
-                loyers = self.content.sources.get("npl")
-                out |= data_values(
-                    data,
-                    settings.annee_reference,
-                    settings.seuil,
-                    classement.data if classement else None,
-                    loyers.data if loyers else None,
-                )
-                whole = out if territoire == ORGANISME else self.values(ORGANISME)
-                out["part_parc"] = share(out["logements"].value, whole["logements"].value)
-                # the rule applies to the organisation's stock, whatever the passage's territory
-                out["regime_foyers"] = foyers.regime(whole["part_foyers"].value)
-                out = under_secret(out, self.secret, self._leaves(territoire))
-            self._values[territoire] = out
+            declared = [t["code"] for t in self.content.convention["territoires"]]
+            asked = dict.fromkeys([ORGANISME, *declared, territoire])
+            self._values |= self._computed([t for t in asked if t not in self._values])
         return self._values[territoire]
+
+    def _computed(self, territoires: list[str]) -> dict[str, dict]:
+        """The values of territories not computed yet (the organisation first of all)."""
+        from cusdoc.compute import foyers
+        from cusdoc.compute.tables import share
+        from cusdoc.compute.values import all_values, setting_values, under_secret
+
+        settings = self.content.settings
+        common = setting_values(settings.periode, settings.annee_reference, settings.seuil)
+        if self.data is None:
+            return {territoire: dict(common) for territoire in territoires}
+        classement = self.content.sources.get("classement")
+        loyers = self.content.sources.get("npl")
+        found = all_values(
+            self.data,
+            territoires,
+            settings.annee_reference,
+            settings.seuil,
+            classement.data if classement else None,
+            loyers.data if loyers else None,
+        )
+        whole = found[ORGANISME] if ORGANISME in found else self._values[ORGANISME]
+        out = {}
+        for territoire, values in found.items():
+            values = {**common, **values}
+            values["part_parc"] = share(values["logements"].value, whole["logements"].value)
+            # the rule applies to the organisation's stock, whatever the passage's territory
+            values["regime_foyers"] = foyers.regime(whole["part_foyers"].value)
+            out[territoire] = under_secret(values, self.secret, self._leaves(territoire))
+        return out
 
     def _leaves(self, territoire: str) -> frozenset:
         """The (département, EPCI) rows of the attributions table a territory adds up."""

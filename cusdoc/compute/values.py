@@ -1,20 +1,25 @@
-"""The values a writer refers to in a sentence, §{nom}, computed for one territory.
+"""The values a writer refers to in a sentence, §{nom}, computed for every territory at once.
 
 The catalogue (`CATALOGUE`) is the documented list of names: the docs site and the editor schema
-are generated from it. Values are computed on a `Data` view, so that the same sentence gives the
-organisation's figure in the convention, a zoom's figure in a zoom, and the partner's figure in
-the partner's extract. Counts of households and of attributions under the statistical secrecy
-threshold are masked, as in the tables.
+are generated from it. Values are computed for each territory on its rows, as `Data.territory`
+would show them, so that the same sentence gives the organisation's figure in the convention, a
+zoom's figure in a zoom, and the partner's figure in the partner's extract; each query groups its
+rows by territory, so that a hundred partners cost the queries of one. Counts of households and
+of attributions under the statistical secrecy threshold are masked, as in the tables.
 """
 
+import math
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from cusdoc.compute import classement, foyers, npl
 from cusdoc.compute.references import REFERENCES
 from cusdoc.compute.tables import CLASSES, FAMILLES
 from cusdoc.load.data import Data
-from cusdoc.model import CATEGORIES_NPL, TOTAL, Quantity, slug
+from cusdoc.model import CATEGORIES_NPL, ORGANISME, TOTAL, Quantity, slug
 
 
 @dataclass(frozen=True)
@@ -342,17 +347,102 @@ def _catalogue() -> dict[str, Definition]:
 CATALOGUE = _catalogue()
 
 
-def data_values(
-    data: Data, annee: int, seuil: int, config: dict | None, loyers: dict | None = None
-) -> dict[str, Quantity]:
-    """Every data value of the catalogue, on the data given (a territory's view or all);
-    config: the classement's declarations, loyers: those of the NPL annex, if any."""
+# Where a row of each table the values count stands: SQL of its département and of its EPCI on
+# the row `t`, and the joins that find them. Every row stands in the organisation too.
+LOCATIONS = {
+    "logements": ("t.departement", "t.epci", ""),
+    "attribution": ("t.departement", "t.epci", ""),
+    "operations": ("t.departement", "t.epci", ""),
+    "foyer": ("t.departement", "t.epci", ""),
+    "ensembles": (
+        "c.departement",
+        "nullif(c.epci, '')",
+        "LEFT JOIN main.communes c ON c.code = t.DEPCOM",
+    ),
+}
+
+
+def _by_territory(data: Data, sql: str, territoires: list[str], *parameters) -> list[tuple]:
+    """The rows of a query on every territory at once (data: the whole organisation's): each
+    table it names holds its rows in each territory asked ($1), with the column `territoire`
+    (ORGANISME: every row), as `Data.territory` shows them one territory at a time."""
+    views = ", ".join(
+        f"{table} AS ({_rows_by_territory(table, *location)})"
+        for table, location in LOCATIONS.items()
+        if re.search(rf"\b{table}\b", sql)
+    )
+    return data.execute(f"WITH {views} {sql}", [territoires, *parameters]).fetchall()
+
+
+def _rows_by_territory(table: str, departement: str, epci: str, joins: str) -> str:
+    # One scan by level of territory: cheaper than a join on the territories once they are many.
+    return " UNION ALL ".join(
+        f"SELECT {key} AS territoire, t.* FROM main.{table} t {joins} "
+        f"WHERE list_contains($1, {key})"
+        for key in (f"'{ORGANISME}'", departement, epci)
+    )
+
+
+def all_values(
+    data: Data,
+    territoires: Iterable[str],
+    annee: int,
+    seuil: int,
+    config: dict | None,
+    loyers: dict | None = None,
+) -> dict[str, dict[str, Quantity]]:
+    """Every data value of the catalogue for each territory given (ORGANISME: all the data);
+    config: the classement's declarations, loyers: those of the NPL annex, if any. Each query
+    groups its rows by territory: the values of many territories cost the queries of one."""
+    territoires = list(dict.fromkeys(territoires))
+    stock = _stock(data, territoires)
+    ensembles = _ensembles(data, territoires)
+    parts = [
+        stock,
+        _attributions(data, territoires, annee, seuil),
+        _quartiles(data, territoires, annee, seuil),
+        _works(data, territoires, annee) if data.present("travaux") else {},
+        {territoire: _occupation(rows, seuil) for territoire, rows in ensembles.items()},
+        _classement(data, ensembles, seuil, config) if config is not None else {},
+        _npl(data, ensembles, loyers),
+        _foyers(data, territoires, stock),
+    ]
+    out: dict[str, dict[str, Quantity]] = {territoire: {} for territoire in territoires}
+    for part in parts:
+        for territoire, values in part.items():
+            out[territoire] |= values
+    return out
+
+
+def _stock(data: Data, territoires: list[str]) -> dict[str, dict[str, Quantity]]:
+    """The counts and shares of the stock, by quartier prioritaire and by segment too."""
     counts = ", ".join(f"count(*) FILTER (WHERE {c})" for _, c in STOCK.values())
-    row = data.execute(
-        f"SELECT count(*), count(DISTINCT ENSEMBLE), count(DISTINCT DEPCOM), "
-        f"count(DISTINCT QPV), avg(CONSTRUCT), {counts} FROM logements"
-    ).fetchone()
-    total, ensembles, communes, quartiers, moyenne, *stock = row
+    rows = _by_territory(
+        data,
+        f"SELECT territoire, count(*), count(DISTINCT ENSEMBLE), count(DISTINCT DEPCOM), "
+        f"count(DISTINCT QPV), avg(CONSTRUCT), {counts} FROM logements GROUP BY territoire",
+        territoires,
+    )
+    found = {territoire: row for territoire, *row in rows}
+    none = (0, 0, 0, 0, None, *(0 for _ in STOCK))
+    out = {territoire: _stock_values(*found.get(territoire, none)) for territoire in territoires}
+    # A quartier's row has no segment, a segment's no quartier; those of neither are left out.
+    for territoire, quartier, segment, n in _by_territory(
+        data,
+        "SELECT territoire, QPV, CODSEGPATRIM, count(*) FROM logements "
+        "GROUP BY GROUPING SETS ((territoire, QPV), (territoire, CODSEGPATRIM))",
+        territoires,
+    ):
+        values = out[territoire]
+        if quartier is not None:
+            values[f"logements_quartier_{quartier.lower()}"] = Quantity(n)
+        elif segment is not None:
+            values[f"logements_segment_{_slug(segment)}"] = Quantity(n)
+            values[f"part_segment_{_slug(segment)}"] = _share(n, values["logements"].value)
+    return out
+
+
+def _stock_values(total, ensembles, communes, quartiers, moyenne, *stock) -> dict[str, Quantity]:
     values = {
         "logements": Quantity(total),
         "ensembles": Quantity(ensembles),
@@ -365,39 +455,201 @@ def data_values(
     for key, n in zip(STOCK, stock, strict=True):
         values[f"logements_{key}"] = Quantity(n)
         values[f"part_{key}"] = _share(n, total)
-    for quartier, n in data.execute(
-        "SELECT QPV, count(*) FROM logements WHERE en_qpv GROUP BY QPV"
-    ).fetchall():
-        values[f"logements_quartier_{quartier.lower()}"] = Quantity(n)
-    for segment, n in data.execute(
-        "SELECT CODSEGPATRIM, count(*) FROM logements WHERE CODSEGPATRIM IS NOT NULL "
-        "GROUP BY CODSEGPATRIM"
-    ).fetchall():
-        values[f"logements_segment_{_slug(segment)}"] = Quantity(n)
-        values[f"part_segment_{_slug(segment)}"] = _share(n, total)
-    values.update(_attributions(data, annee, seuil))
-    values.update(_quartiles(data, annee, seuil))
-    if data.present("travaux"):
-        values.update(_works(data, annee))
-    values.update(_ensembles(data, seuil, config))
-    values.update(_npl(data, loyers))
-    values.update(_foyers(data))
     return values
 
 
-def _foyers(data: Data) -> dict[str, Quantity]:
-    found = foyers.counts(data)
+def _share(part, whole, masked: str | None = None) -> Quantity:
+    return Quantity(100 * part / whole if whole else None, "pourcent", masked=masked)
+
+
+SECRET = "effectif inférieur au seuil du secret statistique"
+
+
+def _count(n: int, seuil: int) -> Quantity:
+    return Quantity(n, masked=SECRET if 0 < n < seuil else None)
+
+
+def _attributions(
+    data: Data, territoires: list[str], annee: int, seuil: int
+) -> dict[str, dict[str, Quantity]]:
+    """The attributions with a signed lease of each year, and those of the reference year with
+    the households they went to."""
+    rows = _by_territory(
+        data,
+        "SELECT territoire, annee, count(*), count(*) FILTER (WHERE QPV), count(*) FILTER (WHERE "
+        "prioritaire OR dalo), count(*) FILTER (WHERE mutation), count(*) FILTER (WHERE dalo) "
+        "FROM attribution WHERE bail_signe GROUP BY territoire, annee",
+        territoires,
+    )
+    years: dict[str, dict[str, Quantity]] = {territoire: {} for territoire in territoires}
+    counts = {}
+    for territoire, year, *row in rows:
+        years[territoire][f"attributions_{year}"] = _count(row[0], seuil)
+        if year == annee:
+            counts[territoire] = row
     return {
-        "foyers": Quantity(found["etablissements"]),
-        "equivalents_foyers": Quantity(found["equivalents"]),
-        "equivalents_foyers_fg": Quantity(found["equivalents_fg"]),
-        "part_foyers": Quantity(found["part"], "pourcent"),
+        territoire: _attribution_values(counts.get(territoire, (0,) * 5), years[territoire], seuil)
+        for territoire in territoires
     }
 
 
-def _npl(data: Data, loyers: dict | None) -> dict[str, Quantity]:
-    """The totals of the NPL annex, for the ensembles of the data given."""
-    total = npl.totals(npl.ensembles(data))
+def _attribution_values(counts: tuple, years: dict, seuil: int) -> dict[str, Quantity]:
+    total, qpv, prioritaires, mutations, dalo = counts
+    # A rate on fewer attributions than the threshold tells about too few households.
+    hidden = SECRET if 0 < total < seuil else None
+    out = {"attributions": _count(total, seuil), **years}
+    counted = (("qpv", qpv), ("prioritaires", prioritaires), ("mutations", mutations))
+    for key, n in (*counted, ("dalo", dalo)):
+        out[f"attributions_{key}"] = _count(n, seuil)
+        masked = hidden or (SECRET if 0 < n < seuil else None)
+        out[f"part_attributions_{key}"] = _share(n, total, masked)
+    return out
+
+
+def _quartiles(
+    data: Data, territoires: list[str], annee: int, seuil: int
+) -> dict[str, dict[str, Quantity]]:
+    """The mixité shares of CCH L. 441-1, on attributions with a signed lease in EPCI that have
+    a first-quartile threshold for the year (as the reference of PS-1 is computed)."""
+    rows = _by_territory(
+        data,
+        """
+        SELECT territoire, QPV, count(*),
+               count(*) FILTER (WHERE ressources_uc < s.seuil OR relogement_anru),
+               count(*) FILTER (WHERE ressources_uc >= s.seuil)
+        FROM attribution a JOIN (SELECT annee AS seuil_annee, EPCI AS seuil_epci, seuil
+                                 FROM seuils_premier_quartile) s
+             ON s.seuil_epci = a.epci AND s.seuil_annee = a.annee
+        WHERE a.annee = $2 AND bail_signe GROUP BY territoire, QPV
+        """,
+        territoires,
+        annee,
+    )
+    by_qpv = {(t, bool(qpv)): counts for t, qpv, *counts in rows}
+    out = {}
+    for territoire in territoires:
+        values = out[territoire] = {}
+        for key, qpv, column in (("premier_quartile", False, 1), ("qpv_autres_quartiles", True, 2)):
+            total, *parts = by_qpv.get((territoire, qpv), (0, 0, 0))
+            n = parts[column - 1]
+            masked = SECRET if 0 < total < seuil or 0 < n < seuil else None
+            values[f"part_attributions_{key}"] = _share(n, total, masked)
+    return out
+
+
+def _works(data: Data, territoires: list[str], annee: int) -> dict[str, dict[str, Quantity]]:
+    """The logements of the reference year's works and sales (not household data: no secrecy)."""
+    sums = ", ".join(f"coalesce(sum(logements) FILTER (WHERE {c}), 0)" for _, c in WORKS.values())
+    rows = _by_territory(
+        data,
+        f"SELECT territoire, {sums} FROM operations WHERE annee = $2 GROUP BY territoire",
+        territoires,
+        annee,
+    )
+    found = {territoire: row for territoire, *row in rows}
+    none = [0] * len(WORKS)
+    return {
+        territoire: {
+            name: Quantity(n) for name, n in zip(WORKS, found.get(territoire, none), strict=True)
+        }
+        for territoire in territoires
+    }
+
+
+class Ensemble(NamedTuple):
+    """A row of ensembles.csv as a territory holds it."""
+
+    code: str
+    menages: float
+    taux_vacance: float
+    taux_rotation: float
+    logements: int  # its logements in the territory
+
+
+def _ensembles(data: Data, territoires: list[str]) -> dict[str, list[Ensemble]]:
+    """The ensembles of each territory, read once."""
+    out: dict[str, list[Ensemble]] = {territoire: [] for territoire in territoires}
+    for territoire, _, *row in _by_territory(
+        data,
+        """
+        SELECT e.territoire, e.ligne, e.ENSEMBLE, e.menages, e.taux_vacance, e.taux_rotation,
+               count(l.ENSEMBLE)
+        FROM ensembles e
+        LEFT JOIN logements l ON l.territoire = e.territoire AND l.ENSEMBLE = e.ENSEMBLE
+        GROUP BY ALL
+        """,
+        territoires,
+    ):
+        out[territoire].append(Ensemble(*row))
+    return out
+
+
+def _occupation(ensembles: list[Ensemble], seuil: int) -> dict[str, Quantity]:
+    """The households of the ensembles with logements in the territory, and their rates weighted
+    by those logements (added up exactly: the same figure in whatever order the rows come)."""
+    occupied = [e for e in ensembles if e.logements]
+    logements = sum(e.logements for e in occupied)
+    vacance = math.fsum(e.taux_vacance * e.logements for e in occupied)
+    rotation = math.fsum(e.taux_rotation * e.logements for e in occupied)
+    return {
+        "menages": _count(int(sum(e.menages for e in occupied)), seuil),
+        "taux_vacance": Quantity(vacance / logements if logements else None, "pourcent"),
+        "taux_rotation": Quantity(rotation / logements if logements else None, "pourcent"),
+    }
+
+
+def _classement(
+    data: Data, ensembles: dict[str, list[Ensemble]], seuil: int, config: dict
+) -> dict[str, dict[str, Quantity]]:
+    """The classement's counts of each territory: every ensemble classed once, then counted in
+    each territory with its logements there."""
+    classed: dict[str, list[dict]] = {}
+    for row in classement.classify(data, config, seuil):
+        classed.setdefault(row["ensemble"], []).append(row)
+    out = {}
+    for territoire, found in ensembles.items():
+        logements = {e.code: e.logements for e in found}
+        kept = [(r, n) for code, n in logements.items() for r in classed.get(code, [])]
+        out[territoire] = _classement_values(kept, config)
+    return out
+
+
+def _classement_values(ensembles: list[tuple[dict, int]], config: dict) -> dict[str, Quantity]:
+    """The ensembles and logements of each class of service rendu and occupation category;
+    ensembles: each classed ensemble with its logements in the territory."""
+    counted: Counter = Counter()
+    logements: Counter = Counter()
+    for ensemble, n in ensembles:
+        occupation = ensemble["categorie"] if ensemble["publiee"] else classement.NON_PUBLIEE
+        for key in (("service", ensemble["classe"]), ("occupation", occupation)):
+            counted[key] += 1
+            logements[key] += n
+    categories = [c["categorie"] for c in config["occupation"]["categories"]]
+    keys = [("service", c) for c in "ABCD"]
+    keys += [("occupation", c) for c in (*categories, classement.NON_PUBLIEE)]
+    out = {}
+    for key in keys:
+        name = "_".join((key[0], _slug(key[1])))
+        out[f"ensembles_{name}"] = Quantity(counted[key])
+        out[f"logements_{name}"] = Quantity(logements[key])
+    return out
+
+
+def _npl(
+    data: Data, ensembles: dict[str, list[Ensemble]], loyers: dict | None
+) -> dict[str, dict[str, Quantity]]:
+    """The totals of the NPL annex for the ensembles of each territory: every ensemble of the
+    annex read once (cusdoc check has found each in ensembles.csv)."""
+    rows = npl.ensembles(data)
+    out = {}
+    for territoire, found in ensembles.items():
+        codes = {e.code for e in found}
+        out[territoire] = _npl_values([r for r in rows if r["ensemble"] in codes], loyers)
+    return out
+
+
+def _npl_values(rows: list[dict], loyers: dict | None) -> dict[str, Quantity]:
+    total = npl.totals(rows)
     avant, apres = total["avant"], total["apres"]
     out = {
         "npl_ensembles": Quantity(total["ensembles"]),
@@ -417,104 +669,24 @@ def _npl(data: Data, loyers: dict | None) -> dict[str, Quantity]:
     return out
 
 
-def _share(part, whole, masked: str | None = None) -> Quantity:
-    return Quantity(100 * part / whole if whole else None, "pourcent", masked=masked)
-
-
-SECRET = "effectif inférieur au seuil du secret statistique"
-
-
-def _count(n: int, seuil: int) -> Quantity:
-    return Quantity(n, masked=SECRET if 0 < n < seuil else None)
-
-
-def _attributions(data: Data, annee: int, seuil: int) -> dict[str, Quantity]:
-    total, qpv, prioritaires, mutations, dalo = data.execute(
-        "SELECT count(*), count(*) FILTER (WHERE QPV), count(*) FILTER (WHERE prioritaire OR "
-        "dalo), count(*) FILTER (WHERE mutation), count(*) FILTER (WHERE dalo) "
-        "FROM attribution WHERE annee = ? AND bail_signe",
-        [annee],
-    ).fetchone()
-    # A rate on fewer attributions than the threshold tells about too few households.
-    hidden = SECRET if 0 < total < seuil else None
-    out = {"attributions": _count(total, seuil)}
-    for year, n in data.execute(
-        "SELECT annee, count(*) FROM attribution WHERE bail_signe GROUP BY annee"
-    ).fetchall():
-        out[f"attributions_{year}"] = _count(n, seuil)
-    counts = (("qpv", qpv), ("prioritaires", prioritaires), ("mutations", mutations))
-    for key, n in (*counts, ("dalo", dalo)):
-        out[f"attributions_{key}"] = _count(n, seuil)
-        masked = hidden or (SECRET if 0 < n < seuil else None)
-        out[f"part_attributions_{key}"] = _share(n, total, masked)
-    return out
-
-
-def _works(data: Data, annee: int) -> dict[str, Quantity]:
-    """The logements of the reference year's works and sales (not household data: no secrecy)."""
-    sums = ", ".join(f"coalesce(sum(logements) FILTER (WHERE {c}), 0)" for _, c in WORKS.values())
-    row = data.execute(f"SELECT {sums} FROM operations WHERE annee = ?", [annee]).fetchone()
-    return {name: Quantity(n) for name, n in zip(WORKS, row, strict=True)}
-
-
-def _quartiles(data: Data, annee: int, seuil: int) -> dict[str, Quantity]:
-    """The mixité shares of CCH L. 441-1, on attributions with a signed lease in EPCI that have
-    a first-quartile threshold for the year (as the reference of PS-1 is computed)."""
-    out = {}
-    rows = data.execute(
-        """
-        SELECT QPV, count(*),
-               count(*) FILTER (WHERE ressources_uc < s.seuil OR relogement_anru),
-               count(*) FILTER (WHERE ressources_uc >= s.seuil)
-        FROM attribution a JOIN (SELECT annee AS seuil_annee, EPCI AS seuil_epci, seuil
-                                 FROM seuils_premier_quartile) s
-             ON s.seuil_epci = a.epci AND s.seuil_annee = a.annee
-        WHERE a.annee = ? AND bail_signe GROUP BY QPV
-        """,
-        [annee],
-    ).fetchall()
-    by_qpv = {bool(qpv): (total, premier, autres) for qpv, total, premier, autres in rows}
-    for key, qpv, column in (("premier_quartile", False, 1), ("qpv_autres_quartiles", True, 2)):
-        total, *parts = by_qpv.get(qpv, (0, 0, 0))
-        n = parts[column - 1]
-        masked = SECRET if 0 < total < seuil or 0 < n < seuil else None
-        out[f"part_attributions_{key}"] = _share(n, total, masked)
-    return out
-
-
-def _ensembles(data: Data, seuil: int, config: dict | None) -> dict[str, Quantity]:
-    menages, vacance, rotation = data.execute(
-        """
-        SELECT sum(e.menages), sum(e.taux_vacance * n.logements) / nullif(sum(n.logements), 0),
-               sum(e.taux_rotation * n.logements) / nullif(sum(n.logements), 0)
-        FROM ensembles e
-        JOIN (SELECT ENSEMBLE, count(*) AS logements FROM logements GROUP BY ENSEMBLE) n
-          ON n.ENSEMBLE = e.ENSEMBLE
-        """
-    ).fetchone()
-    out = {
-        "menages": _count(int(menages or 0), seuil),
-        "taux_vacance": Quantity(vacance, "pourcent"),
-        "taux_rotation": Quantity(rotation, "pourcent"),
-    }
-    if config is None:
-        return out
-    rows = classement.classify(data, config, seuil)
-    for classe in ("A", "B", "C", "D"):
-        kept = [r for r in rows if r["classe"] == classe]
-        out[f"ensembles_service_{classe.lower()}"] = Quantity(len(kept))
-        out[f"logements_service_{classe.lower()}"] = Quantity(sum(r["logements"] for r in kept))
-    published = [r for r in rows if r["publiee"]]
-    for category in config["occupation"]["categories"]:
-        name = category["categorie"]
-        kept = [r for r in published if r["categorie"] == name]
-        out[f"ensembles_occupation_{_slug(name)}"] = Quantity(len(kept))
-        out[f"logements_occupation_{_slug(name)}"] = Quantity(sum(r["logements"] for r in kept))
-    hidden = [r for r in rows if not r["publiee"]]
-    out[f"ensembles_occupation_{_slug(classement.NON_PUBLIEE)}"] = Quantity(len(hidden))
-    out[f"logements_occupation_{_slug(classement.NON_PUBLIEE)}"] = Quantity(
-        sum(r["logements"] for r in hidden)
+def _foyers(data: Data, territoires: list[str], stock: dict) -> dict[str, dict[str, Quantity]]:
+    rows = _by_territory(
+        data,
+        "SELECT territoire, count(*), coalesce(sum(equivalents), 0), "
+        "coalesce(sum(equivalents) FILTER (WHERE classe_fg), 0) FROM foyer GROUP BY territoire",
+        territoires,
     )
+    found = {territoire: row for territoire, *row in rows}
+    out = {}
+    for territoire in territoires:
+        etablissements, equivalents, fg = found.get(territoire, (0, 0, 0))
+        logements = stock[territoire]["logements"].value
+        out[territoire] = {
+            "foyers": Quantity(etablissements),
+            "equivalents_foyers": Quantity(equivalents),
+            "equivalents_foyers_fg": Quantity(fg),
+            "part_foyers": Quantity(foyers.part(equivalents, logements), "pourcent"),
+        }
     return out
 
 
