@@ -205,22 +205,22 @@ def logements_elsewhere(data: Data, territoires: list[str]) -> list[Problem]:
     """A logement stands in the commune of its ensemble: the classement, the tables and the
     extracts place it by one or the other. (A commune outside the territories is reported as
     such, once.)"""
+    # logements: the rows of patrimoine.csv with their commune's département and EPCI
     rows = data.execute(
         f"""
-        SELECT p.ligne + 2, k.position, p.DEPCOM, p.ENSEMBLE, e.DEPCOM, count(*) OVER w
-        FROM patrimoine p JOIN ensembles e ON e.ENSEMBLE = p.ENSEMBLE
-        JOIN communes c ON c.code = p.DEPCOM
-        JOIN colonnes k ON k.fichier = '{DATA_DIR}/patrimoine.csv' AND k.colonne = 'DEPCOM'
-        WHERE p.DEPCOM <> e.DEPCOM AND (len($1) = 0 OR list_contains($1, c.departement)
-                                        OR list_contains($1, coalesce(c.epci, '')))
+        SELECT p.ligne + 2, p.DEPCOM, p.ENSEMBLE, e.DEPCOM, count(*) OVER w
+        FROM logements p JOIN ensembles e ON e.ENSEMBLE = p.ENSEMBLE
+        WHERE p.DEPCOM <> e.DEPCOM AND (len($1) = 0 OR list_contains($1, p.departement)
+                                        OR list_contains($1, coalesce(p.epci, '')))
         WINDOW w AS (PARTITION BY p.ENSEMBLE)
         QUALIFY row_number() OVER (PARTITION BY p.ENSEMBLE ORDER BY p.ligne) = 1
         ORDER BY p.ligne LIMIT {MAX_REPORTED}
         """,
         [territoires],
     ).fetchall()
+    column = data.position("patrimoine", "DEPCOM")
     problems = []
-    for line, column, commune, ensemble, expected, count in rows:
+    for line, commune, ensemble, expected, count in rows:
         more = f" ({count} logements, dont celui-ci)" if count > 1 else ""
         problems.append(
             Problem(
