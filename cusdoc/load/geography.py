@@ -24,7 +24,15 @@ class Territoire:
     nom: str
     departements: tuple[str, ...]  # the départements it lies in
     region: str  # code of the (main) région
-    appellation: french.Nom  # the name in a sentence: « l'Indre », « la Communauté de … »
+    liaison: str = ""  # a département's INSEE type of name (TNCC), which gives its article
+
+    @cached_property
+    def appellation(self) -> french.Nom:
+        """The name in a sentence: « l'Indre », « la Communauté de … » (made when asked: a
+        command names a few of the 1 300 territories)."""
+        if self.nature == "département":
+            return french.departement(self.nom, self.liaison)
+        return french.epci(self.nom)
 
     @property
     def collectivite(self) -> french.Nom:
@@ -116,9 +124,7 @@ def load_geographie() -> Geographie:
     """Read the packaged CSV files once."""
     regions = {code: nom for code, nom, _ in _rows("regions.csv")}
     departements = {
-        code: Territoire(
-            code, "département", nom, (code,), region, french.departement(nom, liaison)
-        )
+        code: Territoire(code, "département", nom, (code,), region, liaison)
         for code, nom, region, liaison in _rows("departements.csv")
     }
     communes = _communes()
@@ -130,5 +136,5 @@ def load_geographie() -> Geographie:
         deps = tuple(sorted(deps_of_epci.get(siren, ())))
         region = departements[deps[0]].region if deps else ""
         nom = epci_name(raw_name)
-        epci[siren] = Territoire(siren, "EPCI", nom, deps, region, french.epci(nom))
+        epci[siren] = Territoire(siren, "EPCI", nom, deps, region)
     return Geographie(regions, departements, epci, communes)

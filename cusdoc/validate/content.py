@@ -329,7 +329,7 @@ def _check_convention(source: Source, geo: Geographie, periode) -> list[Problem]
         problems += _check_psp(source, generation)
     organisme = data.get("organisme") if isinstance(data.get("organisme"), dict) else {}
     siege = organisme.get("siege") if isinstance(organisme.get("siege"), dict) else {}
-    if isinstance(siege.get("commune"), str) and siege["commune"] not in geo.communes:
+    if isinstance(siege.get("commune"), str) and siege["commune"] not in geo.table.codes:
         problems.append(
             _problem_at(
                 source,
