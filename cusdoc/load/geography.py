@@ -1,6 +1,7 @@
 """The official geography shipped with cusdoc (Etalab découpage administratif, see scripts/)."""
 
 import csv
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib.resources import files
@@ -70,10 +71,10 @@ class Geographie:
         return dict(zip(table.codes, zip(table.noms, table.departements, strict=True), strict=True))
 
     def communes_of_epci(self, siren: str) -> frozenset[str]:
-        return self._by_epci.get(siren, frozenset())
+        return frozenset(self._by_epci.get(siren, ()))
 
     def communes_of_departement(self, code: str) -> frozenset[str]:
-        return self._by_departement.get(code, frozenset())
+        return frozenset(self._by_departement.get(code, ()))
 
     @cached_property
     def names(self) -> dict[str, str]:
@@ -81,20 +82,20 @@ class Geographie:
         return {c: t.nom for c, t in (*self.departements.items(), *self.epci.items())}
 
     @cached_property
-    def _by_epci(self) -> dict[str, frozenset[str]]:
+    def _by_epci(self) -> dict[str, list[str]]:
         return _grouped(self.table.epci, self.table.codes)
 
     @cached_property
-    def _by_departement(self) -> dict[str, frozenset[str]]:
+    def _by_departement(self) -> dict[str, list[str]]:
         return _grouped(self.table.departements, self.table.codes)
 
 
-def _grouped(keys: list[str], codes: list[str]) -> dict[str, frozenset[str]]:
+def _grouped(keys: list[str], codes: list[str]) -> dict[str, list[str]]:
     """Key → the codes that have it."""
-    out: dict[str, list[str]] = {}
+    out = defaultdict(list)
     for key, code in zip(keys, codes, strict=True):
-        out.setdefault(key, []).append(code)
-    return {key: frozenset(group) for key, group in out.items()}
+        out[key].append(code)
+    return out
 
 
 def _rows(name: str) -> list[list[str]]:
