@@ -110,22 +110,19 @@ def _perimeter(data: Data, territoires: list[str]) -> list[Problem]:
     territories."""
     declared = ", ".join(territoires)
     column = "ensemble"
-    # two queries: DuckDB plans each subquery better alone
     (unknown,) = _broken(
         data, [("n.ensemble NOT IN (SELECT ENSEMBLE FROM ensembles)", "n.ensemble")]
     )
-    (outside,) = _broken(
-        data,
-        [
-            (
-                "n.ensemble IN (SELECT e.ENSEMBLE FROM ensembles e JOIN communes c "
-                f"ON c.code = e.DEPCOM WHERE {OUTSIDE})",
-                "n.ensemble, (SELECT c.nom || ', département ' || c.departement FROM ensembles e "
-                "JOIN communes c ON c.code = e.DEPCOM WHERE e.ENSEMBLE = n.ensemble)",
-            )
-        ],
+    outside = data.execute(
+        f"""
+        SELECT n.ligne + 2, n.ensemble, o.commune
+        FROM npl n JOIN (SELECT e.ENSEMBLE, c.nom || ', département ' || c.departement AS commune
+                         FROM ensembles e JOIN communes c ON c.code = e.DEPCOM
+                         WHERE {OUTSIDE}) o ON o.ENSEMBLE = n.ensemble
+        ORDER BY n.ligne LIMIT {MAX_REPORTED}
+        """,
         [territoires],
-    )
+    ).fetchall()
     position = data.position("npl", column)
     return [
         *(
