@@ -116,7 +116,8 @@ def _perimeter(data: Data, territoires: list[str]) -> list[Problem]:
     outside = data.execute(
         f"""
         SELECT n.ligne + 2, n.ensemble, o.commune
-        FROM npl n JOIN (SELECT e.ENSEMBLE, c.nom || ', département ' || c.departement AS commune
+        FROM npl n JOIN (SELECT DISTINCT e.ENSEMBLE,
+                                c.nom || ', département ' || c.departement AS commune
                          FROM ensembles e JOIN communes c ON c.code = e.DEPCOM
                          WHERE {OUTSIDE}) o ON o.ENSEMBLE = n.ensemble
         ORDER BY n.ligne LIMIT {MAX_REPORTED}
