@@ -174,6 +174,20 @@ def test_an_ensemble_outside_the_perimeter_is_refused_at_its_line(projet):
     assert any(p.startswith("content/donnees/ensembles.csv:6:3: DEPCOM") for p in problems)
 
 
+def test_an_ensemble_outside_the_perimeter_described_twice_is_refused_once(projet):
+    """A row repeated in ensembles.csv names its commune once (it stopped the check before)."""
+    ensembles = projet / "content" / "donnees" / "ensembles.csv"
+    with ensembles.open("a", encoding="utf-8") as f:
+        f.write("E5;Les Deux-Lions;37261;3;3;3;3;2;1;1;0;5\n" * 2)
+    with (projet / "content" / NPL_CSV).open("a", encoding="utf-8") as f:
+        f.write("E5;avant;PLUS;10;600;6\nE5;apres;PLUS;10;600;6\n")
+    problems = [p for p in refused(projet) if p.startswith("content/donnees/npl.csv")]
+    assert [p.split(" : ")[0] for p in problems] == [
+        "content/donnees/npl.csv:10:1: ensemble",
+        "content/donnees/npl.csv:11:1: ensemble",
+    ]
+
+
 def test_an_unknown_ensemble_and_a_wrong_category_are_refused(projet):
     edit(projet, NPL_CSV, "E4;avant", "E9;avant")
     assert refused(projet) == [

@@ -6,8 +6,6 @@ The definitions are SQL over the tables of cusdoc.load.data, so that an analyst 
 from cusdoc.load.data import Data
 from cusdoc.model import TOTAL
 
-NIVEAUX = ("departement", "epci")  # the levels a reference is computed at
-
 # Reference values: for each indicator and breakdown, (condition, rows, measure). A measure
 # "taux" is the share of the rows that meet the condition, in %; "logements" or "equivalents",
 # the sum of that column over the rows that meet it (0 where the territory has a stock and no
@@ -63,40 +61,72 @@ REFERENCES = {
 }
 
 
+# Both levels in one query: a row per département, then per EPCI (a row of a commune without
+# EPCI counts only in its département); {by}, a second grouping column, if any.
+BY_TERRITORY = (
+    "SELECT CASE grouping(epci) WHEN 0 THEN 'epci' ELSE 'departement' END, "
+    "coalesce(departement, epci), {values} FROM {source} "
+    "GROUP BY GROUPING SETS ((departement{by}), (epci{by})) "
+    "HAVING coalesce(departement, epci) IS NOT NULL"
+)
+# The rows of the stock, logements and foyers: a count covers each of their territories.
+STOCK_ROWS = (
+    "(SELECT departement, epci FROM logements UNION ALL SELECT departement, epci FROM foyer)"
+)
+
+
 def compute_references(data: Data, annee: int) -> tuple[dict, dict]:
     """(indicateur, niveau, territoire, ventilation) → reference value, for every territory;
     and, for rates, → the number of attributions it is computed on (for statistical secrecy).
-    Without travaux.csv, the references it gives are not computed: they are declared."""
+    Without travaux.csv, the references it gives are not computed: they are declared.
+
+    The references of one source are computed together, one column each."""
     values, denominators = {}, {}
-    for (indicateur, ventilation), (condition, source, measure) in REFERENCES.items():
+    territoires = [row[:2] for row in _by_territory(data, "count(*)", STOCK_ROWS)]
+    for (source, measure), keys in _by_source().items():
         if source == OPERATIONS and not data.present("travaux"):
             continue
-        for niveau in NIVEAUX:
-            sql = _reference_sql(
-                condition.format(annee=annee), source.format(annee=annee), measure, niveau
-            )
-            for territoire, value, count in data.execute(sql).fetchall():
-                key = (indicateur, niveau, territoire, ventilation)
-                values[key] = value
-                if measure == "taux":
-                    denominators[key] = count
+        source = source.format(annee=annee)
+        measures = ", ".join(
+            _measure(measure, REFERENCES[key][0].format(annee=annee)) for key in keys
+        )
+        if measure == "taux":  # a rate for each territory of the rows, over their count
+            for niveau, territoire, *rates, count in _by_territory(
+                data, f"{measures}, count(*)", source
+            ):
+                for (indicateur, ventilation), rate in zip(keys, rates, strict=True):
+                    key = (indicateur, niveau, territoire, ventilation)
+                    values[key], denominators[key] = rate, count
+            continue
+        found = {(n, t): counts for n, t, *counts in _by_territory(data, measures, source)}
+        # a count for each territory of the stock: 0 where none of its rows meets the condition
+        for niveau, territoire in territoires:
+            counts = found.get((niveau, territoire), [0] * len(keys))
+            for (indicateur, ventilation), count in zip(keys, counts, strict=True):
+                values[(indicateur, niveau, territoire, ventilation)] = count
     return values, denominators
 
 
-def _reference_sql(condition: str, source: str, measure: str, niveau: str) -> str:
-    """(territory, value, rows) of one reference at one level. A count covers every territory
-    of the stock, logements or foyers: where none of its rows meets the condition, it is 0."""
+def _by_source() -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(source, measure) → the references computed from it, in the order of REFERENCES."""
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for key, (_, source, measure) in REFERENCES.items():
+        out.setdefault((source, measure), []).append(key)
+    return out
+
+
+def _measure(measure: str, condition: str) -> str:
+    """A rate: the share of the rows that meet the condition, in %; else the sum of the measure
+    over them."""
     if measure == "taux":
-        return (
-            f"SELECT {niveau}, 100.0 * count(*) FILTER (WHERE {condition}) / nullif(count(*), 0), "
-            f"count(*) FROM {source} GROUP BY {niveau} HAVING {niveau} IS NOT NULL"
-        )
-    return (
-        f"SELECT t.{niveau}, coalesce(sum(r.{measure}) FILTER (WHERE {condition}), 0), "
-        f"count(r.{measure}) FROM (SELECT {niveau} FROM logements UNION SELECT {niveau} FROM "
-        f"foyer) t LEFT JOIN (SELECT * FROM {source}) r ON r.{niveau} = t.{niveau} "
-        f"WHERE t.{niveau} IS NOT NULL GROUP BY t.{niveau}"
-    )
+        return f"100.0 * count(*) FILTER (WHERE {condition}) / nullif(count(*), 0)"
+    return f"coalesce(sum({measure}) FILTER (WHERE {condition}), 0)"
+
+
+def _by_territory(data: Data, values: str, source: str, by: str = "") -> list[tuple]:
+    """(niveau, territoire, *values) computed on the rows of the source in each territory."""
+    sql = BY_TERRITORY.format(values=values, source=source, by=f", {by}" if by else "")
+    return data.execute(sql).fetchall()
 
 
 def thresholded_epci(data: Data, annee: int) -> dict[str, int]:
@@ -119,31 +149,24 @@ def stock(data: Data) -> dict[tuple[str, str], dict]:
     stock bounds the commitments (validate/engagements.py); it is never a reference."""
     out = {}
     plan = data.has_column("patrimoine", "mise_en_vente")
-    for niveau in NIVEAUX:
-        rows = data.execute(
-            f"SELECT {niveau}, count(*), count(*) FILTER (WHERE classe_fg), "
-            f"count(*) FILTER (WHERE en_qpv), count(*) FILTER (WHERE ACCESSIBLE_PMR) "
-            f"FROM logements GROUP BY {niveau} HAVING {niveau} IS NOT NULL"
-        ).fetchall()
-        for territoire, total, fg, qpv, pmr in rows:
-            out[(niveau, territoire)] = {"logements": total, "fg": fg, "qpv": qpv, "pmr": pmr}
-            if plan:
-                out[(niveau, territoire)]["vente"] = {}
+    logements = "count(*), count(*) FILTER (WHERE classe_fg), count(*) FILTER (WHERE en_qpv), "
+    logements += "count(*) FILTER (WHERE ACCESSIBLE_PMR)"
+    for niveau, territoire, total, fg, qpv, pmr in _by_territory(data, logements, "logements"):
+        out[(niveau, territoire)] = {"logements": total, "fg": fg, "qpv": qpv, "pmr": pmr}
         if plan:
-            for territoire, annee, n in data.execute(
-                f"SELECT {niveau}, mise_en_vente, count(*) FROM logements "
-                f"WHERE mise_en_vente IS NOT NULL AND {niveau} IS NOT NULL GROUP BY ALL"
-            ).fetchall():
-                out[(niveau, territoire)]["vente"][str(annee)] = n
-        rows = data.execute(
-            f"SELECT {niveau}, sum(equivalents), coalesce(sum(equivalents) FILTER "
-            f"(WHERE classe_fg), 0) FROM foyer GROUP BY {niveau} HAVING {niveau} IS NOT NULL"
-        ).fetchall()
-        for territoire, equivalents, fg in rows:
-            counts = out.setdefault(
-                (niveau, territoire), dict.fromkeys(("logements", "fg", "qpv", "pmr"), 0)
-            )
-            counts |= {"equivalents": equivalents, "equivalents_fg": fg}
-            if plan:
-                counts.setdefault("vente", {})
+            out[(niveau, territoire)]["vente"] = {}
+    if plan:
+        sale = "logements WHERE mise_en_vente IS NOT NULL"
+        for niveau, territoire, annee, n in _by_territory(
+            data, "mise_en_vente, count(*)", sale, by="mise_en_vente"
+        ):
+            out[(niveau, territoire)]["vente"][str(annee)] = n
+    foyers = "sum(equivalents), coalesce(sum(equivalents) FILTER (WHERE classe_fg), 0)"
+    for niveau, territoire, equivalents, fg in _by_territory(data, foyers, "foyer"):
+        counts = out.setdefault(
+            (niveau, territoire), dict.fromkeys(("logements", "fg", "qpv", "pmr"), 0)
+        )
+        counts |= {"equivalents": equivalents, "equivalents_fg": fg}
+        if plan:
+            counts.setdefault("vente", {})
     return out

@@ -441,15 +441,17 @@ CACHE_FORMAT = 4  # changed whenever the typed tables change shape
 
 
 def _cache_path(root: Path) -> Path | None:
-    """build/.cache/donnees/<digest of the data files, the column names and cusdoc>.duckdb."""
-    from cusdoc import code_digest
+    """build/.cache/donnees/<digest of the data files, the column names, the geography and the
+    code that types them>.duckdb.
 
-    digest = hashlib.blake2b(
-        f"{code_digest()} {duckdb.__version__} {CACHE_FORMAT}".encode(), digest_size=16
-    )
+    The code is cusdoc.load's alone, which reads and types the tables: a change anywhere else
+    in cusdoc keeps the typed data, and a check does not hash the whole package (4 Mo, fonts
+    included)."""
+    digest = hashlib.blake2b(f"{duckdb.__version__} {CACHE_FORMAT}".encode(), digest_size=16)
     folder = root / DATA_DIR
     files = [folder / f"{d.name}.csv" for d in DATASETS] + [folder / "colonnes.yml"]
-    files += [PACKAGE_DATA / name for name in ("colonnes.yml", "communes.csv", "epci.csv")]
+    files += [PACKAGE_DATA / "colonnes.yml"] + [PACKAGE_DATA / f"{t}.csv" for t in GEOGRAPHY]
+    files += sorted(Path(__file__).parent.glob("*.py"))
     for path in files:
         digest.update(path.name.encode() + b"\0")
         if not path.is_file():  # missing, or a folder or a pipe that must not be read

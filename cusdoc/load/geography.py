@@ -1,6 +1,7 @@
 """The official geography shipped with cusdoc (Etalab découpage administratif, see scripts/)."""
 
 import csv
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib.resources import files
@@ -24,7 +25,15 @@ class Territoire:
     nom: str
     departements: tuple[str, ...]  # the départements it lies in
     region: str  # code of the (main) région
-    appellation: french.Nom  # the name in a sentence: « l'Indre », « la Communauté de … »
+    liaison: str = ""  # a département's INSEE type of name (TNCC), which gives its article
+
+    @cached_property
+    def appellation(self) -> french.Nom:
+        """The name in a sentence: « l'Indre », « la Communauté de … » (made when asked: a
+        command names a few of the 1 300 territories)."""
+        if self.nature == "département":
+            return french.departement(self.nom, self.liaison)
+        return french.epci(self.nom)
 
     @property
     def collectivite(self) -> french.Nom:
@@ -35,33 +44,58 @@ class Territoire:
 
 
 @dataclass(frozen=True)
+class Communes:
+    """communes.csv column by column, in the file's order: its 35 000 communes are indexed only
+    when a command needs them."""
+
+    codes: list[str]
+    noms: list[str]
+    departements: list[str]
+    epci: list[str]  # the SIREN of each commune's EPCI, "" for none
+
+
+@dataclass(frozen=True)
 class Geographie:
     regions: dict[str, str]  # code → name
     departements: dict[str, Territoire]
     epci: dict[str, Territoire]
-    communes: dict[str, tuple[str, str]]  # code → (nom, département)
-    epci_members: dict[str, tuple[str, ...]]  # EPCI → codes of its communes
+    table: Communes
 
     def territoire(self, code: str) -> Territoire | None:
         return self.departements.get(code) or self.epci.get(code)
 
+    @cached_property
+    def communes(self) -> dict[str, tuple[str, str]]:
+        """Code → (nom, département) of every commune."""
+        table = self.table
+        return dict(zip(table.codes, zip(table.noms, table.departements, strict=True), strict=True))
+
     def communes_of_epci(self, siren: str) -> frozenset[str]:
-        return frozenset(self.epci_members.get(siren, ()))
+        return frozenset(self._by_epci.get(siren, ()))
+
+    def communes_of_departement(self, code: str) -> frozenset[str]:
+        return frozenset(self._by_departement.get(code, ()))
 
     @cached_property
     def names(self) -> dict[str, str]:
         """Code → name of every département and EPCI."""
         return {c: t.nom for c, t in (*self.departements.items(), *self.epci.items())}
 
-    def communes_of_departement(self, code: str) -> frozenset[str]:
-        return self._by_departement.get(code, frozenset())
+    @cached_property
+    def _by_epci(self) -> dict[str, list[str]]:
+        return _grouped(self.table.epci, self.table.codes)
 
     @cached_property
-    def _by_departement(self) -> dict[str, frozenset[str]]:
-        out: dict[str, set[str]] = {}
-        for commune, (_, departement) in self.communes.items():
-            out.setdefault(departement, set()).add(commune)
-        return {d: frozenset(c) for d, c in out.items()}
+    def _by_departement(self) -> dict[str, list[str]]:
+        return _grouped(self.table.departements, self.table.codes)
+
+
+def _grouped(keys: list[str], codes: list[str]) -> dict[str, list[str]]:
+    """Key → the codes that have it."""
+    out = defaultdict(list)
+    for key, code in zip(keys, codes, strict=True):
+        out[key].append(code)
+    return out
 
 
 def _rows(name: str) -> list[list[str]]:
@@ -78,32 +112,30 @@ def epci_name(name: str) -> str:
     return name
 
 
+def _communes() -> Communes:
+    """communes.csv by column: its fields hold no comma nor quote (tests/test_geographie.py), so
+    that one split of the whole file gives every cell, five times faster than line by line."""
+    text = files("cusdoc.data").joinpath("communes.csv").read_text(encoding="utf-8")
+    cells = text.rstrip("\n").replace("\n", ",").split(",")
+    return Communes(*(cells[i::4][1:] for i in range(4)))
+
+
 @cache
 def load_geographie() -> Geographie:
     """Read the packaged CSV files once."""
     regions = {code: nom for code, nom, _ in _rows("regions.csv")}
     departements = {
-        code: Territoire(
-            code, "département", nom, (code,), region, french.departement(nom, liaison)
-        )
+        code: Territoire(code, "département", nom, (code,), region, liaison)
         for code, nom, region, liaison in _rows("departements.csv")
     }
-    communes: dict[str, tuple[str, str]] = {}
+    communes = _communes()
     deps_of_epci: dict[str, set[str]] = {}
-    members: dict[str, list[str]] = {}
-    # 35 000 lines without quotes: split by hand, three times faster than the csv module
-    lines = files("cusdoc.data").joinpath("communes.csv").read_text(encoding="utf-8").splitlines()
-    for line in lines[1:]:
-        code, nom, departement, epci_siren = line.split(",")
-        communes[code] = (nom, departement)
-        deps_of_epci.setdefault(epci_siren, set()).add(departement)
-        members.setdefault(epci_siren, []).append(code)
+    for siren, departement in set(zip(communes.epci, communes.departements, strict=True)):
+        deps_of_epci.setdefault(siren, set()).add(departement)
     epci = {}
     for siren, raw_name, _ in _rows("epci.csv"):
         deps = tuple(sorted(deps_of_epci.get(siren, ())))
         region = departements[deps[0]].region if deps else ""
         nom = epci_name(raw_name)
-        epci[siren] = Territoire(siren, "EPCI", nom, deps, region, french.epci(nom))
-    return Geographie(
-        regions, departements, epci, communes, {k: tuple(v) for k, v in members.items()}
-    )
+        epci[siren] = Territoire(siren, "EPCI", nom, deps, region)
+    return Geographie(regions, departements, epci, communes)

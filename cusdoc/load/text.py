@@ -108,11 +108,18 @@ REFUSED_RE = re.compile(
 MAX_DEPTH = 4  # forms inside forms: gras dans un lien dans une note…
 TOO_DEEP = "mise en forme trop imbriquée : quatre niveaux au plus"
 NEXT_SIGN = re.compile(r"[\\*^§\[\]<\n]")  # what may start a form or close one
+SPACES = re.compile(r"\s+")  # a run of them reads as one space
 ESCAPABLE = set("\\`*_{}[]()#+-.!|<>^~$@§&:\"'%=/")
 
 
-# What every refused form contains: a text without any of these has none (most prose).
-SUSPECT = re.compile(r"[`{<!\[@\\#\n]|content/|\.(?:csv|ya?ml)\b|:::|---|\.\.\.|\*\*\*|___")
+# What every refused form contains, closely enough that prose, links (« [texte](…) »),
+# values (« §{nom@37} ») and addresses (« nom@exemple.fr ») do not look suspect: a text
+# without any of these has no refused form, and is not searched for them.
+SUSPECT = re.compile(
+    r"(?=[`<\\#!\[@{\n:.*_c-])"  # the first character of one of them: a quick scan for it
+    r"(?:[`<\\#]|!\[|\[[\^@]|(?<![\w.+-])@[A-Za-z_]|\{[=#.]|\{\s*[a-z-]+="
+    r"|\n[ \t]*(?:[-+*|]|\d)|content/|\.(?:csv|ya?ml)\b|:::|---|\.\.\.|\*\*\*|___)"
+)
 
 
 def refusals(text: str) -> list[Refusal]:
@@ -348,7 +355,7 @@ def _joined(inlines: list[Inline]) -> list[Inline]:
                 continue
             if out and isinstance(out[-1], Texte):
                 item = Texte(out.pop().text + item.text)
-            item = Texte(re.sub(r"\s+", " ", item.text))
+            item = Texte(SPACES.sub(" ", item.text))
         elif isinstance(item, Emphase | Lien | Note):
             item.contenu = _joined(item.contenu)
         out.append(item)

@@ -329,7 +329,7 @@ def _check_convention(source: Source, geo: Geographie, periode) -> list[Problem]
         problems += _check_psp(source, generation)
     organisme = data.get("organisme") if isinstance(data.get("organisme"), dict) else {}
     siege = organisme.get("siege") if isinstance(organisme.get("siege"), dict) else {}
-    if isinstance(siege.get("commune"), str) and siege["commune"] not in geo.communes:
+    if isinstance(siege.get("commune"), str) and siege["commune"] not in geo.table.codes:
         problems.append(
             _problem_at(
                 source,
@@ -726,10 +726,12 @@ def data_needed(content: Content) -> list[Problem]:
 
 def data_file_needed(content: Content, absent: tuple[str, ...]) -> list[Problem]:
     """A value the text cites from an optional data file the project goes without."""
+    names = [nom for nom, fichier in NEEDS.items() if fichier in absent]
     problems = []
-    for source in content.sources.values():
+    for source in content.sources.values() if names else ():
         for path, value in walk(source.data):
-            if not isinstance(value, str) or "§{" not in value:
+            # only a text that names such a value is parsed
+            if not isinstance(value, str) or not any(nom in value for nom in names):
                 continue
             for item in references(parse(value)[0]):
                 fichier = NEEDS.get(item.nom) if isinstance(item, Valeur) else None

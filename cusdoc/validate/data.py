@@ -111,36 +111,47 @@ WORKS_RULES = (
 )
 
 
+# What a message about a row of travaux.csv may name.
+WORKS_FIELDS = {
+    "ligne": "t.ligne + 2",
+    "ENSEMBLE": "t.ENSEMBLE",
+    "logements": "t.logements",
+    "annee": "t.annee",
+    "dpe_avant": "t.dpe_avant",
+    "dpe_apres": "t.dpe_apres",
+    "stock": "n.logements",
+}
+
+
 def works_problems(data: Data, derniere_annee: int) -> list[Problem]:
     """Works on an ensemble without logements, on more logements than it has, not done yet, or
     whose energy labels say no renovation (the first row of each kind, and how many more)."""
+    if not data.present("travaux"):
+        return []
+    # one pass: the rows that break a rule, each with whether it breaks each rule
+    rules = [f"({condition.format(fin=int(derniere_annee))})" for _, condition, _ in WORKS_RULES]
+    rows = data.execute(
+        f"""
+        SELECT {", ".join(WORKS_FIELDS.values())}, {", ".join(rules)}
+        FROM travaux t
+        LEFT JOIN (SELECT ENSEMBLE, count(*) AS logements FROM patrimoine
+                   GROUP BY ENSEMBLE) n ON n.ENSEMBLE = t.ENSEMBLE
+        WHERE {" OR ".join(rules)} ORDER BY t.ligne
+        """
+    ).fetchall()
     problems = []
-    for column, condition, message in WORKS_RULES:
-        rows = data.execute(
-            f"""
-            SELECT t.ligne + 2, k.position, t.ENSEMBLE, t.logements, t.annee, t.dpe_avant,
-                   t.dpe_apres, n.logements, count(*) OVER ()
-            FROM travaux t
-            LEFT JOIN (SELECT ENSEMBLE, count(*) AS logements FROM patrimoine
-                       GROUP BY ENSEMBLE) n ON n.ENSEMBLE = t.ENSEMBLE
-            JOIN colonnes k ON k.fichier = '{TRAVAUX}' AND k.colonne = '{column}'
-            WHERE {condition.format(fin=int(derniere_annee))} ORDER BY t.ligne LIMIT 1
-            """
-        ).fetchall()
-        for line, position, ensemble, logements, annee, avant, apres, stock, count in rows:
-            text = message.format(
-                ENSEMBLE=ensemble,
-                logements=logements,
-                annee=annee,
-                fin=derniere_annee,
-                dpe_avant=avant,
-                dpe_apres=apres,
-                stock=stock,
-            )
-            if count > 1:
-                plural = "s" if count > 2 else ""
-                text += f" (et {count - 1} autre{plural} ligne{plural})"
-            problems.append(Problem(TRAVAUX, line, position, column, text))
+    for index, (column, _, message) in enumerate(WORKS_RULES, start=len(WORKS_FIELDS)):
+        broken = [row for row in rows if row[index]]
+        if not broken:
+            continue
+        first = dict(zip(WORKS_FIELDS, broken[0], strict=False))
+        text = message.format(fin=derniere_annee, **first)
+        if len(broken) > 1:
+            plural = "s" if len(broken) > 2 else ""
+            text += f" (et {len(broken) - 1} autre{plural} ligne{plural})"
+        problems.append(
+            Problem(TRAVAUX, first["ligne"], data.position("travaux", column), column, text)
+        )
     return problems
 
 
@@ -194,22 +205,22 @@ def logements_elsewhere(data: Data, territoires: list[str]) -> list[Problem]:
     """A logement stands in the commune of its ensemble: the classement, the tables and the
     extracts place it by one or the other. (A commune outside the territories is reported as
     such, once.)"""
+    # logements: the rows of patrimoine.csv with their commune's département and EPCI
     rows = data.execute(
         f"""
-        SELECT p.ligne + 2, k.position, p.DEPCOM, p.ENSEMBLE, e.DEPCOM, count(*) OVER w
-        FROM patrimoine p JOIN ensembles e ON e.ENSEMBLE = p.ENSEMBLE
-        JOIN communes c ON c.code = p.DEPCOM
-        JOIN colonnes k ON k.fichier = '{DATA_DIR}/patrimoine.csv' AND k.colonne = 'DEPCOM'
-        WHERE p.DEPCOM <> e.DEPCOM AND (len($1) = 0 OR list_contains($1, c.departement)
-                                        OR list_contains($1, coalesce(c.epci, '')))
+        SELECT p.ligne + 2, p.DEPCOM, p.ENSEMBLE, e.DEPCOM, count(*) OVER w
+        FROM logements p JOIN ensembles e ON e.ENSEMBLE = p.ENSEMBLE
+        WHERE p.DEPCOM <> e.DEPCOM AND (len($1) = 0 OR list_contains($1, p.departement)
+                                        OR list_contains($1, coalesce(p.epci, '')))
         WINDOW w AS (PARTITION BY p.ENSEMBLE)
         QUALIFY row_number() OVER (PARTITION BY p.ENSEMBLE ORDER BY p.ligne) = 1
         ORDER BY p.ligne LIMIT {MAX_REPORTED}
         """,
         [territoires],
     ).fetchall()
+    column = data.position("patrimoine", "DEPCOM")
     problems = []
-    for line, column, commune, ensemble, expected, count in rows:
+    for line, commune, ensemble, expected, count in rows:
         more = f" ({count} logements, dont celui-ci)" if count > 1 else ""
         problems.append(
             Problem(
@@ -228,28 +239,30 @@ def households_beyond_total(data: Data) -> list[Problem]:
     """An ensemble cannot count more households under 60 % of the ceilings, or with the APL,
     than it houses."""
     file = f"{DATA_DIR}/ensembles.csv"
+    parts = {
+        "menages_sous_60_pct": "sous 60 % des plafonds",
+        "menages_apl": "bénéficiaires de l'APL",
+    }
+    rows = data.execute(
+        f"SELECT ligne + 2, ENSEMBLE, menages, {', '.join(parts)} FROM ensembles "
+        f"WHERE {' OR '.join(f'{part} > menages' for part in parts)} ORDER BY ligne"
+    ).fetchall()
     problems = []
-    for part, what in (
-        ("menages_sous_60_pct", "sous 60 % des plafonds"),
-        ("menages_apl", "bénéficiaires de l'APL"),
-    ):
-        rows = data.execute(
-            f"""
-            SELECT e.ligne + 2, k.position, e.ENSEMBLE, e.{part}, e.menages
-            FROM ensembles e JOIN colonnes k ON k.fichier = ? AND k.colonne = ?
-            WHERE e.{part} > e.menages ORDER BY e.ligne LIMIT {MAX_REPORTED}
-            """,
-            [file, part],
-        ).fetchall()
+    for index, (part, what) in enumerate(parts.items()):
+        beyond = [
+            (line, ensemble, values[index], total)
+            for line, ensemble, total, *values in rows
+            if values[index] > total
+        ]
         problems += [
             Problem(
                 file,
                 line,
-                column,
+                data.position("ensembles", part),
                 part,
                 f"{value:g} ménages {what} dans l'ensemble {ensemble}, qui n'en loge que "
                 f"{total:g} (colonne menages)",
             )
-            for line, column, ensemble, value, total in rows
+            for line, ensemble, value, total in beyond[:MAX_REPORTED]
         ]
     return problems

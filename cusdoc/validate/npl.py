@@ -55,12 +55,11 @@ def check_npl(data: Data, content: Content, territoires: list[str]) -> list[Prob
             )
         ]
     # Each rule holds only once the previous ones do: an unknown ensemble has no row before.
-    problems = [*_unknown(data), *_outside(data, territoires)]
+    problems = _perimeter(data, territoires)
     if not problems:
-        problems += [*_categories(data), *_situations(data)]
+        problems += _rows_per_ensemble(data)
     if not problems:
-        problems += _sums(data, "logements", "", "chacun de ses logements")
-        problems += _sums(data, "surface_m2", " m²", "chaque m² de sa surface")
+        problems += _sums(data)
         problems += _ceiling(data, declared.data["plafond_pls"])
     if not problems:
         problems += _mass(data)
@@ -87,189 +86,232 @@ def _tables_without_annex(content: Content) -> list[Problem]:
     return problems
 
 
-def _rows(data: Data, column: str, where: str, select: str = "n.ensemble", parameters=None) -> list:
-    """(line, column position, *select) of the rows of npl.csv that break a rule."""
-    return data.execute(
+def _broken(
+    data: Data, rules: list[tuple[str, str]], parameters=None, rows: str = "npl"
+) -> list[list[tuple]]:
+    """For each rule (condition on a row n of npl.csv, what its message names), the rows that
+    break it, as (line, *named), in the file's order, MAX_REPORTED at most: one query for all."""
+    columns = ", ".join(f"coalesce({where}, false), row({named})" for where, named in rules)
+    found = data.execute(
         f"""
-        SELECT n.ligne + 2, k.position, {select}
-        FROM npl n JOIN colonnes k ON k.fichier = '{FILE}' AND k.colonne = '{column}'
-        WHERE {where} ORDER BY n.ligne LIMIT {MAX_REPORTED}
+        SELECT n.ligne + 2, {columns}
+        FROM {rows} n WHERE {" OR ".join(f"({where})" for where, _ in rules)} ORDER BY n.ligne
         """,
         parameters,
     ).fetchall()
-
-
-def _unknown(data: Data) -> list[Problem]:
     return [
-        Problem(
-            FILE,
-            line,
-            column,
-            "ensemble",
-            f"l'ensemble immobilier {ensemble} n'est pas décrit dans ensembles.csv : l'annexe ne "
-            "porte que sur des ensembles de l'organisme",
-        )
-        for line, column, ensemble in _rows(
-            data, "ensemble", "n.ensemble NOT IN (SELECT ENSEMBLE FROM ensembles)"
-        )
+        [(row[0], *row[2 + 2 * index]) for row in found if row[1 + 2 * index]][:MAX_REPORTED]
+        for index in range(len(rules))
     ]
 
 
-def _outside(data: Data, territoires: list[str]) -> list[Problem]:
-    """An ensemble in a commune of none of the convention's territories."""
+def _perimeter(data: Data, territoires: list[str]) -> list[Problem]:
+    """An ensemble unknown to ensembles.csv, or in a commune of none of the convention's
+    territories."""
     declared = ", ".join(territoires)
-    found = _rows(
-        data,
-        "ensemble",
-        "n.ensemble IN (SELECT e.ENSEMBLE FROM ensembles e JOIN communes c ON c.code = e.DEPCOM "
-        f"WHERE {OUTSIDE})",
-        "n.ensemble, (SELECT c.nom || ', département ' || c.departement FROM ensembles e "
-        "JOIN communes c ON c.code = e.DEPCOM WHERE e.ENSEMBLE = n.ensemble)",
+    column = "ensemble"
+    (unknown,) = _broken(
+        data, [("n.ensemble NOT IN (SELECT ENSEMBLE FROM ensembles)", "n.ensemble")]
+    )
+    outside = data.execute(
+        f"""
+        SELECT n.ligne + 2, n.ensemble, o.commune
+        FROM npl n JOIN (SELECT DISTINCT e.ENSEMBLE,
+                                c.nom || ', département ' || c.departement AS commune
+                         FROM ensembles e JOIN communes c ON c.code = e.DEPCOM
+                         WHERE {OUTSIDE}) o ON o.ENSEMBLE = n.ensemble
+        ORDER BY n.ligne LIMIT {MAX_REPORTED}
+        """,
         [territoires],
-    )
+    ).fetchall()
+    position = data.position("npl", column)
     return [
-        Problem(
-            FILE,
-            line,
-            column,
-            "ensemble",
-            f"l'ensemble immobilier {ensemble} ({commune}) est hors du périmètre de la "
-            f"convention, dont les territoires sont déclarés dans content/convention.yml "
-            f"({declared})",
-        )
-        for line, column, ensemble, commune in found
+        *(
+            Problem(
+                FILE,
+                line,
+                position,
+                column,
+                f"l'ensemble immobilier {ensemble} n'est pas décrit dans ensembles.csv : l'annexe "
+                "ne porte que sur des ensembles de l'organisme",
+            )
+            for line, ensemble in unknown
+        ),
+        *(
+            Problem(
+                FILE,
+                line,
+                position,
+                column,
+                f"l'ensemble immobilier {ensemble} ({commune}) est hors du périmètre de la "
+                f"convention, dont les territoires sont déclarés dans content/convention.yml "
+                f"({declared})",
+            )
+            for line, ensemble, commune in outside
+        ),
     ]
 
 
-def _categories(data: Data) -> list[Problem]:
-    """After the NPL, each row is one of the three categories, once per ensemble."""
+# Each row of npl.csv with what the rules on an ensemble's rows look at: its rank among the
+# rows of its ensemble and situation (and category), the first of those, the ensemble's counts.
+IN_ENSEMBLE = """(
+    SELECT *,
+        row_number() OVER (PARTITION BY ensemble, situation, upper(trim(categorie)) ORDER BY ligne)
+            AS rang_categorie,
+        min(ligne) OVER (PARTITION BY ensemble, situation, upper(trim(categorie)))
+            AS premiere_categorie,
+        row_number() OVER (PARTITION BY ensemble, situation ORDER BY ligne) AS rang_situation,
+        count(*) FILTER (WHERE situation = 'avant') OVER (PARTITION BY ensemble) AS avant,
+        count(*) FILTER (WHERE situation = 'apres') OVER (PARTITION BY ensemble) AS apres,
+        min(ligne) OVER (PARTITION BY ensemble) AS premiere
+    FROM npl)"""
+
+
+def _rows_per_ensemble(data: Data) -> list[Problem]:
+    """After the NPL, each row is one of the three categories, once per ensemble; one row
+    before and at least one after, for each ensemble (reported at its first row)."""
     allowed = ", ".join(f"'{c}'" for c in CATEGORIES_NPL)
-    problems = [
-        Problem(
-            FILE,
-            line,
-            column,
-            "categorie",
-            f"après la NPL, la catégorie est {', '.join(CATEGORIES_NPL[:-1])} ou "
-            f"{CATEGORIES_NPL[-1]} ; trouvé « {categorie} »",
-        )
-        for line, column, categorie in _rows(
-            data,
-            "categorie",
-            f"n.situation = 'apres' AND upper(trim(n.categorie)) NOT IN ({allowed})",
-            "n.categorie",
-        )
-    ]
-    repeated = _rows(
+    unknown, repeated, twice, sans_avant, sans_apres = _broken(
         data,
-        "categorie",
-        "n.situation = 'apres' AND EXISTS (SELECT 1 FROM npl m WHERE m.ensemble = n.ensemble "
-        "AND m.situation = 'apres' AND upper(trim(m.categorie)) = upper(trim(n.categorie)) "
-        "AND m.ligne < n.ligne)",
-        "n.ensemble, n.categorie, (SELECT min(m.ligne) + 2 FROM npl m WHERE m.ensemble = "
-        "n.ensemble AND m.situation = 'apres' AND upper(trim(m.categorie)) = "
-        "upper(trim(n.categorie)))",
+        [
+            (
+                f"n.situation = 'apres' AND upper(trim(n.categorie)) NOT IN ({allowed})",
+                "n.categorie",
+            ),
+            (
+                "n.situation = 'apres' AND n.rang_categorie > 1",
+                "n.ensemble, n.categorie, n.premiere_categorie + 2",
+            ),
+            ("n.situation = 'avant' AND n.rang_situation > 1", "n.ensemble"),
+            ("n.situation = 'apres' AND n.avant = 0 AND n.ligne = n.premiere", "n.ensemble"),
+            ("n.situation = 'avant' AND n.apres = 0 AND n.ligne = n.premiere", "n.ensemble"),
+        ],
+        rows=IN_ENSEMBLE,
     )
-    problems += [
-        Problem(
-            FILE,
-            line,
-            column,
-            "categorie",
-            f"la catégorie {categorie} de l'ensemble {ensemble} est déjà donnée ligne {first} : "
-            "une ligne par catégorie",
-        )
-        for line, column, ensemble, categorie, first in repeated
+    categorie, situation = data.position("npl", "categorie"), data.position("npl", "situation")
+    expected = f"{', '.join(CATEGORIES_NPL[:-1])} ou {CATEGORIES_NPL[-1]}"
+    return [
+        *(
+            Problem(
+                FILE,
+                line,
+                categorie,
+                "categorie",
+                f"après la NPL, la catégorie est {expected} ; trouvé « {found} »",
+            )
+            for line, found in unknown
+        ),
+        *(
+            Problem(
+                FILE,
+                line,
+                categorie,
+                "categorie",
+                f"la catégorie {found} de l'ensemble {ensemble} est déjà donnée ligne {first} : "
+                "une ligne par catégorie",
+            )
+            for line, ensemble, found, first in repeated
+        ),
+        *(
+            Problem(
+                FILE,
+                line,
+                situation,
+                "situation",
+                f"deuxième ligne « avant » pour l'ensemble {ensemble} : une seule ligne donne le "
+                "loyer maximum de l'ensemble avant la NPL",
+            )
+            for line, ensemble in twice
+        ),
+        *(
+            Problem(
+                FILE,
+                line,
+                situation,
+                "situation",
+                f"l'ensemble {ensemble} n'a pas la ligne « avant » qui donne son loyer maximum "
+                "actuel",
+            )
+            for line, ensemble in sans_avant
+        ),
+        *(
+            Problem(
+                FILE,
+                line,
+                situation,
+                "situation",
+                f"l'ensemble {ensemble} n'a pas de ligne « apres » : une par catégorie (PLAI, "
+                "PLUS, PLS)",
+            )
+            for line, ensemble in sans_apres
+        ),
     ]
-    return problems
 
 
-def _situations(data: Data) -> list[Problem]:
-    """One row before and at least one after, for each ensemble."""
-    counts = "(SELECT count(*) FROM npl m WHERE m.ensemble = n.ensemble AND m.situation = '{s}')"
-    twice = _rows(
-        data,
-        "situation",
-        "n.situation = 'avant' AND EXISTS (SELECT 1 FROM npl m WHERE m.ensemble = n.ensemble "
-        "AND m.situation = 'avant' AND m.ligne < n.ligne)",
-    )
-    problems = [
-        Problem(
-            FILE,
-            line,
-            column,
-            "situation",
-            f"deuxième ligne « avant » pour l'ensemble {ensemble} : une seule ligne donne le "
-            "loyer maximum de l'ensemble avant la NPL",
+# What the categories after an ensemble's NPL share out: (column, unit, what gets a category).
+SHARED = (
+    ("logements", "", "chacun de ses logements"),
+    ("surface_m2", " m²", "chaque m² de sa surface"),
+)
+
+
+def _sums(data: Data) -> list[Problem]:
+    """The categories after an ensemble's NPL share out its logements and its surface before."""
+    shares = []  # per column: whether the sums differ, the sum after, the sum before
+    for column, _, _ in SHARED:
+        avant = f"sum({column}) FILTER (WHERE situation = 'avant')"
+        apres = f"sum({column}) FILTER (WHERE situation = 'apres')"
+        shares.append(
+            f"row(coalesce(abs({apres} - {avant}) > {TOLERANCE}, false), {apres}, {avant})"
         )
-        for line, column, ensemble in twice
-    ]
-    for missing, other, what in (
-        ("avant", "apres", "la ligne « avant » qui donne son loyer maximum actuel"),
-        ("apres", "avant", "de ligne « apres » : une par catégorie (PLAI, PLUS, PLS)"),
-    ):
-        found = _rows(
-            data,
-            "situation",
-            f"n.situation = '{other}' AND {counts.format(s=missing)} = 0 AND n.ligne = "
-            f"(SELECT min(m.ligne) FROM npl m WHERE m.ensemble = n.ensemble)",
-        )
+    found = data.execute(
+        f"""
+        SELECT max(ligne) FILTER (WHERE situation = 'apres') + 2 AS derniere, ensemble,
+               min(ligne) FILTER (WHERE situation = 'avant') + 2, {", ".join(shares)}
+        FROM npl GROUP BY ensemble ORDER BY derniere
+        """
+    ).fetchall()
+    problems = []
+    for index, (column, suffix, each) in enumerate(SHARED):
+        broken = [(*row[:3], *row[3 + index][1:]) for row in found if row[3 + index][0]]
         problems += [
-            Problem(FILE, line, column, "situation", f"l'ensemble {ensemble} n'a pas {what}")
-            for line, column, ensemble in found
+            Problem(
+                FILE,
+                line,
+                data.position("npl", column),
+                column,
+                f"les catégories de l'ensemble {ensemble} après la NPL totalisent "
+                f"{_number(apres)}{suffix}, pour {_number(avant)}{suffix} avant (ligne "
+                f"{ligne_avant}) : {each} reçoit une catégorie, une seule",
+            )
+            for line, ensemble, ligne_avant, apres, avant in broken[:MAX_REPORTED]
         ]
     return problems
 
 
-def _sums(data: Data, column: str, suffix: str, each: str) -> list[Problem]:
-    """The categories after an ensemble's NPL share out its logements or its surface before."""
-    found = data.execute(
-        f"""
-        WITH t AS (
-            SELECT ensemble,
-                   sum({column}) FILTER (WHERE situation = 'avant') AS avant,
-                   sum({column}) FILTER (WHERE situation = 'apres') AS apres,
-                   max(ligne) FILTER (WHERE situation = 'apres') AS derniere,
-                   min(ligne) FILTER (WHERE situation = 'avant') AS ligne_avant
-            FROM npl GROUP BY ensemble)
-        SELECT t.derniere + 2, k.position, t.ensemble, t.apres, t.avant, t.ligne_avant + 2
-        FROM t JOIN colonnes k ON k.fichier = '{FILE}' AND k.colonne = '{column}'
-        WHERE abs(t.apres - t.avant) > {TOLERANCE} ORDER BY t.derniere LIMIT {MAX_REPORTED}
-        """
-    ).fetchall()
-    return [
-        Problem(
-            FILE,
-            line,
-            position,
-            column,
-            f"les catégories de l'ensemble {ensemble} après la NPL totalisent {_number(apres)}"
-            f"{suffix}, pour {_number(avant)}{suffix} avant (ligne {ligne_avant}) : {each} "
-            "reçoit une catégorie, une seule",
-        )
-        for line, position, ensemble, apres, avant, ligne_avant in found
-    ]
-
-
 def _ceiling(data: Data, plafond: dict) -> list[Problem]:
     """No rent maximum after the NPL above the ceiling of the PLS the writer declared."""
-    found = _rows(
+    column = "loyer_maximum_m2"
+    (found,) = _broken(
         data,
-        "loyer_maximum_m2",
-        f"n.situation = 'apres' AND n.loyer_maximum_m2 > {float(plafond['valeur'])}",
-        "n.ensemble, n.categorie, n.loyer_maximum_m2",
+        [
+            (
+                f"n.situation = 'apres' AND n.{column} > {float(plafond['valeur'])}",
+                f"n.ensemble, n.categorie, n.{column}",
+            )
+        ],
     )
     return [
         Problem(
             FILE,
             line,
+            data.position("npl", column),
             column,
-            "loyer_maximum_m2",
             f"loyer maximum {categorie} de {_number(loyer)} €/m² pour l'ensemble {ensemble}, "
             f"au-dessus du plafond du PLS déclaré dans content/npl.yml "
             f"({_number(plafond['valeur'])} €/m², {plafond['source']})",
         )
-        for line, column, ensemble, categorie, loyer in found
+        for line, ensemble, categorie, loyer in found
     ]
 
 

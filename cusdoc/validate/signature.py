@@ -14,7 +14,10 @@ from cusdoc.model import Indicateur
 from cusdoc.validate.content import walk
 
 # What a writer leaves for later in a sentence; never in a signed document.
-WORKING = re.compile(r"(?i:\b[àa] (?:v[ée]rifier|confirmer|compl[ée]ter)\b)|\bTODO\b")
+WORKING = re.compile(
+    r"(?=[àaÀAT])"  # the first letter of one of them: a quick scan for it
+    r"(?:(?i:\b[àa] (?:v[ée]rifier|confirmer|compl[ée]ter)\b)|\bTODO\b)"
+)
 SHOWN = 60  # characters of a note quoted in its warning
 
 

@@ -140,16 +140,20 @@ def sale_warnings(data: Data) -> list[Problem]:
             f"{MINIMUM_AGE} ans ({RULE_AGE})",
         ),
     )
+    # each condition on the plan's logements of each ensemble: (first line, ensemble, count)
+    found = data.execute(
+        "SELECT "
+        + ", ".join(
+            f"row(min(ligne) FILTER (WHERE {condition}) + 2, ENSEMBLE, "
+            f"count(*) FILTER (WHERE {condition}))"
+            for condition, _, _ in conditions
+        )
+        + " FROM patrimoine WHERE mise_en_vente IS NOT NULL GROUP BY ENSEMBLE"
+    ).fetchall()
+    column = data.position("patrimoine", "mise_en_vente")
     problems = []
-    for condition, what, rule in conditions:
-        rows = data.execute(
-            f"""
-            SELECT min(ligne) + 2, ENSEMBLE, count(*) FROM patrimoine
-            WHERE mise_en_vente IS NOT NULL AND {condition}
-            GROUP BY ENSEMBLE ORDER BY 1 LIMIT {MAX_REPORTED}
-            """
-        ).fetchall()
-        column = data.position("patrimoine", "mise_en_vente") if rows else 0
+    for index, (_, what, rule) in enumerate(conditions):
+        rows = sorted(row[index] for row in found if row[index][2])[:MAX_REPORTED]
         for line, ensemble, count in rows:
             plural = "s" if count > 1 else ""
             problems.append(

@@ -38,6 +38,8 @@ def check_volets(data: Data, convention: Source, annee_effet: int) -> list[Probl
 
 def _duplicates(data: Data) -> list[Problem]:
     """An établissement counted twice would count its équivalents twice."""
+    if not data.present("foyers"):
+        return []
     rows = data.execute(
         "SELECT etablissement, list(ligne + 2 ORDER BY ligne) FROM foyers "
         "GROUP BY etablissement HAVING count(*) > 1 ORDER BY min(ligne)"
@@ -114,6 +116,8 @@ def _foyers_volet(data: Data, convention: Source, volets: list) -> list[Problem]
 
 
 def _accession_volet(data: Data, volets: list, annee_effet: int) -> list[Problem]:
+    if not data.present("accession"):
+        return []  # no sale: no volet due
     first, last = annee_effet - ANNEES_VENTES, annee_effet - 1
     ventes, line = data.execute(
         "SELECT coalesce(sum(logements_vendus), 0), min(ligne) + 2 FROM accession "
