@@ -357,7 +357,7 @@ def build(
     if missing:  # something changed: the document is made again, and what was asked for
         convention = document(project, signature=signature)
         markdown = render_markdown(convention, templates.root)
-        made = export(markdown, convention, templates, epoch, missing)
+        made = export(markdown, convention, templates, epoch, missing, alone=True)
         files.update(made)
     outputs = {target / DELIVERABLES[fmt]: files[fmt] for fmt in formats if fmt in files}
     record = {}

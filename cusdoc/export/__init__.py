@@ -3,6 +3,7 @@
 Nothing here writes a file: the write stage does, once every deliverable is ready.
 """
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 from cusdoc.export import ast
@@ -18,24 +19,30 @@ def export(
     templates: Templates,
     epoch: int,
     formats: tuple[str, ...] = ("docx", "pdf"),
+    alone: bool = False,
 ) -> dict[str, bytes]:
-    """Format → bytes of each deliverable asked for (XLSX only for a document with commitments)."""
+    """Format → bytes of each deliverable asked for (XLSX only for a document with commitments).
+
+    alone: the document has the machine to itself (the convention, not an extract among
+    others): pandoc reads it on every core (export/ast.py)."""
     out: dict[str, bytes] = {}
     if "md" in formats:
         out["md"] = markdown.encode("utf-8")
-    # pandoc reads the Markdown once; then pandoc runs as a subprocess and Typst releases the
-    # GIL: DOCX, PDF and XLSX are made side by side, the first two from the same AST.
-    document = ast.read(markdown, epoch) if {"docx", "pdf"} & set(formats) else None
+    # pandoc runs as a subprocess and Typst releases the GIL: DOCX, PDF and XLSX are made side
+    # by side, the first two from the one reading of the Markdown, the XLSX while pandoc reads.
     with ThreadPoolExecutor(max_workers=3) as pool:
         jobs = {}
-        if "docx" in formats:
-            jobs["docx"] = pool.submit(to_docx, document, templates, convention, epoch)
-        if "pdf" in formats:
-            jobs["pdf"] = pool.submit(to_pdf, document, templates, epoch, convention.version)
         if "xlsx" in formats and convention.engagements:
             from cusdoc.export.xlsx import to_xlsx
 
             jobs["xlsx"] = pool.submit(to_xlsx, convention, epoch)
-        for name, job in jobs.items():
-            out[name] = job.result()
+        if {"docx", "pdf"} & set(formats):
+            document = ast.read(markdown, epoch, (os.cpu_count() or 1) if alone else 1)
+            if "docx" in formats:
+                jobs["docx"] = pool.submit(to_docx, document, templates, convention, epoch)
+            if "pdf" in formats:
+                jobs["pdf"] = pool.submit(to_pdf, document, templates, epoch, convention.version)
+        for name in FORMATS:
+            if name in jobs:
+                out[name] = jobs[name].result()
     return out

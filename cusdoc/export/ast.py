@@ -15,8 +15,11 @@ Nodes are pandoc's JSON as it is (pandoc-types 1.23): {"t": "Para", "c": [...]}.
 
 import json
 import os
+import re
 import subprocess
-from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from itertools import pairwise
 
 from cusdoc.errors import ToolError
 
@@ -73,9 +76,48 @@ UNUSED = (
 READER = "markdown" + "".join(f"-{extension}" for extension in UNUSED.split())
 
 
-def read(markdown: str, epoch: int) -> dict:
-    """The pandoc document of the rendered Markdown."""
+# A chapter: a level-1 heading after a blank line. A fence opens a div when attributes follow it,
+# closes one otherwise.
+CHAPTER_OR_FENCE = re.compile(r"(?<=\n\n)# |^:::+(.*)$", re.MULTILINE)
+
+
+def read(markdown: str, epoch: int, readers: int = 1) -> dict:
+    """The pandoc document of the rendered Markdown, read by up to `readers` pandoc processes
+    at once (pandoc's reader uses one core), each a run of chapters.
+
+    Nothing the templates write is read across chapters: identifiers are explicit, notes
+    inline, links to an identifier. The blocks of the pieces, end to end, are those of the
+    whole document; its metadata is at the start of the first.
+    """
+    pieces = chapters(markdown, readers)
+    if len(pieces) == 1:
+        return _read(markdown, epoch)
+    with ThreadPoolExecutor(len(pieces)) as pool:
+        documents = list(pool.map(partial(_read, epoch=epoch), pieces))
+    return {**documents[0], "blocks": [block for d in documents for block in d["blocks"]]}
+
+
+def _read(markdown: str, epoch: int) -> dict:
     return json.loads(pandoc(markdown, "json", [], epoch, source=READER))
+
+
+def chapters(markdown: str, count: int) -> list[str]:
+    """The Markdown cut before chapters outside any div, in at most count pieces of about the
+    same length."""
+    if count < 2:
+        return [markdown]
+    starts, depth = [], 0
+    for match in CHAPTER_OR_FENCE.finditer(markdown):
+        if match[0].startswith(":"):
+            depth += 1 if match[1].strip() else -1
+        elif depth == 0:
+            starts.append(match.start())
+    if not starts:
+        return [markdown]
+    share = len(markdown) / count
+    cuts = {min(starts, key=lambda start: abs(start - share * k)) for k in range(1, count)}
+    bounds = [0, *sorted(cuts), len(markdown)]
+    return [markdown[a:b] for a, b in pairwise(bounds) if b > a]
 
 
 def write(document: dict) -> str:
@@ -152,36 +194,45 @@ def signatures(div: Node) -> Node:
     return table([], [half, half], [], rows, ["", [], [["custom-style", "Signatures"]]])
 
 
+def docx_blocks(blocks: list[Node]) -> list[Node]:
+    return [docx_block(block) for block in blocks]
+
+
 def docx_block(block: Node) -> Node:
-    if is_div(block, "tableau"):
-        return tableau(block)
-    if is_div(block, "signatures"):
-        return signatures(block)
-    if is_div(block, "saut-de-page"):
-        return PAGE_BREAK
-    if is_div(block, "source"):
-        identifier, names, attributes = block["c"][0]
-        return {
-            "t": "Div",
-            "c": [[identifier, names, [*attributes, ["custom-style", "Source"]]], block["c"][1]],
-        }
+    """A block for pandoc's DOCX writer, the blocks inside it first. Only divs, lists and quotes
+    hold blocks of the templates (a note, a pipe table's cell or a caption holds text): the
+    walk goes no further, and what it leaves unchanged is shared with the AST it reads."""
+    kind = block["t"]
+    if kind == "Div":
+        attr, inner = block["c"]
+        return docx_div({"t": kind, "c": [attr, docx_blocks(inner)]})
+    if kind == "BulletList":
+        return {"t": kind, "c": [docx_blocks(item) for item in block["c"]]}
+    if kind == "OrderedList":
+        attributes, items = block["c"]
+        return {"t": kind, "c": [attributes, [docx_blocks(item) for item in items]]}
+    if kind == "BlockQuote":
+        return {"t": kind, "c": docx_blocks(block["c"])}
     return block
 
 
-def walk_blocks(node, change: Callable[[Node], Node]):
-    """Every block, at any depth (in list items, cells, notes), through change, inner first."""
-    if isinstance(node, list):
-        return [walk_blocks(child, change) for child in node]
-    if isinstance(node, dict):
-        out = {k: walk_blocks(v, change) for k, v in node.items()}
-        return change(out) if "t" in out and out["t"] in BLOCKS else out
-    return node
-
-
-BLOCKS = {"Div", "Para", "Plain", "BulletList", "OrderedList", "Table", "Header", "Figure"}
+def docx_div(div: Node) -> Node:
+    if is_div(div, "tableau"):
+        return tableau(div)
+    if is_div(div, "signatures"):
+        return signatures(div)
+    if is_div(div, "saut-de-page"):
+        return PAGE_BREAK
+    if is_div(div, "source"):
+        identifier, names, attributes = div["c"][0]
+        return {
+            "t": "Div",
+            "c": [[identifier, names, [*attributes, ["custom-style", "Source"]]], div["c"][1]],
+        }
+    return div
 
 
 def for_docx(document: dict) -> dict:
     """The AST that pandoc's DOCX writer receives: the templates' divs as Word tables, source
     lines in their style, page breaks as OpenXML."""
-    return {**document, "blocks": walk_blocks(document["blocks"], docx_block)}
+    return {**document, "blocks": docx_blocks(document["blocks"])}
