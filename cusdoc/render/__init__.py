@@ -8,7 +8,7 @@ Markdown, so that the templates' own words — « Vu : », « Pilote : » — ge
 import json
 import re
 import struct
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
@@ -99,6 +99,7 @@ def font_advances(bold: bool = False) -> tuple[dict[int, float], float]:
     return widths, widths[ord("n")]
 
 
+@lru_cache(maxsize=1 << 16)  # the same words, measured for every table and again in the DOCX
 def text_width(text: str, bold: bool = False, size: float = TABLE_FONT) -> float:
     """Width in points of text set on one line (no kerning: a slight overestimate)."""
     widths, missing = font_advances(bold)
