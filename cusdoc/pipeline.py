@@ -321,7 +321,7 @@ def build(
     signature: the version for signature, refused while a warning remains or the project's
     files differ from the last commit."""
     # Imported here so that `cusdoc check` does not pay for Jinja, Babel, pandoc and Typst.
-    from cusdoc.export import export
+    from cusdoc.export import export, load_converters
     from cusdoc.export.cache import Cache, key, scope_inputs, templates_digest
     from cusdoc.export.convert import Templates
     from cusdoc.render import render_markdown
@@ -341,7 +341,10 @@ def build(
         outputs = {target / DELIVERABLES[fmt]: files[fmt] for fmt in formats}
         write_atomically(outputs)
         return list(outputs)
-    project = checked(root, signature, warn)
+    # The converters load while the content is checked: DuckDB's queries leave Python free.
+    with ThreadPoolExecutor(1) as loading:
+        loading.submit(load_converters)
+        project = checked(root, signature, warn)
     templates = Templates.of(root)
     epoch = project.epoch
     entry = key(

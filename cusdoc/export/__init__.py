@@ -46,3 +46,11 @@ def export(
             if name in jobs:
                 out[name] = jobs[name].result()
     return out
+
+
+def load_converters() -> None:
+    """Find pandoc, import python-docx and openpyxl: what the export would do first."""
+    ast.pandoc_path()
+    import openpyxl  # noqa: F401
+
+    from cusdoc.export import docx  # noqa: F401

@@ -18,7 +18,7 @@ import os
 import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
+from functools import cache, partial
 from itertools import pairwise
 
 from cusdoc.errors import ToolError
@@ -43,12 +43,18 @@ PAGE_BREAK = {"t": "RawBlock", "c": ["openxml", '<w:p><w:r><w:br w:type="page"/>
 RTS = ("+RTS", "-H16m", "-RTS")
 
 
-def pandoc(text: str, to: str, args: list[str], epoch: int, source: str = "markdown") -> bytes:
-    """Run the pandoc bundled with pypandoc-binary; its output is bytes on stdout."""
+@cache
+def pandoc_path() -> str:
+    """The pandoc bundled with pypandoc-binary (pypandoc asks each candidate its version)."""
     import pypandoc  # imported here, like Typst and python-docx: `cusdoc check` needs none
 
+    return pypandoc.get_pandoc_path()
+
+
+def pandoc(text: str, to: str, args: list[str], epoch: int, source: str = "markdown") -> bytes:
+    """Run the pandoc bundled with pypandoc-binary; its output is bytes on stdout."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
-    command = [pypandoc.get_pandoc_path(), *RTS, f"--from={source}", f"--to={to}", "--output=-"]
+    command = [pandoc_path(), *RTS, f"--from={source}", f"--to={to}", "--output=-"]
     command += args
     try:
         result = subprocess.run(

@@ -7,6 +7,7 @@ LibreOffice then show on opening what the PDF shows, without updating anything.
 """
 
 import datetime
+from copy import copy
 from functools import cache
 from io import BytesIO
 
@@ -278,6 +279,7 @@ def _fit_table(tbl) -> None:
     dxa[-1] += TEXT_WIDTH_DXA - sum(dxa)
     for col, width in zip(grid, dxa, strict=True):
         col.set(qn("w:w"), str(width))
+    cell_widths = [_element("w:tcW", w=str(width), type="dxa") for width in dxa]
     tbl_pr = tbl.find(qn("w:tblPr"))
     tbl_w = tbl_pr.find(qn("w:tblW"))
     if tbl_w is None:
@@ -314,11 +316,11 @@ def _fit_table(tbl) -> None:
                 _paragraph_properties(paragraph, "keepNext")
             if head:
                 _paragraph_properties(paragraph, "suppressAutoHyphens")
-        for cell, width in zip(row_cells, dxa, strict=False):
+        for cell, width in zip(row_cells, cell_widths, strict=False):
             tc_pr = _get_or_add(cell, "tcPr")
             for old in tc_pr.findall(qn("w:tcW")):
                 tc_pr.remove(old)
-            tc_pr.insert(0, _element("w:tcW", w=str(width), type="dxa"))
+            tc_pr.insert(0, copy(width))
 
 
 def _list_indents(document) -> None:
