@@ -324,7 +324,7 @@ def build(
     from cusdoc.export import export, load_converters
     from cusdoc.export.cache import Cache, key, scope_inputs, templates_digest
     from cusdoc.export.convert import Templates
-    from cusdoc.render import render_markdown
+    from cusdoc.render import load_templates, render_markdown
     from cusdoc.write import discard_stale, write_atomically
 
     discard_stale(root / "build")  # what a killed build left: hidden, half-written files
@@ -341,11 +341,12 @@ def build(
         outputs = {target / DELIVERABLES[fmt]: files[fmt] for fmt in formats}
         write_atomically(outputs)
         return list(outputs)
-    # The converters load while the content is checked: DuckDB's queries leave Python free.
+    templates = Templates.of(root)
+    # Templates and converters load while the content is checked: DuckDB leaves Python free.
     with ThreadPoolExecutor(1) as loading:
+        loading.submit(load_templates, templates.root)
         loading.submit(load_converters)
         project = checked(root, signature, warn)
-    templates = Templates.of(root)
     epoch = project.epoch
     entry = key(
         scope_inputs(project.content, None),
