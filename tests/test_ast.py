@@ -84,3 +84,51 @@ def test_divs_inside_an_action_table_become_word_elements_first():
     source = cell[-1]
     assert source["t"] == "Div"
     assert ["custom-style", "Source"] in source["c"][0][2]
+
+
+# Every kind of inline the templates and the writers' text can give pandoc.
+RICH = """---
+title: "Un « titre » du 1^er^ janvier"
+---
+
+# 1 Un chapitre {#chapitre}
+
+Du texte *en italique*, **en gras** et *mêlé **de gras** ici*, le 1^er^ mars,
+un "guillemet droit" et 'simple', un [lien](https://exemple.fr/a) et un
+[renvoi au chapitre](#chapitre), une note^[Une note, *en italique*, avec [un lien](#x).]
+puis  deux espaces, un\\
+saut de ligne, [un passage]{.x}, du `code` et x^2^ ; n° 12 000.
+
+- un élément de liste avec *italique* ;
+- 1. une liste dans la liste
+
+| Colonne A | Colonne B |
+|:---------|----------:|
+| une cellule *en italique* | 1 234,5 % |
+| [lien](#chapitre) | une note^[Dans une cellule.] |
+
+: Légende du *tableau*
+
+![Une image « légendée »](carte.png){width=50%}
+
+::: {.tableau largeurs="1,1"}
+- - Aujourd'hui
+  - Objectifs
+- - Texte *en italique* dans une action.
+  - Rien.
+:::
+"""
+
+
+def test_words_joined_for_the_docx_writer_give_the_same_docx(tmp_path):
+    """pandoc's DOCX writer joins words and spaces itself: joined before, its DOCX is the same
+    (a guard for a pandoc upgrade)."""
+    from tests.test_images import png
+
+    (tmp_path / "carte.png").write_bytes(png())
+    apart = ast.for_docx(ast.read(RICH, 0))
+    joined = ast.joined(apart)
+    args = [f"--resource-path={tmp_path}", "--toc"]
+    docx = [ast.pandoc(ast.write(d), "docx", args, 0, source="json") for d in (apart, joined)]
+    assert len(ast.write(joined)) < len(ast.write(apart))
+    assert docx[0] == docx[1]

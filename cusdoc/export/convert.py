@@ -45,7 +45,7 @@ class Templates:
 
 def to_docx(document: dict, templates: Templates, convention, epoch: int) -> bytes:
     raw = ast.pandoc(
-        ast.write(ast.for_docx(document)),
+        ast.write(ast.joined(ast.for_docx(document))),
         "docx",
         [
             f"--reference-doc={templates.reference_docx}",
