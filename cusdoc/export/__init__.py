@@ -7,7 +7,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 from cusdoc.export import ast
-from cusdoc.export.convert import Templates, to_docx, to_pdf
+from cusdoc.export.convert import Templates, to_docx, to_pdf, to_typst
 from cusdoc.model import Convention
 
 FORMATS = ("docx", "pdf", "xlsx", "md")
@@ -38,10 +38,11 @@ def export(
             jobs["xlsx"] = pool.submit(to_xlsx, convention, epoch)
         if {"docx", "pdf"} & set(formats):
             document = ast.read(markdown, epoch, (os.cpu_count() or 1) if alone else 1)
+            if "pdf" in formats:  # the longest conversion starts first
+                source = to_typst(document, templates, convention.version)
+                jobs["pdf"] = pool.submit(to_pdf, source, templates, epoch)
             if "docx" in formats:
                 jobs["docx"] = pool.submit(to_docx, document, templates, convention, epoch)
-            if "pdf" in formats:
-                jobs["pdf"] = pool.submit(to_pdf, document, templates, epoch, convention.version)
         for name in FORMATS:
             if name in jobs:
                 out[name] = jobs[name].result()

@@ -84,11 +84,10 @@ def to_typst(document: dict, templates: Templates, version=None) -> str:
     return typst.source(document, layout, keywords)
 
 
-def to_pdf(document: dict, templates: Templates, epoch: int, version=None) -> bytes:
+def to_pdf(source: str, templates: Templates, epoch: int) -> bytes:
     """Typst compiles in-process with the vendored fonts only; any warning fails the build."""
     import typst as compiler
 
-    source = to_typst(document, templates, version)
     try:
         pdf, warnings = compiler.compile_with_warnings(
             source.encode("utf-8"),
