@@ -330,10 +330,10 @@ def build(
     signature: the version for signature, refused while a warning remains or the project's
     files differ from the last commit."""
     # Imported here so that `cusdoc check` does not pay for Jinja, Babel, pandoc and Typst.
-    from cusdoc.export import export
+    from cusdoc.export import export, load_converters
     from cusdoc.export.cache import Cache, key, scope_inputs, templates_digest
     from cusdoc.export.convert import Templates
-    from cusdoc.render import render_markdown
+    from cusdoc.render import load_templates, render_markdown
     from cusdoc.write import discard_stale, write_atomically
 
     discard_stale(root / "build")  # what a killed build left: hidden, half-written files
@@ -350,8 +350,12 @@ def build(
         outputs = {target / DELIVERABLES[fmt]: files[fmt] for fmt in formats}
         write_atomically(outputs)
         return list(outputs)
-    project = checked(root, signature, warn)
     templates = Templates.of(root)
+    # Templates and converters load while the content is checked: DuckDB leaves Python free.
+    with ThreadPoolExecutor(1) as loading:
+        loading.submit(load_templates, templates.root)
+        loading.submit(load_converters)
+        project = checked(root, signature, warn)
     epoch = project.epoch
     entry = key(
         scope_inputs(project.content, None),
@@ -366,7 +370,7 @@ def build(
     if missing:  # something changed: the document is made again, and what was asked for
         convention = document(project, signature=signature)
         markdown = render_markdown(convention, templates.root)
-        made = export(markdown, convention, templates, epoch, missing)
+        made = export(markdown, convention, templates, epoch, missing, alone=True)
         files.update(made)
     outputs = {target / DELIVERABLES[fmt]: files[fmt] for fmt in formats if fmt in files}
     record = {}

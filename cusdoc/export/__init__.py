@@ -3,10 +3,11 @@
 Nothing here writes a file: the write stage does, once every deliverable is ready.
 """
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 from cusdoc.export import ast
-from cusdoc.export.convert import Templates, to_docx, to_pdf
+from cusdoc.export.convert import Templates, to_docx, to_pdf, to_typst
 from cusdoc.model import Convention
 
 FORMATS = ("docx", "pdf", "xlsx", "md")
@@ -18,24 +19,39 @@ def export(
     templates: Templates,
     epoch: int,
     formats: tuple[str, ...] = ("docx", "pdf"),
+    alone: bool = False,
 ) -> dict[str, bytes]:
-    """Format → bytes of each deliverable asked for (XLSX only for a document with commitments)."""
+    """Format → bytes of each deliverable asked for (XLSX only for a document with commitments).
+
+    alone: the document has the machine to itself (the convention, not an extract among
+    others): pandoc reads it on every core (export/ast.py)."""
     out: dict[str, bytes] = {}
     if "md" in formats:
         out["md"] = markdown.encode("utf-8")
-    # pandoc reads the Markdown once; then pandoc runs as a subprocess and Typst releases the
-    # GIL: DOCX, PDF and XLSX are made side by side, the first two from the same AST.
-    document = ast.read(markdown, epoch) if {"docx", "pdf"} & set(formats) else None
+    # pandoc runs as a subprocess and Typst releases the GIL: DOCX, PDF and XLSX are made side
+    # by side, the first two from the one reading of the Markdown, the XLSX while pandoc reads.
     with ThreadPoolExecutor(max_workers=3) as pool:
         jobs = {}
-        if "docx" in formats:
-            jobs["docx"] = pool.submit(to_docx, document, templates, convention, epoch)
-        if "pdf" in formats:
-            jobs["pdf"] = pool.submit(to_pdf, document, templates, epoch, convention.version)
         if "xlsx" in formats and convention.engagements:
             from cusdoc.export.xlsx import to_xlsx
 
             jobs["xlsx"] = pool.submit(to_xlsx, convention, epoch)
-        for name, job in jobs.items():
-            out[name] = job.result()
+        if {"docx", "pdf"} & set(formats):
+            document = ast.read(markdown, epoch, (os.cpu_count() or 1) if alone else 1)
+            if "pdf" in formats:  # the longest conversion starts first
+                source = to_typst(document, templates, convention.version)
+                jobs["pdf"] = pool.submit(to_pdf, source, templates, epoch)
+            if "docx" in formats:
+                jobs["docx"] = pool.submit(to_docx, document, templates, convention, epoch)
+        for name in FORMATS:
+            if name in jobs:
+                out[name] = jobs[name].result()
     return out
+
+
+def load_converters() -> None:
+    """Find pandoc, import python-docx and openpyxl: what the export would do first."""
+    ast.pandoc_path()
+    import openpyxl  # noqa: F401
+
+    from cusdoc.export import docx  # noqa: F401

@@ -1,8 +1,9 @@
 """Export stage: the rendered Markdown read once by pandoc, into its AST (pandoc's JSON).
 
 Both deliverables start from this one reading: the DOCX is pandoc's writer on the AST finished
-here (`for_docx`), the PDF is cusdoc's own Typst writer on the same AST (export/typst.py). The
-templates (templates/blocs.md.j2) write four block conventions, which pandoc reads as divs:
+here (`for_docx`, then `joined`), the PDF is cusdoc's own Typst writer on the same AST
+(export/typst.py). The templates (templates/blocs.md.j2) write four block conventions, which
+pandoc reads as divs:
 
     ::: {.tableau largeurs="3,1,1" alignements="g,d,d"}   a caption paragraph, then a bullet
                                                           list of rows (each a list of cells)
@@ -15,8 +16,11 @@ Nodes are pandoc's JSON as it is (pandoc-types 1.23): {"t": "Para", "c": [...]}.
 
 import json
 import os
+import re
 import subprocess
-from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache, partial
+from itertools import pairwise
 
 from cusdoc.errors import ToolError
 
@@ -40,12 +44,18 @@ PAGE_BREAK = {"t": "RawBlock", "c": ["openxml", '<w:p><w:r><w:br w:type="page"/>
 RTS = ("+RTS", "-H16m", "-RTS")
 
 
-def pandoc(text: str, to: str, args: list[str], epoch: int, source: str = "markdown") -> bytes:
-    """Run the pandoc bundled with pypandoc-binary; its output is bytes on stdout."""
+@cache
+def pandoc_path() -> str:
+    """The pandoc bundled with pypandoc-binary (pypandoc asks each candidate its version)."""
     import pypandoc  # imported here, like Typst and python-docx: `cusdoc check` needs none
 
+    return pypandoc.get_pandoc_path()
+
+
+def pandoc(text: str, to: str, args: list[str], epoch: int, source: str = "markdown") -> bytes:
+    """Run the pandoc bundled with pypandoc-binary; its output is bytes on stdout."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
-    command = [pypandoc.get_pandoc_path(), *RTS, f"--from={source}", f"--to={to}", "--output=-"]
+    command = [pandoc_path(), *RTS, f"--from={source}", f"--to={to}", "--output=-"]
     command += args
     try:
         result = subprocess.run(
@@ -73,9 +83,48 @@ UNUSED = (
 READER = "markdown" + "".join(f"-{extension}" for extension in UNUSED.split())
 
 
-def read(markdown: str, epoch: int) -> dict:
-    """The pandoc document of the rendered Markdown."""
+# A chapter: a level-1 heading after a blank line. A fence opens a div when attributes follow it,
+# closes one otherwise.
+CHAPTER_OR_FENCE = re.compile(r"(?<=\n\n)# |^:::+(.*)$", re.MULTILINE)
+
+
+def read(markdown: str, epoch: int, readers: int = 1) -> dict:
+    """The pandoc document of the rendered Markdown, read by up to `readers` pandoc processes
+    at once (pandoc's reader uses one core), each a run of chapters.
+
+    Nothing the templates write is read across chapters: identifiers are explicit, notes
+    inline, links to an identifier. The blocks of the pieces, end to end, are those of the
+    whole document; its metadata is at the start of the first.
+    """
+    pieces = chapters(markdown, readers)
+    if len(pieces) == 1:
+        return _read(markdown, epoch)
+    with ThreadPoolExecutor(len(pieces)) as pool:
+        documents = list(pool.map(partial(_read, epoch=epoch), pieces))
+    return {**documents[0], "blocks": [block for d in documents for block in d["blocks"]]}
+
+
+def _read(markdown: str, epoch: int) -> dict:
     return json.loads(pandoc(markdown, "json", [], epoch, source=READER))
+
+
+def chapters(markdown: str, count: int) -> list[str]:
+    """The Markdown cut before chapters outside any div, in at most count pieces of about the
+    same length."""
+    if count < 2:
+        return [markdown]
+    starts, depth = [], 0
+    for match in CHAPTER_OR_FENCE.finditer(markdown):
+        if match[0].startswith(":"):
+            depth += 1 if match[1].strip() else -1
+        elif depth == 0:
+            starts.append(match.start())
+    if not starts:
+        return [markdown]
+    share = len(markdown) / count
+    cuts = {min(starts, key=lambda start: abs(start - share * k)) for k in range(1, count)}
+    bounds = [0, *sorted(cuts), len(markdown)]
+    return [markdown[a:b] for a, b in pairwise(bounds) if b > a]
 
 
 def write(document: dict) -> str:
@@ -152,36 +201,122 @@ def signatures(div: Node) -> Node:
     return table([], [half, half], [], rows, ["", [], [["custom-style", "Signatures"]]])
 
 
+def docx_blocks(blocks: list[Node]) -> list[Node]:
+    return [docx_block(block) for block in blocks]
+
+
 def docx_block(block: Node) -> Node:
-    if is_div(block, "tableau"):
-        return tableau(block)
-    if is_div(block, "signatures"):
-        return signatures(block)
-    if is_div(block, "saut-de-page"):
-        return PAGE_BREAK
-    if is_div(block, "source"):
-        identifier, names, attributes = block["c"][0]
-        return {
-            "t": "Div",
-            "c": [[identifier, names, [*attributes, ["custom-style", "Source"]]], block["c"][1]],
-        }
+    """A block for pandoc's DOCX writer, the blocks inside it first. Only divs, lists and quotes
+    hold blocks of the templates (a note, a pipe table's cell or a caption holds text): the
+    walk goes no further, and what it leaves unchanged is shared with the AST it reads."""
+    kind = block["t"]
+    if kind == "Div":
+        attr, inner = block["c"]
+        return docx_div({"t": kind, "c": [attr, docx_blocks(inner)]})
+    if kind == "BulletList":
+        return {"t": kind, "c": [docx_blocks(item) for item in block["c"]]}
+    if kind == "OrderedList":
+        attributes, items = block["c"]
+        return {"t": kind, "c": [attributes, [docx_blocks(item) for item in items]]}
+    if kind == "BlockQuote":
+        return {"t": kind, "c": docx_blocks(block["c"])}
     return block
 
 
-def walk_blocks(node, change: Callable[[Node], Node]):
-    """Every block, at any depth (in list items, cells, notes), through change, inner first."""
-    if isinstance(node, list):
-        return [walk_blocks(child, change) for child in node]
-    if isinstance(node, dict):
-        out = {k: walk_blocks(v, change) for k, v in node.items()}
-        return change(out) if "t" in out and out["t"] in BLOCKS else out
-    return node
-
-
-BLOCKS = {"Div", "Para", "Plain", "BulletList", "OrderedList", "Table", "Header", "Figure"}
+def docx_div(div: Node) -> Node:
+    if is_div(div, "tableau"):
+        return tableau(div)
+    if is_div(div, "signatures"):
+        return signatures(div)
+    if is_div(div, "saut-de-page"):
+        return PAGE_BREAK
+    if is_div(div, "source"):
+        identifier, names, attributes = div["c"][0]
+        return {
+            "t": "Div",
+            "c": [[identifier, names, [*attributes, ["custom-style", "Source"]]], div["c"][1]],
+        }
+    return div
 
 
 def for_docx(document: dict) -> dict:
     """The AST that pandoc's DOCX writer receives: the templates' divs as Word tables, source
     lines in their style, page breaks as OpenXML."""
-    return {**document, "blocks": walk_blocks(document["blocks"], docx_block)}
+    return {**document, "blocks": docx_blocks(document["blocks"])}
+
+
+def joined(document: dict) -> dict:
+    """The document with each run of words and single spaces as one Str, as pandoc's DOCX
+    writer joins them before it writes a run (its convertSpace, on every list of inlines): the
+    same DOCX from a JSON less than half as long, which pandoc reads a third faster. A copy:
+    the Typst writer reads the same AST meanwhile. (Tracked changes compare the words apart.)"""
+    return {**document, "blocks": joined_blocks(document["blocks"])}
+
+
+def joined_blocks(blocks: list[Node]) -> list[Node]:
+    return [joined_block(block) for block in blocks]
+
+
+def joined_block(block: Node) -> Node:
+    kind, content = block["t"], block.get("c")
+    if kind in ("Para", "Plain"):
+        return {"t": kind, "c": joined_inlines(content)}
+    if kind == "Header":
+        level, attr, text = content
+        return {"t": kind, "c": [level, attr, joined_inlines(text)]}
+    if kind == "Div":
+        attr, inner = content
+        return {"t": kind, "c": [attr, joined_blocks(inner)]}
+    if kind == "BulletList":
+        return {"t": kind, "c": [joined_blocks(item) for item in content]}
+    if kind == "OrderedList":
+        attributes, items = content
+        return {"t": kind, "c": [attributes, [joined_blocks(item) for item in items]]}
+    if kind == "BlockQuote":
+        return {"t": kind, "c": joined_blocks(content)}
+    if kind == "Table":
+        attr, (short, caption), specs, (head_attr, head), bodies, (foot_attr, foot) = content
+        head = [head_attr, joined_rows(head)]
+        bodies = [[a, columns, joined_rows(h), joined_rows(r)] for a, columns, h, r in bodies]
+        foot = [foot_attr, joined_rows(foot)]
+        return {"t": kind, "c": [attr, [short, joined_blocks(caption)], specs, head, bodies, foot]}
+    if kind == "Figure":
+        attr, (short, caption), body = content
+        return {"t": kind, "c": [attr, [short, joined_blocks(caption)], joined_blocks(body)]}
+    return block
+
+
+def joined_rows(rows: list) -> list:
+    return [[attr, [[*cell[:4], joined_blocks(cell[4])] for cell in cells]] for attr, cells in rows]
+
+
+# Inlines that hold inlines: as their whole content, or second in it.
+STYLES = {"Emph", "Strong", "Underline", "Strikeout", "Superscript", "Subscript", "SmallCaps"}
+SECOND = {"Quoted", "Cite", "Span", "Link", "Image"}
+
+
+def joined_inlines(inlines: list[Node]) -> list[Node]:
+    out: list[Node] = []
+    for node in map(joined_inline, inlines):
+        if node["t"] != "Str" or not out:
+            out.append(node)
+        elif out[-1]["t"] == "Str":
+            out[-1] = {"t": "Str", "c": out[-1]["c"] + node["c"]}
+        elif out[-1]["t"] == "Space" and len(out) > 1 and out[-2]["t"] == "Str":
+            out.pop()
+            out[-1] = {"t": "Str", "c": out[-1]["c"] + " " + node["c"]}
+        else:
+            out.append(node)
+    return out
+
+
+def joined_inline(node: Node) -> Node:
+    kind = node["t"]
+    if kind in STYLES:
+        return {"t": kind, "c": joined_inlines(node["c"])}
+    if kind in SECOND:
+        first, text, *rest = node["c"]
+        return {"t": kind, "c": [first, joined_inlines(text), *rest]}
+    if kind == "Note":
+        return {"t": kind, "c": joined_blocks(node["c"])}
+    return node

@@ -45,7 +45,7 @@ class Templates:
 
 def to_docx(document: dict, templates: Templates, convention, epoch: int) -> bytes:
     raw = ast.pandoc(
-        ast.write(ast.for_docx(document)),
+        ast.write(ast.joined(ast.for_docx(document))),
         "docx",
         [
             f"--reference-doc={templates.reference_docx}",
@@ -84,11 +84,10 @@ def to_typst(document: dict, templates: Templates, version=None) -> str:
     return typst.source(document, layout, keywords)
 
 
-def to_pdf(document: dict, templates: Templates, epoch: int, version=None) -> bytes:
+def to_pdf(source: str, templates: Templates, epoch: int) -> bytes:
     """Typst compiles in-process with the vendored fonts only; any warning fails the build."""
     import typst as compiler
 
-    source = to_typst(document, templates, version)
     try:
         pdf, warnings = compiler.compile_with_warnings(
             source.encode("utf-8"),

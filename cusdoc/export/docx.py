@@ -7,6 +7,7 @@ LibreOffice then show on opening what the PDF shows, without updating anything.
 """
 
 import datetime
+from copy import copy
 from functools import cache
 from io import BytesIO
 
@@ -14,7 +15,8 @@ import docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import nsdecls, qn
+from docx.oxml.ns import nsdecls
+from docx.oxml.ns import qn as qualified
 from docx.shared import Pt, RGBColor
 
 from cusdoc.export.ast import SHORT_CELL, SHORT_ROWS, TALL_CELL
@@ -43,6 +45,11 @@ PPR_ORDER = [
 ]  # fmt: skip
 
 
+# A qualified name ("w:p" → "{namespace}p") is asked for tens of thousands of times.
+qn = cache(qualified)
+STYLE = f"{qn('w:pPr')}/{qn('w:pStyle')}"
+
+
 def finish_docx(
     data: bytes, organisme: str, forme: str, periode: str, epoch: int, version=None
 ) -> bytes:
@@ -60,7 +67,7 @@ def finish_docx(
         if table.style.name == "Table":
             for paragraph in table._tbl.iter(qn("w:p")):
                 _set_style(paragraph, "TableText")
-        _fit_table(table)
+        _fit_table(table._tbl)
     if not _has_revisions(document):
         _number_captions(document)
     _list_indents(document)
@@ -137,7 +144,7 @@ def _rule(paragraph, space: int, space_before: int | None = None) -> None:
 
 def _set_property(paragraph, element) -> None:
     """Put a paragraph property (w:pBdr, w:ind…) in its place in w:pPr, replacing its like."""
-    p_pr = paragraph.get_or_add_pPr()
+    p_pr = _get_or_add(paragraph, "pPr")
     for old in p_pr.findall(element.tag):
         p_pr.remove(old)
     later = _later_properties(element.tag)
@@ -155,9 +162,15 @@ def _later_properties(tag: str) -> frozenset[str]:
     return frozenset(qn(f"w:{n}") for n in PPR_ORDER[PPR_ORDER.index(name) + 1 :])
 
 
+def _get_or_add(element, name: str):
+    """A paragraph's, row's or cell's properties (w:pPr, w:trPr, w:tcPr), added if missing."""
+    found = element.find(qn(f"w:{name}"))
+    return found if found is not None else getattr(element, f"get_or_add_{name}")()
+
+
 def _set_style(paragraph, style_id: str) -> None:
     """Give a paragraph element the style whose id is style_id (pandoc sets "Compact")."""
-    p_pr = paragraph.get_or_add_pPr()
+    p_pr = _get_or_add(paragraph, "pPr")
     style = p_pr.find(qn("w:pStyle"))
     if style is None:
         style = OxmlElement("w:pStyle")
@@ -243,50 +256,52 @@ def _cell_text(cell) -> str:
 
 def _paragraph_properties(paragraph, *names: str) -> None:
     """Switch on paragraph properties (keepNext, suppressAutoHyphens…) in schema order."""
-    p_pr = paragraph.get_or_add_pPr()
+    p_pr = _get_or_add(paragraph, "pPr")
     for name in names:
         if p_pr.find(qn(f"w:{name}")) is None:
             _set_property(paragraph, _element(f"w:{name}"))
 
 
-def _fit_table(table) -> None:
+def _fit_table(tbl) -> None:
     """Widths from the content, in twentieths of a point (LibreOffice ignores relative ones);
     header paragraphs never hyphenated; rows kept together as the PDF keeps its tables."""
-    tbl = table._tbl
-    rows = tbl.tr_lst
-    grid = tbl.tblGrid.findall(qn("w:gridCol"))
-    texts = [[_cell_text(cell) for cell in row.tc_lst] for row in rows]
+    rows = tbl.findall(qn("w:tr"))
+    cells = [row.findall(qn("w:tc")) for row in rows]
+    grid = tbl.find(qn("w:tblGrid")).findall(qn("w:gridCol"))
+    texts = [[_cell_text(cell) for cell in row] for row in cells]
     # pandoc's relative widths are those of render's column_widths (or the filter's largeurs);
     # raised here to the longest word of each column whatever wrote them.
     total = sum(int(col.get(qn("w:w"))) for col in grid) or 1
     widths = [int(col.get(qn("w:w"))) * TABLE_WIDTH / total for col in grid]
-    if rows and all(len(cells) == len(grid) for cells in texts):  # no merged cells
+    if rows and all(len(row) == len(grid) for row in texts):  # no merged cells
         widths = widen_to_minimum(widths, minimum_widths(texts))
     dxa = [round(w * DXA) for w in widths]
     dxa[-1] += TEXT_WIDTH_DXA - sum(dxa)
     for col, width in zip(grid, dxa, strict=True):
         col.set(qn("w:w"), str(width))
-    tbl_w = tbl.tblPr.find(qn("w:tblW"))
+    cell_widths = [_element("w:tcW", w=str(width), type="dxa") for width in dxa]
+    tbl_pr = tbl.find(qn("w:tblPr"))
+    tbl_w = tbl_pr.find(qn("w:tblW"))
     if tbl_w is None:
         tbl_w = OxmlElement("w:tblW")
-        tbl.tblPr.append(tbl_w)
+        tbl_pr.append(tbl_w)
     tbl_w.set(qn("w:type"), "dxa")
     tbl_w.set(qn("w:w"), str(TEXT_WIDTH_DXA))
-    header = [r.trPr is not None and r.trPr.find(qn("w:tblHeader")) is not None for r in rows]
-    body = [cells for cells, head in zip(texts, header, strict=True) if not head]
-    longest = max((len(text) for cells in body for text in cells), default=0)
+    header = [row.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None for row in rows]
+    body = [row for row, head in zip(texts, header, strict=True) if not head]
+    longest = max((len(text) for row in body for text in row), default=0)
     short = len(body) <= SHORT_ROWS and longest <= SHORT_CELL
     sourced = _is_source(tbl.getnext())
     position = -1
-    for row, cells, head in zip(rows, texts, header, strict=True):
+    for row, row_cells, row_texts, head in zip(rows, cells, texts, header, strict=True):
         position += 0 if head else 1
-        tr_pr = row.get_or_add_trPr()
+        tr_pr = _get_or_add(row, "trPr")
         for old in tr_pr.findall(qn("w:cantSplit")):
             tr_pr.remove(old)
-        if max(map(len, cells), default=0) <= TALL_CELL:
+        if max(map(len, row_texts), default=0) <= TALL_CELL:
             tr_pr.insert(0, OxmlElement("w:cantSplit"))
         else:  # it may break, but not before the first paragraph of each cell
-            for cell in row.tc_lst:
+            for cell in row_cells:
                 first = cell.find(qn("w:p"))
                 if first is not None:
                     _paragraph_properties(first, "keepLines")
@@ -301,11 +316,11 @@ def _fit_table(table) -> None:
                 _paragraph_properties(paragraph, "keepNext")
             if head:
                 _paragraph_properties(paragraph, "suppressAutoHyphens")
-        for cell, width in zip(row.tc_lst, dxa, strict=False):
-            tc_pr = cell.get_or_add_tcPr()
+        for cell, width in zip(row_cells, cell_widths, strict=False):
+            tc_pr = _get_or_add(cell, "tcPr")
             for old in tc_pr.findall(qn("w:tcW")):
                 tc_pr.remove(old)
-            tc_pr.insert(0, parse_xml(f'<w:tcW {nsdecls("w")} w:w="{width}" w:type="dxa"/>'))
+            tc_pr.insert(0, copy(width))
 
 
 def _list_indents(document) -> None:
@@ -324,8 +339,14 @@ def _list_indents(document) -> None:
 
 
 def _style_of(element) -> str | None:
-    style = element.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+    style = element.find(STYLE)
     return None if style is None else style.get(qn("w:val"))
+
+
+def _styled(element, *style_ids: str) -> list:
+    """The paragraphs inside element in one of these styles, in document order."""
+    styles = " or ".join(f'@w:val="{style_id}"' for style_id in style_ids)
+    return element.xpath(f".//w:p[w:pPr/w:pStyle[{styles}]]")
 
 
 def _is_source(element) -> bool:
@@ -336,8 +357,8 @@ def _number_captions(document) -> None:
     """« Tableau N. – » before each table caption: a SEQ field, as Word numbers captions, whose
     result is written here. Only captioned tables count, as in the PDF."""
     number = 0
-    for paragraph in document.element.body.iter(qn("w:p")):
-        if _style_of(paragraph) != "TableCaption" or not _text(paragraph).strip():
+    for paragraph in _styled(document.element.body, "TableCaption"):
+        if not _text(paragraph).strip():
             continue
         number += 1
         runs = [
@@ -399,9 +420,9 @@ def _fill_table_of_contents(document) -> None:
     taken = [int(b.get(qn("w:id"))) for b in body.iter(qn("w:bookmarkStart"))]
     ids = iter(range(max(taken, default=0) + 1, 10**9))
     entries = []
-    for paragraph in body.iter(qn("w:p")):
+    for paragraph in _styled(body, *TOC_LEVELS):
         level = _style_of(paragraph)
-        if level in TOC_LEVELS and _text(paragraph).strip():
+        if _text(paragraph).strip():
             name = _heading_bookmark(paragraph, f"_Toc{len(entries) + 1}", ids)
             entries.append((TOC_LEVELS.index(level) + 1, _text(paragraph).strip(), name))
     paragraphs = []

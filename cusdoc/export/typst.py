@@ -19,15 +19,15 @@ SOURCE_LINE = '#block(above: 0.4em)[#set text(size: 8.5pt, style: "italic")'
 TYPST_ALIGN = {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}
 
 # Characters that are markup anywhere in Typst text; « ( » because it would call a function
-# right after one, « / » because « // » and « /* » open comments and « https:// » a link.
-SPECIAL = set("\\#$*_`<>@[]~\"'(/")
+# right after one, « / » because « // » and « /* » open comments and « https:// » a link; and a
+# hyphen that Typst would set as a dash, a soft hyphen or a minus sign (« -- », « -? », « -1 »).
+SPECIAL = re.compile(r"[\\#$*_`<>@\[\]~\"'(/]|-(?=[-?\d])")
 # Characters that are markup at the start of a line (lists, headings, terms).
 LINE_START = set("-+=")
-# A hyphen that Typst would set as a dash, a soft hyphen or a minus sign (« -- », « -? », « -1 »).
-DASH_SHORTHAND = re.compile(r"[-?\d]")
-# A no-break space is Typst's « ~ ». Typographic quotes and apostrophes are written as they are
-# (a straight one is escaped: Typst would choose the quote, or a prime after a digit).
-ESCAPES = {"\u00a0": "~"}
+# A no-break space is Typst's « ~ » (written after the escapes: a typed « ~ » is escaped).
+# Typographic quotes and apostrophes are written as they are (a straight one is escaped: Typst
+# would choose the quote, or a prime after a digit).
+NBSP = "\u00a0"
 INLINE_STYLES = {
     "Emph": "emph",
     "Strong": "strong",
@@ -53,15 +53,7 @@ def code(text: str) -> Markup:
 
 
 def escape(text: str) -> str:
-    out = []
-    for i, char in enumerate(text):
-        if char in ESCAPES:
-            out.append(ESCAPES[char])
-        elif char in SPECIAL or (char == "-" and DASH_SHORTHAND.match(text, i + 1)):
-            out.append("\\" + char)
-        else:
-            out.append(char)
-    return "".join(out)
+    return SPECIAL.sub(lambda match: "\\" + match[0], text).replace(NBSP, "~")
 
 
 def string(text: str) -> str:
@@ -246,13 +238,14 @@ def table_parts(node: Node) -> tuple[list, list[list], list[str], list[str]]:
 def tableau(node: Node, source: list | None) -> str:
     caption, rows, widths, aligns = table_parts(node)
     header, body = rows[0], rows[1:]
-    longest = max((plain_length(c) for r in body for c in r), default=0)
+    row_longest = [max(map(plain_length, r), default=0) for r in body]
+    longest = max(row_longest, default=0)
 
     def row(cells: list, tall: bool) -> str:
         prefix = "table.cell(breakable: true)" if tall else ""
         return "(" + " ".join(f"{prefix}{content_block(c)}," for c in cells) + ")"
 
-    written = [row(r, max((plain_length(c) for c in r), default=0) > TALL_CELL) for r in body]
+    written = [row(r, n > TALL_CELL) for r, n in zip(body, row_longest, strict=True)]
     args = [
         f"columns: ({', '.join(widths)},)",
         f"aligns: ({', '.join(aligns)},)",

@@ -8,7 +8,7 @@ Markdown, so that the templates' own words — « Vu : », « Pilote : » — ge
 import json
 import re
 import struct
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
@@ -17,7 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from cusdoc import TEMPLATES, french
 from cusdoc.errors import ToolError
 from cusdoc.model import Convention, Quantity, Table
-from cusdoc.render.formats import FILTERS, quantite
+from cusdoc.render.formats import FILTERS, nombre, quantite
 from cusdoc.render.text import BREAK, Markdown, breakable, escape, inlines, plain
 from cusdoc.render.typography import typographie, typographie_markdown
 
@@ -99,6 +99,7 @@ def font_advances(bold: bool = False) -> tuple[dict[int, float], float]:
     return widths, widths[ord("n")]
 
 
+@lru_cache(maxsize=1 << 16)  # the same words, measured for every table and again in the DOCX
 def text_width(text: str, bold: bool = False, size: float = TABLE_FONT) -> float:
     """Width in points of text set on one line (no kerning: a slight overestimate)."""
     widths, missing = font_advances(bold)
@@ -267,6 +268,15 @@ def _template_position(error: Exception, templates: Path) -> str:
             position = f"{Path(filename).relative_to(templates.parent)}:{tb.tb_lineno}"
         tb = tb.tb_next
     return position
+
+
+def load_templates(templates: Path) -> None:
+    """Every template compiled and Babel's French data loaded, ahead of a render (an error is
+    left for the render to report)."""
+    env = environment(templates)
+    for name in env.list_templates(extensions=["j2"]):
+        env.get_template(name)
+    nombre(1234.5)
 
 
 def render_markdown(convention: Convention, templates: Path) -> str:

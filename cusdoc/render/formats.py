@@ -2,7 +2,7 @@
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from babel.dates import format_date
@@ -27,6 +27,7 @@ def _locale() -> Locale:
     return Locale.parse(LOCALE)
 
 
+@lru_cache(maxsize=4096, typed=True)  # a table repeats its figures (0, 1, 100 %…)
 def nombre(value: float, decimales: int | None = None) -> str:
     """1234.5 → « 1 234,5 » (espace fine insécable entre milliers)."""
     number = Decimal(str(value))

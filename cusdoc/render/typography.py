@@ -16,22 +16,28 @@ SPACES = f"[ {NBSP}{NNBSP}]"
 AFTER = rf"(?=\s|$|[)»\]*_”\"'’.,!?{NBSP}{NNBSP}])"
 HOLE = "\ue000"  # stands for a protected part while the rules run
 
+# Each rule with what a text holds when the rule can change it (one of these strings), or None.
 RULES = [
     # typographic apostrophe: l'État → l’État
-    (re.compile(r"(?<=\w)'(?=\w)"), "’"),
+    (("'",), re.compile(r"(?<=\w)'(?=\w)"), "’"),
     # thin no-break space before ; ! ? (not in "?!" pairs beyond the first, not before "[")
-    (re.compile(rf"(?<=[^\s{NBSP}{NNBSP}!?;]){SPACES}?([;!?]){AFTER}"), NNBSP + r"\1"),
+    (
+        (";", "!", "?"),
+        re.compile(rf"(?<=[^\s{NBSP}{NNBSP}!?;]){SPACES}?([;!?]){AFTER}"),
+        NNBSP + r"\1",
+    ),
     # no-break space before a colon used as punctuation (not in 10:30 or https:)
-    (re.compile(rf"(?<=[^\s{NBSP}{NNBSP}:]){SPACES}?:{AFTER}"), NBSP + ":"),
+    ((":",), re.compile(rf"(?<=[^\s{NBSP}{NNBSP}:]){SPACES}?:{AFTER}"), NBSP + ":"),
     # inside guillemets
-    (re.compile(rf"«{SPACES}*"), "«" + NBSP),
-    (re.compile(rf"{SPACES}*»"), NBSP + "»"),
+    (("«",), re.compile(rf"«{SPACES}*"), "«" + NBSP),
+    (("»",), re.compile(rf"{SPACES}*»"), NBSP + "»"),
     # number and its unit or sign
-    (re.compile(rf"(\d){SPACES}?(%|€|m²|k€|M€)"), r"\1" + NBSP + r"\2"),
+    (("%", "€", "m²"), re.compile(rf"(\d){SPACES}?(%|€|m²|k€|M€)"), r"\1" + NBSP + r"\2"),
     # n° 12, art. 5
-    (re.compile(rf"\b(n°|N°|art\.){SPACES}+(?=\w)"), r"\1" + NBSP),
+    (("n°", "N°", "art."), re.compile(rf"\b(n°|N°|art\.){SPACES}+(?=\w)"), r"\1" + NBSP),
     # thousands typed with a plain space: 12 050 → 12 050 (not years: first group of 1-3 digits)
     (
+        None,
         re.compile(rf"(?<![\d,.])(\d{{1,3}})((?:{SPACES}\d{{3}})+)(?!\d)"),
         lambda m: m[1] + re.sub(SPACES, NNBSP, m[2]),
     ),
@@ -44,7 +50,7 @@ TRIGGERS = re.compile(r"[;:!?«»%€']|n°|N°|art\.|\d[ \u00a0]\d|m²")
 
 # Markdown only: the letters of « 1er » in superscript, as `date_longue` writes a date, so that
 # the text a writer typed and the dates cusdoc writes look alike in the DOCX and the PDF.
-ORDINALS = [(re.compile(r"\b1(er|re|ers|res)\b"), r"1^\1^")]
+ORDINALS = [(None, re.compile(r"\b1(er|re|ers|res)\b"), r"1^\1^")]
 
 
 @lru_cache(maxsize=8192)
@@ -65,8 +71,9 @@ def _markdown_text(text: str) -> str:
 def _outside_protected(text: str, rules: list) -> str:
     kept = PROTECTED.findall(text)
     text = PROTECTED.sub(HOLE, text)
-    for pattern, replacement in rules:
-        text = pattern.sub(replacement, text)
+    for needs, pattern, replacement in rules:
+        if needs is None or any(need in text for need in needs):
+            text = pattern.sub(replacement, text)
     pieces = text.split(HOLE)
     return "".join(piece + kept[i] if i < len(kept) else piece for i, piece in enumerate(pieces))
 
