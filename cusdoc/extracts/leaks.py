@@ -157,7 +157,7 @@ class Text:
     capital: list[bool]  # a letter of it is upper case in the source
     link: list[bool]  # inside an address or an identifier
     tail: str
-    ends: list[int] | None = None  # normalised character → source character (_normalise)
+    shifted: bool = False  # a source character is read as none or several (_normalise)
     unglued: "Text | None" = None  # the same with « ToursBlois » read « Tours Blois »
 
     def after(self, index: int) -> str:
@@ -171,13 +171,19 @@ class Text:
 
     def _source(self, k: int) -> int:
         """The source character of normalised character k."""
-        return k if self.ends is None else bisect_right(self.ends, k)
+        return bisect_right(self._ends, k) if self.shifted else k
+
+    @cached_property
+    def _ends(self) -> list[int]:
+        """Where the normalised text of each source character ends (only a found name needs
+        it)."""
+        return list(accumulate(self.source.translate(LENGTH).encode("latin-1")))
 
     def _columns(self) -> tuple[list, ...]:
         return self.keys, self.starts, self.stops, self.gaps, self.capital, self.link
 
     def copy(self) -> "Text":
-        return Text(self.source, *map(list, self._columns()), self.tail, self.ends)
+        return Text(self.source, *map(list, self._columns()), self.tail, self.shifted)
 
     def _replace(self, first: int, end: int, rows: list[tuple]) -> None:
         """Words first to end (excluded) replaced by rows (key, start, stop, gap, capital,
@@ -195,26 +201,25 @@ LENGTH: dict[int, str] = {}
 HUMP = re.compile(r"(?<=\.)U|(?<=U)U(?=\.)")
 
 
-def _normalise(text: str) -> tuple[str, str, list[int] | None]:
-    """The normalised text, its upper-case marks, and where each of its characters comes from
-    in the source (None: character for character)."""
-    for ch in set(text):
+def _normalise(text: str) -> tuple[str, str, bool]:
+    """The normalised text, its upper-case marks, and whether a source character is read as
+    none or several."""
+    characters = set(text)
+    for ch in characters:
         if ord(ch) not in FOLDED:
             folded, capital = _fold(ch)
             FOLDED[ord(ch)] = folded
             UPPER[ord(ch)] = ("U" if capital else ".") * len(folded)
             LENGTH[ord(ch)] = chr(len(folded))
     norm = text.translate(FOLDED)
-    if len(norm) == len(text) and all(LENGTH[ord(c)] == "\x01" for c in set(text)):
-        return norm, text.translate(UPPER), None
-    ends = list(accumulate(text.translate(LENGTH).encode("latin-1")))
-    return norm, text.translate(UPPER), ends
+    shifted = len(norm) != len(text) or any(LENGTH[ord(c)] != "\x01" for c in characters)
+    return norm, text.translate(UPPER), shifted
 
 
 def words(text: str, identifier: bool = False) -> Text:
     """The words of a text as the check compares them; identifier: the whole text is an
     address or a name of the file (bookmark, style, id), where lower case counts too."""
-    norm, upper, ends = _normalise(text)
+    norm, upper, shifted = _normalise(text)
     parts = SPLIT.split(norm)  # gap, word, gap, word… gap
     bounds = list(accumulate(map(len, parts)))
     keys = parts[1::2]
@@ -226,7 +231,7 @@ def words(text: str, identifier: bool = False) -> Text:
     for a, b in [] if identifier else _links(norm):
         first, last = bisect_left(starts, a), bisect_left(starts, b)
         link[first:last] = [True] * (last - first)
-    parsed = Text(text, keys, starts, stops, parts[0:-1:2], capital, link, parts[-1], ends)
+    parsed = Text(text, keys, starts, stops, parts[0:-1:2], capital, link, parts[-1], shifted)
     _abbreviations(parsed)
     unglued = _unglued(parsed, norm, upper, marks) if marks else None
     _spaced_letters(parsed, norm)
@@ -240,7 +245,8 @@ def words(text: str, identifier: bool = False) -> Text:
 def _unglued(parsed: Text, norm: str, upper: str, marks: list[str]) -> Text | None:
     """The text with the words glued by their capitals taken apart, if it has any."""
     humps = {}
-    for index, mark in enumerate(marks):
+    for index in compress(range(len(marks)), parsed.capital):
+        mark = marks[index]
         if ".U" in mark or "UU." in mark:  # where HUMP matches inside the word
             start, stop = parsed.starts[index], parsed.stops[index]
             humps[index] = [m.start() for m in HUMP.finditer(upper, start + 1, stop)]
@@ -669,11 +675,14 @@ def _written_as_name(term: Term, parsed: Text, index: int, common: frozenset[str
         return len(word) >= 3
     if not parsed.capital[position]:
         return False
-    written = parsed.snippet(position, position + 1)
-    if _accents(written) < term.accents and len(word) < 6:
+
+    def written() -> str:  # read only where it matters: a long text maps its positions once
+        return parsed.snippet(position, position + 1)
+
+    if term.accents and len(word) < 6 and _accents(written()) < term.accents:
         return False
     initial = position == 0 or INITIAL.search(parsed.gaps[position])
-    return not (initial and word in common and not written.isupper())
+    return not (initial and word in common and not written().isupper())
 
 
 def common_words(texts) -> frozenset[str]:
