@@ -299,8 +299,6 @@ def _spaced_letters(parsed: Text, norm: str) -> None:
         else:
             runs.append([index, index])
     runs = [(first, last + 1) for first, last in runs if last - first >= 2]
-    if not runs:
-        return
     for index, end in reversed(runs):
         merged = "".join(keys[index:end])
         start, stop, link = parsed.starts[index], parsed.stops[end - 1], parsed.link[index]
@@ -349,21 +347,19 @@ class Term:
 
 
 @cache
-def _shape(nom: str) -> tuple[tuple[str, ...], int | None, int]:
-    """A name's words; for a name of one significant word, its index and its accents."""
+def _shape(nom: str) -> tuple[int | None, int]:
+    """For a name of one significant word, its index and its accents (None, 0 otherwise)."""
     parsed = words(nom)
-    words_ = tuple(parsed.keys)
-    significant = [i for i, w in enumerate(words_) if w not in STOPWORDS]
-    if len(significant) >= 2 or not words_:
-        return words_, None, 0
-    index = significant[0] if significant else len(words_) - 1
-    return words_, index, _accents(parsed.snippet(index, index + 1))
+    significant = [i for i, w in enumerate(parsed.keys) if w not in STOPWORDS]
+    if len(significant) >= 2 or not parsed.keys:
+        return None, 0
+    index = significant[0] if significant else len(parsed.keys) - 1
+    return index, _accents(parsed.snippet(index, index + 1))
 
 
 @cache
 def _term(nom: str, territoire: str) -> Term:
-    _, significant, accents = _shape(nom)
-    return Term(nom, territoire, significant, accents)
+    return Term(nom, territoire, *_shape(nom))
 
 
 @cache
@@ -448,9 +444,6 @@ class Lexique:
             ("20" if c in ("2a", "2b") else c): t for c, t in self.departements.items()
         }
         self.allowed = {k for k in map(key, allowed) if k}
-        # the names of one word, and the first two words of the longer phrases: where a text
-        # writes neither, no phrase starts
-        self.single = {words_[0] for words_ in self.terms if len(words_) == 1}
         # the numbers of words of the phrases starting with a word, longest first: those of the
         # names of France (_lengths), and of the other phrases here (people, exceptions)
         known = _lengths()
@@ -460,6 +453,9 @@ class Lexique:
             if len(words_) not in known.get(words_[0], ()):
                 extra.setdefault(words_[0], set(known.get(words_[0], ()))).add(len(words_))
         self.lengths = {w: tuple(sorted(n, reverse=True)) for w, n in extra.items()}
+        # Where a phrase may start (`_starts`): at a forbidden name of one word, or at the first
+        # two words of a longer phrase (of France, or one of the others).
+        self.single = {words_[0] for words_ in self.terms if len(words_) == 1}
         pairs = {words_[:2] for words_ in others if len(words_) >= 2}
         self.pairs = _pairs() | pairs
         self.firsts = _firsts() | self.single | {first for first, _ in pairs}
@@ -503,7 +499,8 @@ class Lexique:
 
     def _starts(self, keys: list[str]) -> list[int]:
         """The words where a phrase of more than one word, or a forbidden name of one, may
-        start: elsewhere a phrase covers its one word, no more than no phrase at all."""
+        start. Elsewhere, a phrase covers one word at most, as reading on past it does: only
+        these words need reading."""
         single, pairs, last = self.single, self.pairs, len(keys) - 1
         return [
             i
@@ -932,14 +929,14 @@ def _part_texts(name: str, raw: bytes):
     yield from sorted(values)
 
 
-# The parts that come from the template (styles, theme, settings…) are the same in every
-# extract: a worker reads each once. The document's own text is too long to keep.
-SAME_PARTS_SIZE = 64_000
-
-
-@lru_cache(maxsize=64)
 def _part_words(name: str, raw: bytes) -> tuple[tuple[Text, bool], ...]:
     return tuple((words(text, named), named) for text, named in _part_texts(name, raw))
+
+
+# The parts that come from the template (styles, theme, settings…) are the same in every
+# extract: a worker reads each once. The document's own text is too long to keep.
+_same_part_words = lru_cache(maxsize=64)(_part_words)
+SAME_PARTS_SIZE = 64_000
 
 
 def scan_docx(data: bytes, terms: Lexique) -> list[Fuite]:
@@ -949,7 +946,7 @@ def scan_docx(data: bytes, terms: Lexique) -> list[Fuite]:
         for part in archive.namelist():
             if part.endswith((".xml", ".rels")):
                 raw = archive.read(part)
-                read = _part_words if len(raw) < SAME_PARTS_SIZE else _part_words.__wrapped__
+                read = _same_part_words if len(raw) < SAME_PARTS_SIZE else _part_words
                 texts += [(part, parsed, named) for parsed, named in read(part, raw)]
     common = common_words(parsed for _, parsed, named in texts if not named)
     leaks = []
