@@ -339,11 +339,11 @@ def _plain_lexique(partner, codes, geo, allowed):
             departements[code] = territoire.nom
             communes = geo.communes_of_departement(code)
             for siren, epci in geo.epci.items():
-                if code in epci.departements and siren != partner.code:
-                    if not geo.communes_of_epci(siren) & partner.communes:
-                        for name in _epci_names(epci.nom):
-                            names.setdefault(name, territoire.nom)
-                        codes_.setdefault(siren, territoire.nom)
+                inside = code in epci.departements and siren != partner.code
+                if inside and not geo.communes_of_epci(siren) & partner.communes:
+                    for name in _epci_names(epci.nom):
+                        names.setdefault(name, territoire.nom)
+                    codes_.setdefault(siren, territoire.nom)
         else:
             for name in _epci_names(territoire.nom):
                 names[name] = territoire.nom
