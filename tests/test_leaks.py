@@ -319,3 +319,95 @@ def test_the_docx_check_reads_styles_links_symbols_and_split_runs(project):  # n
     assert ("Maves", "word/document.xml") in found
     assert ("41018", "word/document.xml") in found
     assert relation
+
+
+def _plain_lexique(partner, codes, geo, allowed):
+    """The rule of `forbidden_terms` read plainly, territory by territory and commune by
+    commune: what the lexique must hold, however it is computed."""
+    from cusdoc.extracts.leaks import _epci_names, key
+
+    own_names = {key(geo.communes[c][0]) for c in partner.communes}
+    names, codes_, departements = {}, {}, {}
+    for code in codes:
+        if code == partner.code or code in partner.epci:
+            continue
+        territoire = geo.territoire(code)
+        if territoire.nature == "département":
+            if partner.nature == "EPCI" and code in geo.epci[partner.code].departements:
+                continue
+            names[territoire.nom] = territoire.nom
+            departements[code] = territoire.nom
+            communes = geo.communes_of_departement(code)
+            for siren, epci in geo.epci.items():
+                inside = code in epci.departements and siren != partner.code
+                if inside and not geo.communes_of_epci(siren) & partner.communes:
+                    for name in _epci_names(epci.nom):
+                        names.setdefault(name, territoire.nom)
+                    codes_.setdefault(siren, territoire.nom)
+        else:
+            for name in _epci_names(territoire.nom):
+                names[name] = territoire.nom
+            codes_[code] = territoire.nom
+            communes = geo.communes_of_epci(code)
+        for commune in communes - partner.communes:
+            name = geo.communes[commune][0]
+            if key(name) not in own_names:
+                names[name] = territoire.nom
+            codes_[commune] = territoire.nom
+    own = _epci_names(partner.nom) if partner.nature == "EPCI" else {partner.nom}
+    for epci in partner.epci:
+        own |= _epci_names(geo.epci[epci].nom)
+    return names, codes_, departements, (*allowed, *sorted(own))
+
+
+def test_each_partner_s_lexique_follows_the_rule():
+    """Three départements, EPCI inside them and one across two of them (Terres du Val de
+    Loire, in the Loir-et-Cher and the Loiret): each partner's lexique is the rule's."""
+    from cusdoc.assemble.scope import partenaires
+    from cusdoc.extracts.leaks import Territoires
+
+    geo = load_geographie()
+    codes = ["37", "41", "45", AGGLOPOLYS, "243700754", "200070183"]
+    convention = {"territoires": [{"code": c, "statut": "associé"} for c in codes]}
+    read = Territoires(codes, geo)
+    for partner in partenaires(convention, geo):
+        names, codes_, departements, allowed = read.lexique(partner, ("Marie Martin",))._arguments
+        expected = _plain_lexique(partner, codes, geo, ("Marie Martin",))
+        assert (names, codes_, departements, allowed) == expected, partner.code
+        assert list(names.values()) and list(codes_), partner.code
+
+
+def test_a_lexique_travels_to_a_worker_whole(project):  # noqa: F811
+    """A lexique is sent to the workers as what it was made from, and finds the same."""
+    import pickle
+
+    checked = check(project)
+    terms = lexique(checked, checked.partenaire("37"))
+    copy = pickle.loads(pickle.dumps(terms))
+    text = "Le parc de VINEUIL (41) et de St-Aignan, code 41 018."
+    assert len(copy) == len(terms) > 0
+    assert scan_text(text, copy, "t") == scan_text(text, terms, "t") != []
+
+
+def test_a_long_text_is_read_as_its_paragraphs(project):  # noqa: F811
+    """Addresses, spaced letters, glued words and spread codes are found the same in a long
+    text as in each of its paragraphs; a name is quoted as written, whatever precedes it
+    (« … », a ligature: characters read as several)."""
+    checked = check(project)
+    terms = lexique(checked, checked.partenaire("37"))
+    paragraphs = [
+        "Voir https://www.cellettes.fr/logement pour la vue.",
+        "Une vue sur la mer ; des hommes chargés de mission.",
+        "Le ﬁef… de VINEUIL, La commune de F o s s é.",
+        "Le réseau #VivreAMarolles.",
+        "Référence 7 7 4 1 0 5 0 7 7, l'EPCI 200 030 385.",
+        "Le parc voisin (41) est ancien.",
+    ]
+    long = "\n".join(paragraphs * 40)
+    found = {(f.terme, f.trouve) for f in scan_text(long, terms, "t")}
+    each = {(f.terme, f.trouve) for p in paragraphs for f in scan_text(p, terms, "t")}
+    assert found == each
+    assert {"Cellettes", "Vineuil", "Fossé", "Marolles", "41050", AGGLOPOLYS, "41"} <= {
+        terme for terme, _ in found
+    }
+    assert ("Vineuil", "VINEUIL") in found

@@ -5,8 +5,6 @@ an action tagged with `territoires` goes only to the partners those territories 
 untagged text concerns everyone and goes to every extract.
 """
 
-import copy
-
 from cusdoc.load.geography import Geographie
 from cusdoc.model import Partenaire, slug
 
@@ -48,18 +46,14 @@ def _kept(item, partenaire: Partenaire) -> bool:
     return not tags or any(partenaire.covers(code) for code in tags)
 
 
-def _prune(value, partenaire: Partenaire):
+def filter_chapter(value, partenaire: Partenaire):
     """A copy of chapter data without the sections, orientations and actions of other
-    territories."""
+    territories: new dicts and lists, the same text, numbers and dates (which never change)."""
     if isinstance(value, dict):
-        return {k: _prune(v, partenaire) for k, v in value.items()}
+        return {k: filter_chapter(v, partenaire) for k, v in value.items()}
     if isinstance(value, list):
-        return [_prune(v, partenaire) for v in value if _kept(v, partenaire)]
+        return [filter_chapter(v, partenaire) for v in value if _kept(v, partenaire)]
     return value
-
-
-def filter_chapter(data: dict, partenaire: Partenaire) -> dict:
-    return _prune(copy.deepcopy(data), partenaire)
 
 
 def kept_strings(value, partenaire: Partenaire, path: tuple = ()):

@@ -20,10 +20,10 @@ from cusdoc.export.convert import Templates
 from cusdoc.extracts.leaks import (
     Fuite,
     Lexique,
+    Territoires,
     Text,
     as_found,
     common_words,
-    forbidden_terms,
     markdown_text,
     scan_docx,
     scan_pdf,
@@ -60,16 +60,17 @@ def exceptions(convention: dict, partenaire: Partenaire) -> tuple[str, ...]:
     return tuple(p for p in phrases if p)
 
 
-def lexique(project: Project, partenaire: Partenaire) -> Lexique:
+def territoires(project: Project) -> Territoires:
+    """The convention's territories, read once for every partner's lexique."""
+    codes = [t["code"] for t in project.content.convention["territoires"]]
+    return Territoires(codes, project.geo)
+
+
+def lexique(project: Project, partenaire: Partenaire, read: Territoires | None = None) -> Lexique:
+    """What the partner's extract must not name; read: `territoires(project)`, if at hand."""
     convention = project.content.convention
-    codes = [t["code"] for t in convention["territoires"]]
-    return forbidden_terms(
-        partenaire,
-        codes,
-        project.geo,
-        people(convention),
-        exceptions(convention, partenaire),
-    )
+    read = read or territoires(project)
+    return read.lexique(partenaire, people(convention), exceptions(convention, partenaire))
 
 
 def _kept_texts(project: Project, partenaire: Partenaire):
@@ -163,7 +164,8 @@ def _leak(partenaire: Partenaire, fmt: str, fuite: Fuite, written: dict[str, str
 
 @dataclass
 class Job:
-    """One extract to convert: what a worker needs, and nothing it would have to compute."""
+    """One extract to convert: what a worker needs, and nothing it would have to compute (the
+    lexique travels as what it is made from, quicker to build again than to read)."""
 
     fichier: str
     markdown: str
@@ -215,11 +217,12 @@ def build_extracts(
             pending.append(partenaire)
     terms: dict[str, Lexique] = {}
     problems: list[Problem] = []
+    read = territoires(project)
 
     # Prepared while the workers convert the first ones; nothing is written if a content leaks.
     def jobs():
         for partenaire in pending:
-            terms[partenaire.code] = lexique(project, partenaire)
+            terms[partenaire.code] = lexique(project, partenaire, read)
             problems.extend(content_leaks(project, partenaire, terms[partenaire.code]))
             if problems:  # no more conversions: the content is to correct first
                 continue

@@ -41,13 +41,14 @@ How text is compared (docs/redaction.md tells writers the same):
 import ctypes
 import html
 import io
+import operator
 import re
 import unicodedata
 import zipfile
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from functools import cache, cached_property
-from itertools import accumulate
+from functools import cache, cached_property, lru_cache
+from itertools import accumulate, compress, pairwise
 
 from cusdoc.errors import visible
 from cusdoc.load.geography import EPCI_FORMS, Geographie, load_geographie
@@ -106,17 +107,9 @@ def _fold(ch: str) -> tuple[str, bool]:
     return "".join(c for c in decomposed if not unicodedata.combining(c)), latin.isupper()
 
 
-@dataclass(slots=True)
-class Word:
-    key: str  # normalised
-    capital: bool  # a letter of it is upper case in the source
-    link: bool  # inside an address or an identifier
-    start: int  # in the source text
-    end: int
-    gap: str  # the normalised text between the previous word and this one
-
-
 TOKEN = re.compile(r"(?<![0-9a-z])2[ab](?:[0-9]{3})?(?![0-9a-z])|[0-9]+|[^\W\d_]+")
+# The same, captured: re.split gives gap, word, gap, word… gap in one call.
+SPLIT = re.compile(f"({TOKEN.pattern})")
 # Addresses, and pandoc attributes ({#id}, {custom-style="…"}): names of things, not prose.
 LINK = re.compile(
     r"\{[^{}\n]*\}"
@@ -126,11 +119,24 @@ LINK = re.compile(
 )
 # What each alternative of LINK needs: a brace, a scheme, an at sign, a domain's suffix.
 LINK_HINT = re.compile(r"[{@]|://|www\.|\.(?:fr|com|org|net|eu|gouv|info|bzh|paris|corsica)\b")
+# What three single letters spaced out need (« B l o i s »): the middle one alone between two
+# separators, the last one alone after its separator. Most texts have none.
+SPACED_HINT = re.compile(r"[ .\-][^\W\d_][ .\-][^\W\d_](?![^\W\d_])")
 
 
-def _may_link(norm: str) -> bool:
-    """Whether LINK can match at all (it is slow on long texts that hold no address)."""
-    return LINK_HINT.search(norm) is not None
+def _links(norm: str) -> list[tuple[int, int]]:
+    """Where LINK matches. No address spans two lines: only the lines with a hint are searched
+    (LINK is slow on long texts)."""
+    spans: list[tuple[int, int]] = []
+    end = -1
+    for hint in LINK_HINT.finditer(norm):
+        if hint.start() < end:  # its line is searched
+            continue
+        start = norm.rfind("\n", 0, hint.start()) + 1
+        end = norm.find("\n", hint.start())
+        end = len(norm) if end < 0 else end
+        spans += [match.span() for match in LINK.finditer(norm, start, end)]
+    return spans
 
 
 ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
@@ -140,19 +146,50 @@ SHORT = {" ", "-", ".", ". ", ".-"}
 
 @dataclass
 class Text:
-    """A text cut into normalised words, with what lies after the last one."""
+    """A text cut into normalised words, one item of each list per word (a deliverable has tens
+    of thousands of words: no object each), with what lies after the last one."""
 
     source: str
-    words: list[Word]
+    keys: list[str]  # the words, normalised
+    starts: list[int]  # where each word starts and stops in the normalised text
+    stops: list[int]
+    gaps: list[str]  # the normalised text between the previous word and this one
+    capital: list[bool]  # a letter of it is upper case in the source
+    link: list[bool]  # inside an address or an identifier
     tail: str
+    shifted: bool = False  # a source character is read as none or several (_normalise)
     unglued: "Text | None" = None  # the same with « ToursBlois » read « Tours Blois »
 
     def after(self, index: int) -> str:
         """The normalised text between word `index` and the next one."""
-        return self.words[index + 1].gap if index + 1 < len(self.words) else self.tail
+        return self.gaps[index + 1] if index + 1 < len(self.keys) else self.tail
 
     def snippet(self, start: int, end: int) -> str:
-        return self.source[self.words[start].start : self.words[end - 1].end]
+        """Words start to end (excluded) as the source writes them."""
+        first, last = self._source(self.starts[start]), self._source(self.stops[end - 1] - 1)
+        return self.source[first : last + 1]
+
+    def _source(self, k: int) -> int:
+        """The source character of normalised character k."""
+        return bisect_right(self._ends, k) if self.shifted else k
+
+    @cached_property
+    def _ends(self) -> list[int]:
+        """Where the normalised text of each source character ends (only a found name needs
+        it)."""
+        return list(accumulate(self.source.translate(LENGTH).encode("latin-1")))
+
+    def _columns(self) -> tuple[list, ...]:
+        return self.keys, self.starts, self.stops, self.gaps, self.capital, self.link
+
+    def copy(self) -> "Text":
+        return Text(self.source, *map(list, self._columns()), self.tail, self.shifted)
+
+    def _replace(self, first: int, end: int, rows: list[tuple]) -> None:
+        """Words first to end (excluded) replaced by rows (key, start, stop, gap, capital,
+        link)."""
+        for column, values in zip(self._columns(), zip(*rows, strict=True), strict=True):
+            column[first:end] = values
 
 
 # Per character code: its normalised text, « U » or « . » for each character of it (upper case
@@ -164,120 +201,115 @@ LENGTH: dict[int, str] = {}
 HUMP = re.compile(r"(?<=\.)U|(?<=U)U(?=\.)")
 
 
-def _normalise(text: str) -> tuple[str, str, list[int] | None]:
-    """The normalised text, its upper-case marks, and where each of its characters comes from
-    in the source (None: character for character)."""
-    for ch in set(text):
+def _normalise(text: str) -> tuple[str, str, bool]:
+    """The normalised text, its upper-case marks, and whether a source character is read as
+    none or several."""
+    characters = set(text)
+    for ch in characters:
         if ord(ch) not in FOLDED:
             folded, capital = _fold(ch)
             FOLDED[ord(ch)] = folded
             UPPER[ord(ch)] = ("U" if capital else ".") * len(folded)
             LENGTH[ord(ch)] = chr(len(folded))
     norm = text.translate(FOLDED)
-    if len(norm) == len(text) and all(LENGTH[ord(c)] == "\x01" for c in set(text)):
-        return norm, text.translate(UPPER), None
-    ends = list(accumulate(text.translate(LENGTH).encode("latin-1")))
-    return norm, text.translate(UPPER), ends
+    shifted = len(norm) != len(text) or any(LENGTH[ord(c)] != "\x01" for c in characters)
+    return norm, text.translate(UPPER), shifted
 
 
 def words(text: str, identifier: bool = False) -> Text:
     """The words of a text as the check compares them; identifier: the whole text is an
     address or a name of the file (bookmark, style, id), where lower case counts too."""
-    norm, upper, ends = _normalise(text)
+    norm, upper, shifted = _normalise(text)
+    parts = SPLIT.split(norm)  # gap, word, gap, word… gap
+    bounds = list(accumulate(map(len, parts)))
+    keys = parts[1::2]
+    starts, stops = bounds[0:-1:2], bounds[1::2]
+    # each word's upper-case marks: « Blois », « BLOIS », « bLoIs »: a capital makes it a name
+    marks = [upper[a:b] for a, b in zip(starts, stops, strict=True)] if "U" in upper else None
+    capital = ["U" in m for m in marks] if marks else [False] * len(keys)
+    link = [identifier] * len(keys)
+    for a, b in [] if identifier else _links(norm):
+        first, last = bisect_left(starts, a), bisect_left(starts, b)
+        link[first:last] = [True] * (last - first)
+    parsed = Text(text, keys, starts, stops, parts[0:-1:2], capital, link, parts[-1], shifted)
+    _abbreviations(parsed)
+    unglued = _unglued(parsed, norm, upper, marks) if marks else None
+    _spaced_letters(parsed, norm)
+    if unglued is not None:
+        _abbreviations(unglued)
+        _spaced_letters(unglued, norm)
+    parsed.unglued = unglued
+    return parsed
 
-    def source(k: int) -> int:  # the source character of normalised character k
-        return k if ends is None else bisect_right(ends, k)
 
-    links = [m.span() for m in LINK.finditer(norm)] if _may_link(norm) else []
-    link_starts = [a for a, _ in links]
-    out: list[Word] = []
-    unglued: list[Word] = []  # words glued by their capitals taken apart
-    previous = 0
-    for match in TOKEN.finditer(norm):
-        start, end = match.span()
-        link = identifier
-        if links and not link:
-            at = bisect_right(link_starts, start) - 1  # the last address starting at or before
-            link = at >= 0 and start < links[at][1]
-        gap = norm[previous:start]
-        previous = end
-        # « Blois », « BLOIS », « bLoIs »: a letter in upper case makes it a name
-        capital = "U" in upper[start:end]
-        if ends is None:
-            word = Word(match[0], capital, link, start, end, gap)
-        else:
-            word = Word(match[0], capital, link, source(start), source(end - 1) + 1, gap)
-        out.append(word)
-        humps = [m.start() for m in HUMP.finditer(upper, start + 1, end)] if capital else ()
-        if not humps:
-            unglued.append(word)
-            continue
-        for a, b in zip([start, *humps], [*humps, end], strict=True):
-            capital = "U" in upper[a:b]
-            piece = Word(norm[a:b], capital, link, source(a), source(b - 1) + 1, gap)
-            unglued.append(piece)
+def _unglued(parsed: Text, norm: str, upper: str, marks: list[str]) -> Text | None:
+    """The text with the words glued by their capitals taken apart, if it has any."""
+    humps = {}
+    for index in compress(range(len(marks)), parsed.capital):
+        mark = marks[index]
+        if ".U" in mark or "UU." in mark:  # where HUMP matches inside the word
+            start, stop = parsed.starts[index], parsed.stops[index]
+            humps[index] = [m.start() for m in HUMP.finditer(upper, start + 1, stop)]
+    if not humps:
+        return None
+    unglued = parsed.copy()
+    for index, positions in reversed(humps.items()):
+        gap, link = parsed.gaps[index], parsed.link[index]
+        bounds = [parsed.starts[index], *positions, parsed.stops[index]]
+        pieces = []
+        for a, b in pairwise(bounds):
+            pieces.append((norm[a:b], a, b, gap, "U" in upper[a:b], link))
             gap = ""
-    tail = norm[previous:]
-    glued = len(unglued) > len(out)
-    return Text(
-        text,
-        _spaced_letters(_abbreviations(out)),
-        tail,
-        Text(text, _spaced_letters(_abbreviations(unglued)), tail) if glued else None,
-    )
+        unglued._replace(index, index + 1, pieces)
+    return unglued
 
 
-def _abbreviations(ws: list[Word]) -> list[Word]:
+def _abbreviations(parsed: Text) -> None:
     """« St-Aignan », « Ste Anne » are « Saint-Aignan », « Sainte Anne »."""
-    for index, word in enumerate(ws[:-1]):
-        following = ws[index + 1]
-        if word.key in ABBREVIATIONS and following.key.isalpha() and following.gap in SHORT:
-            word.key = ABBREVIATIONS[word.key]
-    return ws
+    keys, gaps = parsed.keys, parsed.gaps
+    if ABBREVIATIONS.keys().isdisjoint(keys):
+        return
+    for index in range(len(keys) - 1):
+        if keys[index] in ABBREVIATIONS and keys[index + 1].isalpha() and gaps[index + 1] in SHORT:
+            keys[index] = ABBREVIATIONS[keys[index]]
 
 
-def _spread_code(ws: list, one_by_one: bool = True) -> bool:
+def _spread_code(keys: list[str], one_by_one: bool = True) -> bool:
     """Digits written as a code is spread out: one by one, or in groups of three."""
-    keys = [w.key for w in ws]
     if all(len(k) == 1 for k in keys):
         return one_by_one and len(keys) >= 3
     return 1 <= len(keys[0]) <= 3 and all(len(k) == 3 for k in keys[1:])
 
 
-def _spaced_letters(ws: list[Word]) -> list[Word]:
+def _spaced_letters(parsed: Text, norm: str) -> None:
     """Three or more single letters apart by one space, dash or dot are one word: « B l o i s »
     (a capital after small letters starts another: « il y a à B l o i s »)."""
-    single = [len(w.key) == 1 and w.key.isalpha() for w in ws]
-    out: list[Word] = []
-    index = 0
-    while index < len(ws):
-        end = index + 1
-        while (
-            end < len(ws)
-            and single[index]
-            and single[end]
-            and ws[end].gap in (" ", "-", ".")
-            and (ws[end - 1].capital or not ws[end].capital)
+    if SPACED_HINT.search(norm) is None:
+        return
+    keys, gaps, capital = parsed.keys, parsed.gaps, parsed.capital
+    runs = []  # [first, last] of each run of single letters
+    for index in (i for i, k in enumerate(keys) if len(k) == 1 and k.isalpha()):
+        if (
+            runs
+            and runs[-1][1] == index - 1
+            and gaps[index] in (" ", "-", ".")
+            and (capital[index - 1] or not capital[index])
         ):
-            end += 1
-        if end - index >= 3:
-            first = ws[index]
-            key = "".join(w.key for w in ws[index:end])
-            out.append(
-                Word(key, first.capital, first.link, first.start, ws[end - 1].end, first.gap)
-            )
+            runs[-1][1] = index
         else:
-            out.extend(ws[index:end])
-        index = end
-    return out
+            runs.append([index, index])
+    runs = [(first, last + 1) for first, last in runs if last - first >= 2]
+    for index, end in reversed(runs):
+        merged = "".join(keys[index:end])
+        start, stop, link = parsed.starts[index], parsed.stops[end - 1], parsed.link[index]
+        parsed._replace(index, end, [(merged, start, stop, gaps[index], capital[index], link)])
 
 
-@cache
 @cache
 def key(phrase: str) -> tuple[str, ...]:
     """A name as a sequence of normalised words (kept: every partner's lexique reads the same
     names of communes)."""
-    return tuple(w.key for w in words(phrase).words)
+    return tuple(words(phrase).keys)
 
 
 def _accents(text: str) -> int:
@@ -315,32 +347,37 @@ class Term:
 
 
 @cache
-def _shape(nom: str) -> tuple[tuple[str, ...], int | None, int]:
-    """A name's words; for a name of one significant word, its index and its accents."""
-    parsed = words(nom).words
-    words_ = tuple(w.key for w in parsed)
-    significant = [i for i, w in enumerate(words_) if w not in STOPWORDS]
-    if len(significant) >= 2 or not words_:
-        return words_, None, 0
-    index = significant[0] if significant else len(words_) - 1
-    return words_, index, _accents(nom[parsed[index].start : parsed[index].end])
+def _shape(nom: str) -> tuple[int | None, int]:
+    """For a name of one significant word, its index and its accents (None, 0 otherwise)."""
+    parsed = words(nom)
+    significant = [i for i, w in enumerate(parsed.keys) if w not in STOPWORDS]
+    if len(significant) >= 2 or not parsed.keys:
+        return None, 0
+    index = significant[0] if significant else len(parsed.keys) - 1
+    return index, _accents(parsed.snippet(index, index + 1))
 
 
 @cache
 def _term(nom: str, territoire: str) -> Term:
-    _, significant, accents = _shape(nom)
-    return Term(nom, territoire, significant, accents)
+    return Term(nom, territoire, *_shape(nom))
 
 
 @cache
-def _places() -> tuple[tuple[str, ...], ...]:
+def _phrase(name: str) -> tuple[str, ...] | None:
+    """A name's words, or None for a name of less than two letters (« Y » is a word)."""
+    words_ = key(name)
+    return words_ if len("".join(words_)) >= 2 else None
+
+
+@cache
+def _places() -> frozenset[tuple[str, ...]]:
     """The names of every commune, département, EPCI (in each form) and région of France."""
     geo = load_geographie()
     names = [n for n, _ in geo.communes.values()] + [t.nom for t in geo.departements.values()]
     names += list(geo.regions.values())  # « Centre-Val de Loire » is not the Loire
     for epci in geo.epci.values():
         names += _epci_names(epci.nom)
-    return tuple(k for k in map(key, sorted(set(names))) if k)
+    return frozenset(k for k in map(key, set(names)) if k)
 
 
 @cache
@@ -348,6 +385,18 @@ def _neutral() -> frozenset[tuple[str, ...]]:
     """Names of two words or more of every place of France: where one is written, its words
     are that place's name, not another's (« Tours-sur-Marne »)."""
     return frozenset(k for k in _places() if len(k) >= 2)
+
+
+@cache
+def _pairs() -> frozenset[tuple[str, str]]:
+    """The first two words of the names of France of two words or more: only where a text
+    writes one of them can such a name start."""
+    return frozenset(k[:2] for k in _neutral())
+
+
+@cache
+def _firsts() -> frozenset[str]:
+    return frozenset(first for first, _ in _pairs())
 
 
 @cache
@@ -367,6 +416,9 @@ class Lexique:
     departements: a forbidden département's code → its name (a code only in context);
     allowed: the partner's own names, the people's names (« Marie » is also a commune), the
     exceptions (the signing place, the signatories' titles, what the writer declared).
+
+    Pickled as these arguments (a worker process builds the tables again, faster than it would
+    read them).
     """
 
     def __init__(
@@ -376,13 +428,14 @@ class Lexique:
         departements: dict[str, str] | None = None,
         allowed: tuple[str, ...] = (),
     ):
-        self.terms: dict[tuple[str, ...], Term] = {}
-        for name, owner in names.items():
-            words_ = key(name)
-            # one-letter names (« Y ») are words, not names
-            if words_ and len("".join(words_)) >= 2 and words_ not in self.terms:
-                self.terms[words_] = _term(name, owner)
-        self.codes = {code.lower(): Term(code, owner) for code, owner in (codes or {}).items()}
+        self._arguments = (names, codes, departements, allowed)
+        self.names = names
+        # words → the first name written so; one-letter names (« Y ») are words, not names
+        self.terms = {p: n for n in reversed(names) if (p := _phrase(n)) is not None}
+        codes = codes or {}
+        self.codes = dict(zip(map(str.lower, codes), codes.items(), strict=True))
+        # a spread code is never read longer than the longest code or a postcode
+        self.longest = max([5, *map(len, self.codes)])
         self.departements = {
             code.lower(): Term(code, nom) for code, nom in (departements or {}).items()
         }
@@ -395,10 +448,20 @@ class Lexique:
         # names of France (_lengths), and of the other phrases here (people, exceptions)
         known = _lengths()
         extra: dict[str, set[int]] = {}
-        for words_ in [*self.allowed, *self.terms]:
+        others = (self.allowed | self.terms.keys()) - _places()
+        for words_ in others:
             if len(words_) not in known.get(words_[0], ()):
                 extra.setdefault(words_[0], set(known.get(words_[0], ()))).add(len(words_))
         self.lengths = {w: tuple(sorted(n, reverse=True)) for w, n in extra.items()}
+        # Where a phrase may start (`_starts`): at a forbidden name of one word, or at the first
+        # two words of a longer phrase (of France, or one of the others).
+        self.single = {words_[0] for words_ in self.terms if len(words_) == 1}
+        pairs = {words_[:2] for words_ in others if len(words_) >= 2}
+        self.pairs = _pairs() | pairs
+        self.firsts = _firsts() | self.single | {first for first, _ in pairs}
+
+    def __reduce__(self):
+        return Lexique, self._arguments
 
     def __len__(self) -> int:
         return len(self.terms) + len(self.codes)
@@ -434,38 +497,59 @@ class Lexique:
             found.setdefault(term.nom, (term, variant.snippet(start, end)))
         return list(found.values())
 
+    def _starts(self, keys: list[str]) -> list[int]:
+        """The words where a phrase of more than one word, or a forbidden name of one, may
+        start. Elsewhere, a phrase covers one word at most, as reading on past it does: only
+        these words need reading."""
+        single, pairs, last = self.single, self.pairs, len(keys) - 1
+        return [
+            i
+            for i in [i for i, k in enumerate(keys) if k in self.firsts]
+            if keys[i] in single or (i < last and (keys[i], keys[i + 1]) in pairs)
+        ]
+
     def _names(self, parsed: Text, relaxed: bool, common: frozenset[str], shortest: int = 2):
         """(term, first word, past its last word) of every forbidden name of the text; names
-        of fewer letters than `shortest` are left out."""
-        ws = parsed.words
-        keys = [w.key for w in ws]
+        of fewer letters than `shortest` are left out.
+
+        Read from the start: at each word the longest phrase wins, and the next word read is
+        the one after it."""
+        keys = parsed.keys
         neutral = _neutral()
-        exempt = self._exempt(keys)
+        exempt = None  # computed at the first name found
         index = 0
-        while index < len(ws):
+        for start in self._starts(keys):
+            if start < index:  # inside the phrase read before
+                continue
             covered = 0  # words an allowed or neutral phrase starting here covers
             hit = None
-            first = keys[index]
+            first = keys[start]
             for length in self.lengths.get(first) or _lengths().get(first, ()):
-                if index + length > len(ws):
+                if start + length > len(keys):
                     continue
-                phrase = tuple(keys[index : index + length])
+                phrase = tuple(keys[start : start + length])
                 if phrase in self.allowed:
                     covered = max(covered, length)
                 elif phrase in self.terms:
-                    term = self.terms[phrase]
-                    named = relaxed or _written_as_name(term, parsed, index, common)
-                    if hit is None and named and len("".join(phrase)) >= shortest:
-                        hit = (term, index, index + length)
+                    name = self.terms[phrase]
+                    term = _term(name, self.names[name])
+                    if (
+                        hit is None
+                        and len("".join(phrase)) >= shortest
+                        and (relaxed or _written_as_name(term, parsed, start, common))
+                    ):
+                        hit = (term, start, start + length)
                 elif phrase in neutral:
                     covered = max(covered, length)
-            if hit is not None and set(range(hit[1], hit[2])) <= exempt:
-                hit = None
-            if hit is not None and hit[2] - index > covered:
+            if hit is not None:
+                exempt = self._exempt(keys) if exempt is None else exempt
+                if set(range(hit[1], hit[2])) <= exempt:
+                    hit = None
+            if hit is not None and hit[2] - start > covered:
                 yield hit
                 index = hit[2]
             else:
-                index += max(covered, 1)
+                index = start + max(covered, 1)
 
     def _exempt(self, keys: list[str]) -> set[int]:
         """The words that lie inside an allowed phrase, compared letters only.
@@ -496,62 +580,68 @@ class Lexique:
         return tuple(sorted({"".join(words_) for words_ in self.allowed}, key=len, reverse=True))
 
     def _codes(self, parsed: Text, spread: bool = True):
-        ws = parsed.words
+        keys, gaps = parsed.keys, parsed.gaps
         index = 0
-        while index < len(ws):
-            if not ws[index].key[0].isdigit():
-                index += 1
+        for start in [i for i, k in enumerate(keys) if k[0].isdigit()]:
+            if start < index:  # inside the run of digits read before
                 continue
             # digits apart by one space: « 4 1 0 1 8 » (not « L. 441-2-3 », an article)
-            end = index + 1
-            while end < len(ws) and ws[end].key.isdigit() and ws[end].gap == " ":
+            end = start + 1
+            while end < len(keys) and keys[end].isdigit() and gaps[end] == " ":
                 end += 1
-            for position in range(index, end):
+            for position in range(start, end):
                 yield from self._code(parsed, position, position + 1)
             # Only a code written spread out is read across spaces: digit by digit
             # (« 4 1 0 1 8 ») or in groups of three (« 41 018 », « 200 030 385 »). Neighbouring
             # cells of a table (« 21 21 2 ») are not one number.
-            for first in range(index, end):
+            for first in range(start, end):
+                digits = len(keys[first])
                 for last in range(first + 2, end + 1):
-                    if _spread_code(ws[first:last], spread):
+                    digits += len(keys[last - 1])
+                    if digits > self.longest:
+                        break
+                    if _spread_code(keys[first:last], spread):
                         yield from self._code(parsed, first, last)
             index = end
 
     def _code(self, parsed: Text, start: int, end: int):
-        ws = parsed.words
-        digits = "".join(w.key for w in ws[start:end])
-        spread = end - start > 1
-        # a number with its thousands apart (« 41 018 ») reads as a quantity unless named a code
-        named = self._context(parsed, start, end, CODE_WORDS)
-        number = spread and _thousands(ws[start:end]) and not named
-        unit = _unit_after(parsed, end - 1)
+        digits = "".join(parsed.keys[start:end])
         if digits in self.codes:
-            term = self.codes[digits]
-            if len(digits) == 9 or not (number or unit):
-                yield term, start, end
-        elif len(digits) == 5 and digits.isdigit() and not (number or unit):
+            if len(digits) == 9 or not self._quantity(parsed, start, end):
+                yield Term(*self.codes[digits]), start, end
+        elif len(digits) == 5 and digits.isdigit() and not self._quantity(parsed, start, end):
             for prefix in (digits[:2], digits[:3]):
                 if prefix in self.postcodes:
                     yield self.postcodes[prefix], start, end
         elif (
-            not spread
+            end - start == 1
             and digits in self.departements
             and self._context(parsed, start, end, DEPARTEMENT_WORDS)
         ):
             yield self.departements[digits], start, end
 
+    def _quantity(self, parsed: Text, start: int, end: int) -> bool:
+        """A number with its thousands apart (« 41 018 ») unless named a code, or a number
+        followed by its unit: not a code."""
+        number = (
+            end - start > 1
+            and _thousands(parsed, start, end)
+            and not self._context(parsed, start, end, CODE_WORDS)
+        )
+        return number or _unit_after(parsed, end - 1)
+
     @staticmethod
     def _context(parsed: Text, start: int, end: int, keywords: set[str]) -> bool:
         """« (41) », « département 41 », « code Insee 41 018 »: a code, not a number."""
-        ws = parsed.words
-        if ws[start].gap.rstrip().endswith("(") and parsed.after(end - 1).lstrip().startswith(")"):
+        keys, gaps = parsed.keys, parsed.gaps
+        if gaps[start].rstrip().endswith("(") and parsed.after(end - 1).lstrip().startswith(")"):
             return True
         index = start
         for _ in range(4):
-            if index == 0 or not re.fullmatch(r"[ .:°'\-]*", ws[index].gap):
+            if index == 0 or not CONTEXT_GAP.fullmatch(gaps[index]):
                 return False
             index -= 1
-            word = ws[index].key
+            word = keys[index]
             if word in keywords:
                 return True
             if word not in LINKING and not word.isdigit():
@@ -559,6 +649,8 @@ class Lexique:
         return False
 
 
+# What may stand between a code and the word before it that makes it a code.
+CONTEXT_GAP = re.compile(r"[ .:°'\-]*")
 # What ends a sentence or starts a paragraph, a cell, a quotation, an item of a list.
 INITIAL = re.compile(r"([.!?:;|\n«\"(\[•]|\s-)\s*$")
 
@@ -575,34 +667,38 @@ def _written_as_name(term: Term, parsed: Text, index: int, common: frozenset[str
     if term.significant is None:
         return True
     position = index + term.significant
-    word = parsed.words[position]
-    if word.link:
-        return len(word.key) >= 3
-    if not word.capital:
+    word = parsed.keys[position]
+    if parsed.link[position]:
+        return len(word) >= 3
+    if not parsed.capital[position]:
         return False
-    written = parsed.source[word.start : word.end]
-    if _accents(written) < term.accents and len(word.key) < 6:
+
+    def written() -> str:  # read only where it matters: a long text maps its positions once
+        return parsed.snippet(position, position + 1)
+
+    if term.accents and len(word) < 6 and _accents(written()) < term.accents:
         return False
-    initial = position == 0 or INITIAL.search(word.gap)
-    return not (initial and word.key in common and not written.isupper())
+    initial = position == 0 or INITIAL.search(parsed.gaps[position])
+    return not (initial and word in common and not written().isupper())
 
 
 def common_words(texts) -> frozenset[str]:
     """The words a document writes in lower case, outside addresses: words of the language.
     texts: strings, or their `words`."""
-    return frozenset(
-        w.key
-        for text in texts
-        for w in (text if isinstance(text, Text) else words(text)).words
-        if not w.capital and not w.link and w.key.isalpha()
-    )
+    lower: set[str] = set()
+    for text in texts:
+        parsed = text if isinstance(text, Text) else words(text)
+        plain = map(operator.not_, map(operator.or_, parsed.capital, parsed.link))
+        lower.update(compress(parsed.keys, plain))
+    return frozenset(k for k in lower if k.isalpha())
 
 
-def _thousands(ws: list[Word]) -> bool:
+def _thousands(parsed: Text, start: int, end: int) -> bool:
+    keys, gaps = parsed.keys, parsed.gaps
     return (
-        1 <= len(ws[0].key) <= 3
-        and all(len(w.key) == 3 for w in ws[1:])
-        and all(w.gap == " " for w in ws[1:])
+        1 <= len(keys[start]) <= 3
+        and all(len(k) == 3 for k in keys[start + 1 : end])
+        and all(g == " " for g in gaps[start + 1 : end])
     )
 
 
@@ -610,8 +706,8 @@ def _unit_after(parsed: Text, index: int) -> bool:
     after = parsed.after(index)
     if "€" in after or "%" in after:
         return True
-    following = parsed.words[index + 1] if index + 1 < len(parsed.words) else None
-    return following is not None and following.key in UNITS and after.strip() == ""
+    following = parsed.keys[index + 1] if index + 1 < len(parsed.keys) else None
+    return following is not None and following in UNITS and after.strip() == ""
 
 
 def _epci_names(nom: str) -> set[str]:
@@ -628,8 +724,115 @@ def _epci_names(nom: str) -> set[str]:
     return {n for n in names if len(n) > 3}
 
 
-def _epci_of(geo: Geographie, departement: str) -> set[str]:
-    return {siren for siren, epci in geo.epci.items() if departement in epci.departements}
+@dataclass(frozen=True)
+class _Communes:
+    """The communes of a territory as a lexique takes them, all owned by the territory."""
+
+    names: dict[str, str]  # code → name
+    keys: dict[str, tuple[str, ...]]  # name → its words (`key`)
+    owner: str  # the territory's name
+
+    def add(self, names: dict, codes: dict, own: frozenset[str], own_names: set) -> None:
+        """Its communes outside the partner's territory; not their names that one of the
+        partner's communes bears too (two communes may share a name)."""
+        if not self.names.keys().isdisjoint(own):  # a territory across the partner's (rare)
+            for commune in self.names.keys() - own:
+                if self.keys[self.names[commune]] not in own_names:
+                    names[self.names[commune]] = self.owner
+                codes[commune] = self.owner
+            return
+        shared = own_names.intersection(self.keys.values())
+        if shared:
+            names.update({n: self.owner for n, k in self.keys.items() if k not in shared})
+        else:
+            names.update(dict.fromkeys(self.keys, self.owner))
+        codes.update(dict.fromkeys(self.names, self.owner))
+
+
+@dataclass(frozen=True)
+class _Territoire:
+    """What a convention's territory adds to the lexique of the partners that are not it."""
+
+    code: str
+    nature: str
+    nom: str
+    forms: tuple[str, ...]  # the EPCI's names (`_epci_names`)
+    epci: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...]  # a département's EPCI
+    communes: _Communes
+
+
+class Territoires:
+    """The convention's départements and EPCI, read once for every partner's lexique."""
+
+    def __init__(self, codes: list[str], geo: Geographie):
+        self.geo = geo
+        self.territoires = [self._read(code) for code in codes]
+
+    def _read(self, code: str) -> _Territoire:
+        geo = self.geo
+        territoire = geo.territoire(code)
+        epci = ()
+        if territoire.nature == "département":
+            communes = geo.communes_of_departement(code)
+            # its EPCI name it as surely, declared in the convention or not
+            epci = tuple(
+                (siren, tuple(_epci_names(e.nom)), geo.communes_of_epci(siren))
+                for siren, e in geo.epci.items()
+                if code in e.departements
+            )
+        else:
+            communes = geo.communes_of_epci(code)
+        names = {c: geo.communes[c][0] for c in communes}
+        keys = {n: key(n) for n in names.values()}
+        return _Territoire(
+            code,
+            territoire.nature,
+            territoire.nom,
+            tuple(_epci_names(territoire.nom)),
+            epci,
+            _Communes(names, keys, territoire.nom),
+        )
+
+    def lexique(
+        self, partenaire: Partenaire, people: tuple[str, ...] = (), exceptions: tuple[str, ...] = ()
+    ) -> Lexique:
+        """The names and codes of every territory of the convention but the partner's.
+
+        people: names of persons, never territories; exceptions: phrases the partner must see
+        (signing place, signatories' titles, what the writer declared in convention.yml).
+        """
+        geo = self.geo
+        own_communes = partenaire.communes
+        own_names = {key(geo.communes[c][0]) for c in own_communes}
+        names: dict[str, str] = {}
+        codes: dict[str, str] = {}
+        departements: dict[str, str] = {}
+        for territoire in self.territoires:
+            if territoire.code == partenaire.code or territoire.code in partenaire.epci:
+                continue
+            nom = territoire.nom
+            if territoire.nature == "département":
+                if (
+                    partenaire.nature == "EPCI"
+                    and territoire.code in geo.epci[partenaire.code].departements
+                ):
+                    continue  # an EPCI lies in its département: naming it leaks nothing
+                names[nom] = nom
+                departements[territoire.code] = nom
+                for siren, forms, members in territoire.epci:
+                    if siren != partenaire.code and members.isdisjoint(own_communes):
+                        for name in forms:
+                            names.setdefault(name, nom)
+                        codes.setdefault(siren, nom)
+            else:
+                names.update(dict.fromkeys(territoire.forms, nom))
+                codes[territoire.code] = nom
+            territoire.communes.add(names, codes, own_communes, own_names)
+        # Its own name, and those of its EPCI, are no leak, whatever their words.
+        own = _epci_names(partenaire.nom) if partenaire.nature == "EPCI" else {partenaire.nom}
+        for epci in partenaire.epci:
+            own |= _epci_names(geo.epci[epci].nom)
+        return Lexique(names, codes, departements, (*people, *sorted(own), *exceptions))
 
 
 def forbidden_terms(
@@ -639,47 +842,9 @@ def forbidden_terms(
     people: tuple[str, ...] = (),
     exceptions: tuple[str, ...] = (),
 ) -> Lexique:
-    """The names and codes of every territory of the convention but the partner's.
-
-    people: names of persons, never territories; exceptions: phrases the partner must see
-    (signing place, signatories' titles, what the writer declared in convention.yml).
-    """
-    own_communes = partenaire.communes
-    own_names = {key(geo.communes[c][0]) for c in own_communes}
-    names: dict[str, str] = {}
-    codes: dict[str, str] = {}
-    departements: dict[str, str] = {}
-    for code in territoires:
-        if code == partenaire.code or code in partenaire.epci:
-            continue
-        territoire = geo.territoire(code)
-        if territoire.nature == "département":
-            if partenaire.nature == "EPCI" and code in geo.epci[partenaire.code].departements:
-                continue  # an EPCI lies in its département: naming it leaks nothing
-            names[territoire.nom] = territoire.nom
-            departements[code] = territoire.nom
-            communes = geo.communes_of_departement(code)
-            # its EPCI name it as surely, declared in the convention or not
-            for epci in _epci_of(geo, code) - {partenaire.code}:
-                if not geo.communes_of_epci(epci) & own_communes:
-                    for name in _epci_names(geo.epci[epci].nom):
-                        names.setdefault(name, territoire.nom)
-                    codes.setdefault(epci, territoire.nom)
-        else:
-            for name in _epci_names(territoire.nom):
-                names[name] = territoire.nom
-            codes[code] = territoire.nom
-            communes = geo.communes_of_epci(code)
-        for commune in communes - own_communes:
-            name = geo.communes[commune][0]
-            if key(name) not in own_names:  # two communes may share a name
-                names[name] = territoire.nom
-            codes[commune] = territoire.nom
-    # Its own name, and those of its EPCI, are no leak, whatever their words.
-    own = _epci_names(partenaire.nom) if partenaire.nature == "EPCI" else {partenaire.nom}
-    for epci in partenaire.epci:
-        own |= _epci_names(geo.epci[epci].nom)
-    return Lexique(names, codes, departements, (*people, *sorted(own), *exceptions))
+    """The names and codes of every territory of the convention but the partner's (see
+    `Territoires.lexique`)."""
+    return Territoires(territoires, geo).lexique(partenaire, people, exceptions)
 
 
 # A tag of raw HTML or XML in a writer's text (not « < 5 », not an autolink <https://…>).
@@ -742,41 +907,47 @@ def _symbol(match: re.Match) -> str:
     return chr(code - 0xF000 if 0xF000 <= code <= 0xF0FF else code)
 
 
-def docx_texts(data: bytes):
-    """(part, text, identifier?) for the text of every XML part of a DOCX and its attributes."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for name in archive.namelist():
-            if not name.endswith((".xml", ".rels")):
+def _part_texts(name: str, raw: bytes):
+    """(text, identifier?) for the text of an XML part of a DOCX and for its attributes."""
+    xml = SYM.sub(_symbol, raw.decode("utf-8", errors="replace"))
+    # a word can be split across runs: join them, keep paragraphs and cells apart
+    word = name.startswith("word/")
+    yield html.unescape(TAG.sub("", BREAKS.sub("\n", xml)) if word else TAG.sub(" ", xml)), False
+    values = set()
+    for tag in set(TAG.findall(xml)):  # a tag written a thousand times is read once
+        if FONTS.match(tag):
+            continue
+        element_named = bool(NAME_ELEMENTS.match(tag))
+        for attribute, double, single in ATTRIBUTE.findall(tag):
+            value = html.unescape(double or single)
+            if PLUMBING.fullmatch(attribute) or not value.strip():
                 continue
-            xml = SYM.sub(_symbol, archive.read(name).decode("utf-8", errors="replace"))
-            if name.startswith("word/"):
-                # a word can be split across runs: join them, keep paragraphs and cells apart
-                text = TAG.sub("", BREAKS.sub("\n", xml))
-            else:
-                text = TAG.sub(" ", xml)
-            yield name, html.unescape(text), False
-            values = set()
-            for tag in set(TAG.findall(xml)):  # a tag written a thousand times is read once
-                if FONTS.match(tag):
-                    continue
-                element_named = bool(NAME_ELEMENTS.match(tag))
-                for attribute, double, single in ATTRIBUTE.findall(tag):
-                    value = html.unescape(double or single)
-                    if PLUMBING.fullmatch(attribute) or not value.strip():
-                        continue
-                    named = bool(NAMES.fullmatch(attribute)) or (
-                        element_named and attribute == "w:val"
-                    )
-                    if not named and MEASURE.fullmatch(value):
-                        continue
-                    values.add((value, named))
-            for value, named in sorted(values):
-                yield name, value, named
+            named = bool(NAMES.fullmatch(attribute)) or (element_named and attribute == "w:val")
+            if not named and MEASURE.fullmatch(value):
+                continue
+            values.add((value, named))
+    yield from sorted(values)
+
+
+def _part_words(name: str, raw: bytes) -> tuple[tuple[Text, bool], ...]:
+    return tuple((words(text, named), named) for text, named in _part_texts(name, raw))
+
+
+# The parts that come from the template (styles, theme, settings…) are the same in every
+# extract: a worker reads each once. The document's own text is too long to keep.
+_same_part_words = lru_cache(maxsize=64)(_part_words)
+SAME_PARTS_SIZE = 64_000
 
 
 def scan_docx(data: bytes, terms: Lexique) -> list[Fuite]:
     """Every XML part: its text (runs joined, paragraphs apart) and its attributes."""
-    texts = [(part, words(text, named), named) for part, text, named in docx_texts(data)]
+    texts = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for part in archive.namelist():
+            if part.endswith((".xml", ".rels")):
+                raw = archive.read(part)
+                read = _same_part_words if len(raw) < SAME_PARTS_SIZE else _part_words
+                texts += [(part, parsed, named) for parsed, named in read(part, raw)]
     common = common_words(parsed for _, parsed, named in texts if not named)
     leaks = []
     for part, parsed, named in texts:
