@@ -330,7 +330,7 @@ def build(
     signature: the version for signature, refused while a warning remains or the project's
     files differ from the last commit."""
     # Imported here so that `cusdoc check` does not pay for Jinja, Babel, pandoc and Typst.
-    from cusdoc.export import export, load_converters
+    from cusdoc.export import export
     from cusdoc.export.cache import Cache, key, scope_inputs, templates_digest
     from cusdoc.export.convert import Templates
     from cusdoc.render import load_templates, render_markdown
@@ -351,10 +351,9 @@ def build(
         write_atomically(outputs)
         return list(outputs)
     templates = Templates.of(root)
-    # Templates and converters load while the content is checked: DuckDB leaves Python free.
+    # The templates load while the content is checked: DuckDB leaves Python free.
     with ThreadPoolExecutor(1) as loading:
         loading.submit(load_templates, templates.root)
-        loading.submit(load_converters)
         project = checked(root, signature, warn)
     epoch = project.epoch
     entry = key(

@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import zipfile
 from pathlib import Path
 
@@ -41,6 +42,14 @@ def commit_project(root: Path, message: str = "version") -> str:
         subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
     head = ["git", "-C", str(root), "rev-parse", "HEAD"]
     return subprocess.run(head, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def typed_data_kept() -> None:
+    """Wait for the typed data being written to build/.cache/donnees/ (load/data.py writes it
+    in a thread of its own, with a database of its own attached meanwhile)."""
+    for thread in threading.enumerate():
+        if thread.name == "cusdoc-donnees":
+            thread.join()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from cusdoc.load.data import load_data
 from cusdoc.model import Quantity
 from cusdoc.pipeline import build, prepare
 from cusdoc.render import cell_text, layout
-from tests.conftest import EPOCH, PROJETS, copy_project
+from tests.conftest import EPOCH, PROJETS, copy_project, typed_data_kept
 
 AGGLOPOLYS, CHAMBORD = "200030385", "244100798"
 
@@ -330,3 +330,22 @@ def test_the_rates_count_what_the_attributions_table_counts(db):
         ):
             expected = 100 * cells[column] / cells["Attributions"]
             assert ref[(indicateur, "departement", *key, "total")] == pytest.approx(expected)
+
+
+def test_typed_data_is_kept_and_read_back_as_typed(tmp_path, monkeypatch):
+    """The typed tables are written to build/.cache/donnees/ while the checks go on; a later
+    command reads them instead of the CSV, with the same values."""
+    from cusdoc.load import data as loading
+
+    monkeypatch.setattr(loading, "_TYPED", {})  # typed by no earlier test
+    root = copy_project(PROJETS / "minimal", tmp_path / "p")
+    fresh, problems = load_data(root)
+    assert problems == []
+    typed_data_kept()
+    kept = list((root / "build" / ".cache" / "donnees").glob("*.duckdb"))
+    assert [p.stem for p in kept] == [fresh.digest]
+    monkeypatch.setattr(loading, "_TYPED", {})  # as a new process would start
+    read, problems = load_data(root)
+    assert problems == [] and read.db is not fresh.db
+    assert stock(read) == stock(fresh)
+    assert compute_references(read, 2023) == compute_references(fresh, 2023)

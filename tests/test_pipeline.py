@@ -7,7 +7,7 @@ from cusdoc import extracts, pipeline
 from cusdoc.extracts import build_extracts
 from cusdoc.model import Quantity, Table
 from cusdoc.pipeline import build, check, document, prepare
-from tests.conftest import EPOCH, PROJETS, commit_project, copy_project
+from tests.conftest import EPOCH, PROJETS, commit_project, copy_project, typed_data_kept
 from tests.test_extraits import project  # noqa: F401  (the two-département fixture)
 
 AGGLOPOLYS = "200030385"
@@ -35,6 +35,7 @@ def _tables(convention) -> dict[str, list[list]]:
 
 def test_a_partner_view_restricts_the_data_and_leaves_the_connection_as_it_was(project):  # noqa: F811
     checked = check(project)
+    typed_data_kept()
     state = (
         "SELECT current_setting('search_path'), (SELECT count(*) FROM duckdb_schemas()), "
         "(SELECT count(*) FROM duckdb_tables())"

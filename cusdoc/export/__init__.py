@@ -3,6 +3,7 @@
 Nothing here writes a file: the write stage does, once every deliverable is ready.
 """
 
+import importlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -30,8 +31,10 @@ def export(
         out["md"] = markdown.encode("utf-8")
     # pandoc runs as a subprocess and Typst releases the GIL: DOCX, PDF and XLSX are made side
     # by side, the first two from the one reading of the Markdown, the XLSX while pandoc reads.
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=4) as pool:
         jobs = {}
+        if "docx" in formats:  # python-docx loads while pandoc reads
+            pool.submit(importlib.import_module, "cusdoc.export.docx")
         if "xlsx" in formats and convention.engagements:
             from cusdoc.export.xlsx import to_xlsx
 
@@ -47,11 +50,3 @@ def export(
             if name in jobs:
                 out[name] = jobs[name].result()
     return out
-
-
-def load_converters() -> None:
-    """Find pandoc, import python-docx and openpyxl: what the export would do first."""
-    ast.pandoc_path()
-    import openpyxl  # noqa: F401
-
-    from cusdoc.export import docx  # noqa: F401

@@ -14,6 +14,7 @@ pandoc reads as divs:
 Nodes are pandoc's JSON as it is (pandoc-types 1.23): {"t": "Para", "c": [...]}.
 """
 
+import importlib.util
 import json
 import os
 import re
@@ -21,6 +22,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache, partial
 from itertools import pairwise
+from pathlib import Path
 
 from cusdoc.errors import ToolError
 
@@ -46,8 +48,15 @@ RTS = ("+RTS", "-H16m", "-RTS")
 
 @cache
 def pandoc_path() -> str:
-    """The pandoc bundled with pypandoc-binary (pypandoc asks each candidate its version)."""
-    import pypandoc  # imported here, like Typst and python-docx: `cusdoc check` needs none
+    """The pandoc bundled with pypandoc-binary, found in the package's files without importing
+    pypandoc (it asks each candidate its version: a tenth of a second); pypandoc's own search
+    otherwise."""
+    spec = importlib.util.find_spec("pypandoc")
+    for folder in (spec and spec.submodule_search_locations) or ():
+        for name in ("pandoc", "pandoc.exe"):
+            if (path := Path(folder) / "files" / name).is_file():
+                return str(path)
+    import pypandoc
 
     return pypandoc.get_pandoc_path()
 

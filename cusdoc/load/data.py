@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import tempfile
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -469,7 +470,12 @@ def _cache_path(root: Path) -> Path | None:
 
 
 def _keep(db, path: Path) -> None:
-    """Copy the typed tables into the cache file; a cache that cannot be written is skipped."""
+    """Copy the typed tables into the cache file, in a thread of its own on a connection of its
+    own: DuckDB writes while the checks go on. A cache that cannot be written is skipped."""
+    threading.Thread(target=_copy, args=(db.cursor(), path), name="cusdoc-donnees").start()
+
+
+def _copy(db, path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for old in path.parent.glob("*.duckdb*"):
