@@ -657,14 +657,6 @@ def _load_dataset(db, root: Path, dataset: Dataset, aliases: dict) -> list[Probl
     return _check_and_type(db, file, dataset, mapping)
 
 
-def _empty(db, dataset: Dataset) -> None:
-    """The typed table of an optional file that is not there, with no row."""
-    columns = ", ".join(f"NULL::VARCHAR AS c{i}" for i in range(len(dataset.columns)))
-    db.execute(f"CREATE TABLE raw_{dataset.name} AS SELECT {columns} LIMIT 0")
-    _type(db, dataset, {c.name: i for i, c in enumerate(dataset.columns)})
-    db.execute(f"DROP TABLE raw_{dataset.name}")
-
-
 def _unreadable_line(error: str) -> str:
     """DuckDB's reason for refusing a line of CSV, as a writer can act on it."""
     columns = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", error)
