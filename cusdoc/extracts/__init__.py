@@ -10,6 +10,7 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -30,6 +31,7 @@ from cusdoc.extracts.leaks import (
     words,
 )
 from cusdoc.load.content import dotted
+from cusdoc.load.data import Data
 from cusdoc.model import CHAPITRES_EXTRAIT, Convention, Partenaire
 from cusdoc.pipeline import Project, Warn, checked, document
 
@@ -232,7 +234,8 @@ def build_extracts(
             terms_ = terms[partenaire.code]
             yield Job(partenaire.fichier, markdown, convention, templates, epoch, terms_)
 
-    results = _run(jobs(), len(pending), workers)
+    with _one_thread(project.data):
+        results = _run(jobs(), len(pending), workers)
     if problems:
         raise ContentError(problems)
     leaks = []
@@ -255,6 +258,20 @@ def build_extracts(
     if codes is None:
         cache.prune()
     return sorted(deliverables)
+
+
+@contextmanager
+def _one_thread(data: Data | None):
+    """DuckDB's queries on one thread while the workers convert: on cores they keep busy, a
+    second thread costs more than it saves."""
+    if data is None:
+        yield
+        return
+    data.db.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        data.db.execute("RESET threads")
 
 
 def _run(jobs: Iterator[Job], count: int, workers: int | None) -> list:
