@@ -18,6 +18,7 @@ from pathlib import Path
 from cusdoc.assemble.scope import kept_strings
 from cusdoc.errors import ContentError, LeakError, Problem
 from cusdoc.export.convert import Templates
+from cusdoc.extracts import reading
 from cusdoc.extracts.leaks import (
     Fuite,
     Lexique,
@@ -291,7 +292,8 @@ def convert(job: Job) -> tuple[str, dict[str, bytes], list[tuple[str, Fuite]]]:
     """One partner's DOCX and PDF, with what the leak check found in each."""
     from cusdoc.export import export
 
-    made = export(job.markdown, job.convention, job.templates, job.epoch, FORMATS)
+    read = reading.read(job.markdown, job.epoch)  # the sections this worker read before, kept
+    made = export(job.markdown, job.convention, job.templates, job.epoch, FORMATS, document=read)
     found = [("docx", fuite) for fuite in scan_docx(made["docx"], job.terms)]
     found += [("pdf", fuite) for fuite in scan_pdf(made["pdf"], job.terms)]
     return job.fichier, made, found
