@@ -7,7 +7,9 @@ with the organisation's masks. Results are plain values and `Table`s of `Quantit
 formatted only by render.
 """
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from cusdoc.compute import classement, npl
 from cusdoc.compute.references import compute_references, stock, thresholded_epci
@@ -15,7 +17,7 @@ from cusdoc.compute.secrecy import Secret, rate_secrecy
 from cusdoc.compute.tables import COMPUTED_TABLES, RATE_COLUMNS, TableContext, organisation_secret
 from cusdoc.load.content import Content
 from cusdoc.load.data import Data
-from cusdoc.model import Table
+from cusdoc.model import TABLES_CLASSEMENT, TABLES_NPL, Table
 
 
 @dataclass
@@ -80,19 +82,56 @@ def _counted_masked(numerators: dict, secret: Secret) -> set:
     return masked
 
 
+class Tables(Mapping):
+    """A scope's computed tables, each made the first time it is asked for: an extract prints a
+    few of them, and a maker may give several tables at once (the classement's, the NPL's)."""
+
+    def __init__(self, makers: dict[tuple[str, ...], Callable[[], dict[str, Table]]]):
+        self._makers = {name: make for names, make in makers.items() for name in names}
+        self._made: dict[str, Table] = {}
+
+    def __getitem__(self, name: str) -> Table:
+        if name not in self._made:
+            self._made.update(self._makers[name]())
+        return self._made[name]
+
+    def __contains__(self, name: object) -> bool:  # without making it
+        return name in self._makers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+
 def compute_tables(
     data: Data, content: Content, names: dict[str, str], secret: Secret | None = None
-) -> dict[str, Table]:
+) -> Tables:
     """The tables a document prints, on the data given (whole, or a territory's view), under
     the organisation's statistical secrecy (decided on the data given when there is none)."""
     settings = content.settings
     context = TableContext(names, settings.annee_reference, settings.seuil, secret)
-    tables = {name: make(data, context) for name, make in COMPUTED_TABLES.items()}
+    makers = {
+        (name,): partial(_table, name, make, data, context)
+        for name, make in COMPUTED_TABLES.items()
+    }
     config = content.sources.get("classement")
     if config is not None:
-        rows = classement.classify(data, config.data, settings.seuil)
-        tables.update(classement.tables(rows, config.data, settings.seuil))
+        makers[TABLES_CLASSEMENT] = partial(_classement, data, config.data, settings.seuil)
     declared = content.sources.get("npl")
     if declared is not None:
-        tables.update(npl.tables(npl.ensembles(data), declared.data))
-    return tables
+        makers[TABLES_NPL] = partial(_npl, data, declared.data)
+    return Tables(makers)
+
+
+def _table(name: str, make, data: Data, context: TableContext) -> dict[str, Table]:
+    return {name: make(data, context)}
+
+
+def _classement(data: Data, config: dict, seuil: int) -> dict[str, Table]:
+    return classement.tables(classement.classify(data, config, seuil), config, seuil)
+
+
+def _npl(data: Data, config: dict) -> dict[str, Table]:
+    return npl.tables(npl.ensembles(data), config)

@@ -21,11 +21,13 @@ def export(
     epoch: int,
     formats: tuple[str, ...] = ("docx", "pdf"),
     alone: bool = False,
+    document: dict | None = None,
 ) -> dict[str, bytes]:
     """Format → bytes of each deliverable asked for (XLSX only for a document with commitments).
 
     alone: the document has the machine to itself (the convention, not an extract among
-    others): pandoc reads it on every core (export/ast.py)."""
+    others): pandoc reads it on every core (export/ast.py); document: the Markdown's pandoc
+    document, when read already."""
     out: dict[str, bytes] = {}
     if "md" in formats:
         out["md"] = markdown.encode("utf-8")
@@ -40,7 +42,8 @@ def export(
 
             jobs["xlsx"] = pool.submit(to_xlsx, convention, epoch)
         if {"docx", "pdf"} & set(formats):
-            document = ast.read(markdown, epoch, (os.cpu_count() or 1) if alone else 1)
+            if document is None:
+                document = ast.read(markdown, epoch, (os.cpu_count() or 1) if alone else 1)
             if "pdf" in formats:  # the longest conversion starts first
                 source = to_typst(document, templates, convention.version)
                 jobs["pdf"] = pool.submit(to_pdf, source, templates, epoch)

@@ -18,6 +18,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls
 from docx.oxml.ns import qn as qualified
 from docx.shared import Pt, RGBColor
+from docx.text.paragraph import Paragraph
 
 from cusdoc.export.ast import SHORT_CELL, SHORT_ROWS, TALL_CELL
 from cusdoc.french import nom
@@ -64,7 +65,7 @@ def finish_docx(
     _title_page(document, organisme, forme)
     _header_footer(document, organisme, titre)
     for table in document.tables:
-        if table.style.name == "Table":
+        if table._tbl.tblStyle_val == "Table":
             for paragraph in table._tbl.iter(qn("w:p")):
                 _set_style(paragraph, "TableText")
         _fit_table(table._tbl)
@@ -94,7 +95,7 @@ def _title_page(document, organisme: str, forme: str) -> None:
     """Organisation above the title, rules around it as in the PDF; the table of contents on a
     page of its own."""
     body = document.element.body
-    title = next(p for p in document.paragraphs if p.style.name == "Title")
+    title = _first_styled(document, "Title")
     # As on the PDF's title page (convention.typ): the organisation in grey, then title and
     # subtitle between two blue rules 60 % of the text wide. The first rule is the border of
     # the organisation's form (a paragraph of its own would come between them and the title).
@@ -114,7 +115,7 @@ def _title_page(document, organisme: str, forme: str) -> None:
     subtitle.addnext(closing)
     _rule(closing, 1, space_before=17)
     # The version (pandoc's date), under the rule as in the PDF.
-    version = next((p for p in document.paragraphs if p.style.name == "Date"), None)
+    version = _first_styled(document, "Date")
     if version is not None:
         version.alignment = WD_ALIGN_PARAGRAPH.CENTER
         version.paragraph_format.space_before = Pt(23)
@@ -127,6 +128,13 @@ def _title_page(document, organisme: str, forme: str) -> None:
         breaker = document.add_paragraph()
         breaker.add_run().add_break(WD_BREAK.PAGE)
         toc.addprevious(breaker._p)
+
+
+def _first_styled(document, style_id: str) -> Paragraph | None:
+    """The first paragraph of the body in that style (by id: no look-up among the styles)."""
+    body = document.element.body
+    found = next((p for p in body.iterchildren(qn("w:p")) if _style_of(p) == style_id), None)
+    return None if found is None else Paragraph(found, document._body)
 
 
 def _rule(paragraph, space: int, space_before: int | None = None) -> None:

@@ -10,6 +10,7 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 from cusdoc.assemble.scope import kept_strings
 from cusdoc.errors import ContentError, LeakError, Problem
 from cusdoc.export.convert import Templates
+from cusdoc.extracts import reading
 from cusdoc.extracts.leaks import (
     Fuite,
     Lexique,
@@ -30,6 +32,7 @@ from cusdoc.extracts.leaks import (
     words,
 )
 from cusdoc.load.content import dotted
+from cusdoc.load.data import Data
 from cusdoc.model import CHAPITRES_EXTRAIT, Convention, Partenaire
 from cusdoc.pipeline import Project, Warn, checked, document
 
@@ -232,7 +235,8 @@ def build_extracts(
             terms_ = terms[partenaire.code]
             yield Job(partenaire.fichier, markdown, convention, templates, epoch, terms_)
 
-    results = _run(jobs(), len(pending), workers)
+    with _one_thread(project.data):
+        results = _run(jobs(), len(pending), workers)
     if problems:
         raise ContentError(problems)
     leaks = []
@@ -257,6 +261,20 @@ def build_extracts(
     return sorted(deliverables)
 
 
+@contextmanager
+def _one_thread(data: Data | None):
+    """DuckDB's queries on one thread while the workers convert: on cores they keep busy, a
+    second thread costs more than it saves."""
+    if data is None:
+        yield
+        return
+    data.db.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        data.db.execute("RESET threads")
+
+
 def _run(jobs: Iterator[Job], count: int, workers: int | None) -> list:
     """Convert the jobs as they are prepared: the first extracts convert while this process
     prepares the next ones."""
@@ -274,7 +292,8 @@ def convert(job: Job) -> tuple[str, dict[str, bytes], list[tuple[str, Fuite]]]:
     """One partner's DOCX and PDF, with what the leak check found in each."""
     from cusdoc.export import export
 
-    made = export(job.markdown, job.convention, job.templates, job.epoch, FORMATS)
+    read = reading.read(job.markdown, job.epoch)  # the sections this worker read before, kept
+    made = export(job.markdown, job.convention, job.templates, job.epoch, FORMATS, document=read)
     found = [("docx", fuite) for fuite in scan_docx(made["docx"], job.terms)]
     found += [("pdf", fuite) for fuite in scan_pdf(made["pdf"], job.terms)]
     return job.fichier, made, found
