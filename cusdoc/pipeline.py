@@ -7,7 +7,7 @@ from `prepare`; only render, export and write come after it.
 
 import json
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import astuple, dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -22,6 +22,7 @@ from cusdoc.load.geography import Geographie, load_geographie
 from cusdoc.model import ORGANISME, Convention, EngagementContext, Partenaire, Version
 
 if TYPE_CHECKING:
+    from cusdoc.compute import Calculs
     from cusdoc.compute.secrecy import Secret
 
 ORGANISATION = None  # the scope of the whole convention; a partner's code otherwise
@@ -161,48 +162,41 @@ def check(root: Path) -> Project:
 
     The project holds the warnings: what may stay in a draft but not in the signed text.
     """
-    from cusdoc.assemble import assujettis_ps1, engagement_context
+    from cusdoc.assemble import engagement_context
     from cusdoc.assemble.scope import partenaires
-    from cusdoc.compute import Calculs, compute
+    from cusdoc.compute import Calculs
     from cusdoc.load.catalogue import for_data, load_catalogue, verified
     from cusdoc.validate.content import data_file_needed, data_needed, validate_content
-    from cusdoc.validate.data import check_data
     from cusdoc.validate.engagements import (
         check_engagements,
         check_ps1_subjects,
         likely_subjects,
     )
-    from cusdoc.validate.npl import check_npl
     from cusdoc.validate.signature import pending
-    from cusdoc.validate.vente import check_plan, missing_addresses, plan_needs_data, sale_warnings
-    from cusdoc.validate.volets import check_volets
+    from cusdoc.validate.vente import missing_addresses, sale_warnings
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # DuckDB releases the GIL: the data loads while the YAML is checked.
+        # DuckDB releases the GIL: the data loads, then is checked against the content, while
+        # the content is validated. The data's checks count only if the content is valid.
         loading = pool.submit(load_data, root) if data_present(root) else None
         geo = load_geographie()
         content, problems = load_content(root)
+        on_data = None
+        if loading is not None and not problems:
+            on_data = pool.submit(_check_data, loading, content)
         problems += validate_content(content, geo, complete=not problems)
         data, data_problems = loading.result() if loading else (None, [])
-    problems += data_problems
-    if data is None:
-        problems += data_needed(content)
-    elif not problems:
-        problems += data_file_needed(content, data.absent())
-    if problems:
-        raise ContentError(problems)
-    calculs = Calculs({}, {}, {})
-    if data is not None:
-        territoires = [t["code"] for t in content.convention["territoires"]]
-        problems += check_data(
-            data, content.settings, territoires, assujettis_ps1(content.convention)
-        )
-        problems += check_npl(data, content, territoires)
-        problems += check_plan(data, content.settings.periode, territoires)
-        problems += plan_needs_data(content, data)
-        effet = content.convention["generation"]["date_effet"]
-        problems += check_volets(data, content.sources["convention"], effet.year)
-        calculs = compute(data, content)
+        problems += data_problems
+        if data is None:
+            problems += data_needed(content)
+        elif not problems:
+            problems += data_file_needed(content, data.absent())
+        if problems:
+            raise ContentError(problems)
+        calculs = Calculs({}, {}, {})
+        if on_data is not None:
+            found, calculs = on_data.result()
+            problems += found
     context = engagement_context(content, geo, calculs)
     catalogue = for_data(load_catalogue(), context.absent)
     if not problems:
@@ -226,6 +220,32 @@ def check(root: Path) -> Project:
         calculs.secret,
         warnings,
     )
+
+
+def _check_data(loading: Future, content: Content) -> tuple[list[Problem], "Calculs"]:
+    """The data's problems against the content, and the organisation's references: run beside
+    the content's validation, used only once the content and the data passed their checks."""
+    from cusdoc.assemble import assujettis_ps1
+    from cusdoc.compute import Calculs, compute
+    from cusdoc.validate.data import check_data
+    from cusdoc.validate.npl import check_npl
+    from cusdoc.validate.vente import check_plan, plan_needs_data
+    from cusdoc.validate.volets import check_volets
+
+    data, loaded = loading.result()
+    if loaded:
+        return [], Calculs({}, {}, {})
+    # A connection of its own: the checks run beside the main thread's (a DuckDB connection is
+    # used by one thread at a time).
+    data = Data(data.db.cursor(), data.scope, data.digest)
+    territoires = [t["code"] for t in content.convention["territoires"]]
+    problems = check_data(data, content.settings, territoires, assujettis_ps1(content.convention))
+    problems += check_npl(data, content, territoires)
+    problems += check_plan(data, content.settings.periode, territoires)
+    problems += plan_needs_data(content, data)
+    effet = content.convention["generation"]["date_effet"]
+    problems += check_volets(data, content.sources["convention"], effet.year)
+    return problems, compute(data, content)
 
 
 TRACKED = ("content", "templates")  # what a signed version must hold as committed
