@@ -409,6 +409,11 @@ def _lengths() -> dict[str, tuple[int, ...]]:
     return {w: tuple(sorted(n, reverse=True)) for w, n in lengths.items()}
 
 
+def warm_up() -> None:
+    """The names of France read before a lexique needs them (a worker does it while it waits)."""
+    _lengths(), _firsts()
+
+
 class Lexique:
     """Forbidden names and codes, and the phrases that are no leak whatever their words.
 
