@@ -1,6 +1,7 @@
 """Partner extracts: only the partner's territory, checked for leaks, nothing written on a leak."""
 
 import io
+import multiprocessing
 
 import docx
 import pytest
@@ -258,6 +259,13 @@ def test_one_job_runs_here_without_a_pool(monkeypatch):
     with pool.Workers(2) as workers:
         assert workers.map(str.upper, iter(["a"]), 1) == ["A"]
         assert workers.map(str.upper, iter([]), 0) == []
+
+
+def test_a_problem_stops_the_workers_started_early_without_waiting_for_them(minimal):
+    (minimal / "content" / "convention.yml").write_text("organisme: [\n", encoding="utf-8")
+    with pytest.raises(ContentError):
+        build_extracts(minimal, workers=2)
+    assert multiprocessing.active_children() == []
 
 
 @pytest.mark.slow

@@ -53,6 +53,10 @@ class Workers:
     def __enter__(self) -> "Workers":
         return self
 
-    def __exit__(self, *exc) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+    def __exit__(self, error, *details) -> None:
+        if self.pool is None:
+            return
+        if error is not None:  # a problem to show: no waiting for the workers' warm-up
+            for process in list(self.pool._processes.values()):  # Python 3.14: terminate_workers
+                process.terminate()
+        self.pool.shutdown(cancel_futures=True)
