@@ -1,6 +1,7 @@
 """Partner extracts: only the partner's territory, checked for leaks, nothing written on a leak."""
 
 import io
+import multiprocessing
 
 import docx
 import pytest
@@ -10,7 +11,7 @@ from pypdf import PdfReader
 
 from cusdoc.cli import main
 from cusdoc.errors import ContentError
-from cusdoc.extracts import LeakError, build_extracts
+from cusdoc.extracts import LeakError, build_extracts, pool
 from cusdoc.extracts.leaks import forbidden_terms, scan_docx, scan_pdf
 from cusdoc.load.geography import load_geographie
 from cusdoc.pipeline import check
@@ -227,3 +228,50 @@ def test_the_example_gives_every_partner_a_leak_free_extract(tmp_path, monkeypat
     assert "Tours Métropole Val de Loire" in tours
     for other in ("Loir-et-Cher", "Agglopolys", "Blois", "Grand Chambord"):
         assert other not in tours
+
+
+class NoProcess:
+    """A process pool that must not start."""
+
+    def __init__(self, *args, **kwargs):
+        raise AssertionError("a worker process was started")
+
+
+def test_no_worker_starts_when_every_extract_is_cached(project, monkeypatch):
+    first = {p.name: p.read_bytes() for p in build_extracts(project, ["41", AGGLOPOLYS], workers=1)}
+    monkeypatch.setattr(pool, "ProcessPoolExecutor", NoProcess)
+    again = build_extracts(project, ["41", AGGLOPOLYS], workers=2)
+    assert {p.name: p.read_bytes() for p in again} == first
+
+
+def test_workers_start_before_the_check_only_when_nothing_is_cached(project, monkeypatch):
+    started = []
+    monkeypatch.setattr(pool.Workers, "start", lambda self, count=None: started.append(count))
+    build_extracts(project, ["41"], workers=2)
+    assert started == [None, 1]  # before the check (all of them), then for the one job
+    started.clear()
+    build_extracts(project, ["41", "37"], workers=2)
+    assert started == [1]  # the cache holds 41's: only 37's job, converted here
+
+
+def test_one_job_runs_here_without_a_pool(monkeypatch):
+    monkeypatch.setattr(pool, "ProcessPoolExecutor", NoProcess)
+    with pool.Workers(2) as workers:
+        assert workers.map(str.upper, iter(["a"]), 1) == ["A"]
+        assert workers.map(str.upper, iter([]), 0) == []
+
+
+def test_a_problem_stops_the_workers_started_early_without_waiting_for_them(minimal):
+    (minimal / "content" / "convention.yml").write_text("organisme: [\n", encoding="utf-8")
+    with pytest.raises(ContentError):
+        build_extracts(minimal, workers=2)
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.slow
+def test_workers_started_early_make_the_same_extracts(project, tmp_path):
+    alone = {p.name: p.read_bytes() for p in build_extracts(project, workers=1)}
+    other = copy_project(project, tmp_path / "autre")
+    assert not (other / "build").exists()  # nothing cached: the workers start at once
+    early = {p.name: p.read_bytes() for p in build_extracts(other, workers=2)}
+    assert early == alone

@@ -66,7 +66,26 @@ def test_the_markdown_is_cut_before_headings_outside_divs_their_line_apart():
     assert reading.pieces(markdown) == [
         "---\ntitle: T\n---\n\n",
         "# 1 Un {#un}\n",
-        "\nTexte.\n\n::: {.tableau}\n\n# Pas un titre\n\n:::\n\n",
+        "\nTexte.\n\n",
+        "::: {.tableau}\n\n# Pas un titre\n\n:::\n\n",
         "## 1.1 Deux {#deux}\n",
         "\nFin.",
     ]
+
+
+def test_blocks_that_read_alone_come_apart_lists_and_captions_stay(monkeypatch):
+    markdown = (
+        "---\ntitle: T\n---\n\nAvant le premier titre.\n\n# 1 Un {#un}\n\nTexte.\n\n"
+        "| a | b |\n|---|--:|\n| x | 1 |\n\n: Légende\n\n*Nombre* de logements.\n\n"
+        "- un ;\n\n- deux.\n\nM. Dupont.\n\n1. premier\n\nSuite du texte.\n\n    retrait\n"
+    )
+    assert reading.pieces(markdown) == [
+        "---\ntitle: T\n---\n\nAvant le premier titre.\n\n",
+        "# 1 Un {#un}\n",
+        "\nTexte.\n\n",
+        "| a | b |\n|---|--:|\n| x | 1 |\n\n: Légende\n\n",
+        "*Nombre* de logements.\n\n- un ;\n\n- deux.\n\nM. Dupont.\n\n1. premier\n\n",
+        "Suite du texte.\n\n    retrait\n",
+    ]
+    monkeypatch.setattr(reading, "_blocks", {})
+    assert reading.read(markdown, 0) == ast.read(markdown, 0)

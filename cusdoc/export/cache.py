@@ -64,6 +64,11 @@ class Cache:
         except OSError:
             return None
 
+    def empty(self) -> bool:
+        """Nothing stored yet: every document asked for is to make."""
+        stored = self.folder.iterdir() if self.folder.is_dir() else ()
+        return not any(not path.name.startswith(".") for path in stored)
+
     def outputs(self, key_: str, files: dict[str, bytes]) -> dict[Path, bytes]:
         """What to write for the files just made: the write stage stores them with the rest."""
         paths = {self.folder / f"{key_}.{fmt}": data for fmt, data in files.items()}

@@ -6,10 +6,6 @@ renders it; the workers only convert Markdown into DOCX and PDF and search them 
 extract whose inputs did not change comes from the cache instead of a worker.
 """
 
-import multiprocessing
-import os
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -31,6 +27,7 @@ from cusdoc.extracts.leaks import (
     scan_pdf,
     words,
 )
+from cusdoc.extracts.pool import Workers
 from cusdoc.load.content import dotted
 from cusdoc.load.data import Data
 from cusdoc.model import CHAPITRES_EXTRAIT, Convention, Partenaire
@@ -188,11 +185,23 @@ def build_extracts(
     """Every selected partner's extract in build/extraits/, or nothing if one of them leaks.
 
     signature: extracts of the version for signature, refused as the convention's is."""
-    from cusdoc.export.cache import Cache, key, scope_inputs, templates_digest
-    from cusdoc.render import render_markdown
-    from cusdoc.write import discard_stale, write_atomically
+    from cusdoc.export.cache import Cache
+    from cusdoc.write import discard_stale
 
     discard_stale(root / "build")
+    cache = Cache(root, "extraits")
+    with Workers(workers) as pool:
+        if cache.empty():  # every extract is to make: the workers warm up during the check
+            pool.start()
+        return _build(root, codes, signature, warn, cache, pool)
+
+
+def _build(root: Path, codes, signature: bool, warn: Warn | None, cache, pool: Workers):
+    """build_extracts' work, with the extracts' cache and the workers that convert."""
+    from cusdoc.export.cache import key, scope_inputs, templates_digest
+    from cusdoc.render import render_markdown
+    from cusdoc.write import write_atomically
+
     project = checked(root, signature, warn)
     chosen = project.partenaires if codes is None else [project.partenaire(c) for c in codes]
     templates = Templates.of(root)
@@ -203,7 +212,6 @@ def build_extracts(
         str(epoch),
     )
     versions = {p.code: project.version_of(p, signature) for p in chosen}
-    cache = Cache(root, "extraits")
     files: dict[str, dict[str, bytes]] = {}
     entries: dict[str, str] = {}
     pending = []
@@ -236,7 +244,7 @@ def build_extracts(
             yield Job(partenaire.fichier, markdown, convention, templates, epoch, terms_)
 
     with _one_thread(project.data):
-        results = _run(jobs(), len(pending), workers)
+        results = pool.map(convert, jobs(), len(pending))
     if problems:
         raise ContentError(problems)
     leaks = []
@@ -273,19 +281,6 @@ def _one_thread(data: Data | None):
         yield
     finally:
         data.db.execute("RESET threads")
-
-
-def _run(jobs: Iterator[Job], count: int, workers: int | None) -> list:
-    """Convert the jobs as they are prepared: the first extracts convert while this process
-    prepares the next ones."""
-    workers = min(workers or os.cpu_count() or 1, count)
-    if workers <= 1:
-        return [convert(job) for job in jobs]
-    # Typst deadlocks in forked workers: start them fresh.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = [pool.submit(convert, job) for job in jobs]
-        return [future.result() for future in futures]
 
 
 def convert(job: Job) -> tuple[str, dict[str, bytes], list[tuple[str, Fuite]]]:

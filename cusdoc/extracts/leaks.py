@@ -308,8 +308,9 @@ def _spaced_letters(parsed: Text, norm: str) -> None:
 @cache
 def key(phrase: str) -> tuple[str, ...]:
     """A name as a sequence of normalised words (kept: every partner's lexique reads the same
-    names of communes)."""
-    return tuple(words(phrase).keys)
+    names of communes; the names of France are read all at once, `_known`)."""
+    known = _known().get(phrase)
+    return tuple(words(phrase).keys) if known is None else known
 
 
 def _accents(text: str) -> int:
@@ -369,15 +370,37 @@ def _phrase(name: str) -> tuple[str, ...] | None:
     return words_ if len("".join(words_)) >= 2 else None
 
 
+def keys(names: list[str]) -> list[tuple[str, ...]]:
+    """`key` of each name, read in one pass: a line break ends all that joins words (an
+    abbreviation, letters spaced out), so that names read apart as each reads alone."""
+    parsed = words("\n".join(names))
+    out: list[list[str]] = [[]]
+    for word, gap in zip(parsed.keys, parsed.gaps, strict=True):
+        out += [[] for _ in range(gap.count("\n"))]
+        out[-1].append(word)
+    out += [[] for _ in range(parsed.tail.count("\n"))]
+    if len(out) != len(names):  # a name holds a line break of its own
+        return [tuple(words(name).keys) for name in names]
+    return [tuple(words_) for words_ in out]
+
+
 @cache
-def _places() -> frozenset[tuple[str, ...]]:
-    """The names of every commune, département, EPCI (in each form) and région of France."""
+def _known() -> dict[str, tuple[str, ...]]:
+    """The names of every commune, département, EPCI (in each form) and région of France →
+    their words."""
     geo = load_geographie()
     names = [n for n, _ in geo.communes.values()] + [t.nom for t in geo.departements.values()]
     names += list(geo.regions.values())  # « Centre-Val de Loire » is not the Loire
     for epci in geo.epci.values():
         names += _epci_names(epci.nom)
-    return frozenset(k for k in map(key, set(names)) if k)
+    names = sorted(set(names))
+    return dict(zip(names, keys(names), strict=True))
+
+
+@cache
+def _places() -> frozenset[tuple[str, ...]]:
+    """The names of France as words."""
+    return frozenset(k for k in _known().values() if k)
 
 
 @cache
@@ -407,6 +430,11 @@ def _lengths() -> dict[str, tuple[int, ...]]:
     for words_ in _places():
         lengths.setdefault(words_[0], set()).add(len(words_))
     return {w: tuple(sorted(n, reverse=True)) for w, n in lengths.items()}
+
+
+def warm_up() -> None:
+    """The names of France read before a lexique needs them (a worker does it while it waits)."""
+    _lengths(), _firsts()
 
 
 class Lexique:

@@ -1,36 +1,54 @@
-"""The extracts' Markdown read by pandoc a section at a time: a worker reads each section once,
+"""The extracts' Markdown read by pandoc a block at a time: a worker reads each block once,
 however many of its extracts print it.
 
 Extracts share most of their text (orientations, commitments, the organisation's sections);
-they differ by the partner's figures and names. The Markdown is cut before each heading outside
-any div, each heading's line apart from its section's text: nothing the templates write is read
-across them (identifiers explicit, notes inline, links to an identifier: export/ast.py reads the
-convention by chapters on the same ground). The pieces this process has not read yet go to one
-pandoc, apart by an empty div; the document is its pieces' blocks end to end, the same as
-pandoc's reading of the whole (tests/test_reading.py, partner by partner).
-"""
+they differ by the partner's figures and names, mostly in tables. The Markdown is cut before
+each heading outside any div, each heading's line apart from its section's text, and before each
+block outside any div that reads alone as it reads in the whole: a paragraph after a blank line
+that starts with a word, emphasis or a table, or a div (never a list item, a caption, an indented
+line). Nothing the templates write is read across them (identifiers explicit, notes inline,
+links to an identifier: export/ast.py reads the convention by chapters on the same ground). The
+pieces this process has not read yet go to one pandoc, apart by an empty div; the document is
+its pieces' blocks end to end, the same as pandoc's reading of the whole (tests/test_reading.py,
+partner by partner)."""
 
 import re
 from itertools import pairwise
 
 from cusdoc.export import ast
 
-HEADING_OR_FENCE = re.compile(r"(?<=\n\n)#+ |^:::+(.*)$", re.MULTILINE)
+# Where a block starts after a blank line: a heading; a paragraph that starts with a word (no
+# list marker: no « . » or « ) » in it), with emphasis or a table (no caption, no indented line,
+# no list); a fence, which opens a div when attributes follow it.
+BOUND = re.compile(
+    r"(?<=\n\n)(?P<heading>#+ )"
+    r"|(?<=\n\n)(?=[^\W\d_][^\s.)]*\s|\*\S|\|)"
+    r"|^:::+(?P<attributes>.*)$",
+    re.MULTILINE,
+)
 APART = "\n\n::: cusdoc-morceau\n:::\n\n"
-KEPT = 20_000  # pieces this process keeps at most (a hundred extracts hold about 5 000)
+KEPT = 100_000  # pieces this process keeps at most (a hundred extracts hold about 30 000)
 
 _blocks: dict[str, list] = {}  # piece of Markdown → its blocks, as pandoc read it
 
 
 def pieces(markdown: str) -> list[str]:
-    """The Markdown cut before each heading outside any div, its line apart."""
+    """The Markdown cut before each heading outside any div, its line apart, and after the
+    first heading before each block outside any div that reads alone as it reads in the whole
+    (a table comes apart from the sentences around it, which most extracts share)."""
     bounds, depth = [0], 0
-    for match in HEADING_OR_FENCE.finditer(markdown):
-        if match[0].startswith(":"):
-            depth += 1 if match[1].strip() else -1
-        elif depth == 0:
-            start = match.start()
+    for match in BOUND.finditer(markdown):
+        start = match.start()
+        block = depth == 0 and len(bounds) > 1 and start > bounds[-1] + 1  # not the metadata
+        if match["heading"] and depth == 0:
             bounds += [start, markdown.find("\n", start) + 1 or len(markdown)]
+        elif match["attributes"] is None:  # a paragraph or a table
+            bounds += [start] if block else []
+        elif match["attributes"].strip():  # a div opens
+            bounds += [start] if block and markdown.endswith("\n\n", 0, start) else []
+            depth += 1
+        else:
+            depth -= 1
     bounds.append(len(markdown))
     return [markdown[a:b] for a, b in pairwise(bounds) if b > a]
 
