@@ -145,3 +145,15 @@ def test_the_installed_wheel_inits_checks_and_builds_a_convention(installed, tmp
     run([cusdoc, "build", "--format", "docx,pdf"], target, env)
     assert (target / "build" / "convention.docx").stat().st_size > 0
     assert (target / "build" / "convention.pdf").read_bytes().startswith(b"%PDF")
+
+    # The project cusdoc init made is a repository: two commits, then the tracked changes.
+    identity = ["-c", "user.name=Camille Rédaction", "-c", "user.email=c@exemple.fr"]
+    run(["git", "add", "-A"], target, env)
+    run(["git", *identity, "commit", "-qm", "Identité de l'organisme"], target, env)
+    raison = yaml.safe_load(text)["organisme"]["raison_sociale"]
+    path.write_text(text.replace(raison, f"{raison} Habitat"), encoding="utf-8")
+    run(["git", *identity, "commit", "-qam", "Nouvelle raison sociale"], target, env)
+    run([cusdoc, "suivi", "HEAD~1", "HEAD"], target, env)
+    with zipfile.ZipFile(target / "build" / "suivi-des-modifications.docx") as docx:
+        body = docx.read("word/document.xml").decode("utf-8")
+    assert "<w:ins " in body and "<w:del " in body and "Habitat" in body
