@@ -11,6 +11,7 @@ import os
 import re
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -422,8 +423,16 @@ def load_data(root: Path) -> tuple[Data, list[Problem]]:
     # Where each column stands in its file, for the checks that run on the typed tables.
     db.execute("CREATE TABLE colonnes (fichier VARCHAR, colonne VARCHAR, position INTEGER)")
     aliases, problems = _aliases(root)
-    for dataset in DATASETS:
-        problems += _load_dataset(db, root, dataset, aliases.get(dataset.name, {}))
+    # Two files at a time, each on a connection of its own: DuckDB reads and types one while
+    # the other's rows are checked (the stock, the largest, with the others beside it).
+    with ThreadPoolExecutor(2) as pool:
+        for found in pool.map(
+            lambda dataset: _load_dataset(
+                db.cursor(), root, dataset, aliases.get(dataset.name, {})
+            ),
+            DATASETS,
+        ):
+            problems += found
     if not problems:
         _derive(db)
         if cached is not None:
