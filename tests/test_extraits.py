@@ -12,7 +12,8 @@ from pypdf import PdfReader
 from cusdoc.cli import main
 from cusdoc.errors import ContentError
 from cusdoc.extracts import LeakError, build_extracts, pool
-from cusdoc.extracts.leaks import forbidden_terms, scan_docx, scan_pdf
+from cusdoc.extracts.leaks import scan_docx, scan_pdf
+from cusdoc.extracts.terms import forbidden_terms
 from cusdoc.load.geography import load_geographie
 from cusdoc.pipeline import check
 from tests.conftest import EPOCH, PROJETS, copy_project, docx_printed_text, leftovers

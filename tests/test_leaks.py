@@ -14,7 +14,8 @@ from docx.oxml.ns import qn
 from cusdoc import extracts
 from cusdoc.errors import ContentError, LeakError
 from cusdoc.extracts import build_extracts, content_leaks, lexique
-from cusdoc.extracts.leaks import common_words, forbidden_terms, scan_docx, scan_text
+from cusdoc.extracts.leaks import scan_docx, scan_text
+from cusdoc.extracts.terms import common_words, forbidden_terms
 from cusdoc.load.geography import load_geographie
 from cusdoc.pipeline import check
 from tests.test_extraits import AGGLOPOLYS, project  # noqa: F401  (the two-département fixture)
@@ -324,7 +325,7 @@ def test_the_docx_check_reads_styles_links_symbols_and_split_runs(project):  # n
 def _plain_lexique(partner, codes, geo, allowed):
     """The rule of `forbidden_terms` read plainly, territory by territory and commune by
     commune: what the lexique must hold, however it is computed."""
-    from cusdoc.extracts.leaks import _epci_names, key
+    from cusdoc.extracts.terms import _epci_names, key
 
     own_names = {key(geo.communes[c][0]) for c in partner.communes}
     names, codes_, departements = {}, {}, {}
@@ -364,7 +365,7 @@ def test_each_partner_s_lexique_follows_the_rule():
     """Three départements, EPCI inside them and one across two of them (Terres du Val de
     Loire, in the Loir-et-Cher and the Loiret): each partner's lexique is the rule's."""
     from cusdoc.assemble.scope import partenaires
-    from cusdoc.extracts.leaks import Territoires
+    from cusdoc.extracts.terms import Territoires
 
     geo = load_geographie()
     codes = ["37", "41", "45", AGGLOPOLYS, "243700754", "200070183"]

@@ -15,19 +15,10 @@ from cusdoc.assemble.scope import kept_strings
 from cusdoc.errors import ContentError, LeakError, Problem
 from cusdoc.export.convert import Templates
 from cusdoc.extracts import reading
-from cusdoc.extracts.leaks import (
-    Fuite,
-    Lexique,
-    Territoires,
-    Text,
-    as_found,
-    common_words,
-    markdown_text,
-    scan_docx,
-    scan_pdf,
-    words,
-)
+from cusdoc.extracts.leaks import Fuite, as_found, markdown_text, scan_docx, scan_pdf
 from cusdoc.extracts.pool import Workers
+from cusdoc.extracts.terms import Lexique, Territoires, common_words
+from cusdoc.extracts.text import Text, words
 from cusdoc.load.content import dotted
 from cusdoc.load.data import Data
 from cusdoc.model import CHAPITRES_EXTRAIT, Convention, Partenaire

@@ -18,9 +18,9 @@ def warm_up() -> None:
     import typst  # noqa: F401
 
     import cusdoc.export.docx  # noqa: F401
-    from cusdoc.extracts import leaks
+    from cusdoc.extracts import terms
 
-    leaks.warm_up()
+    terms.warm_up()
 
 
 class Workers:
