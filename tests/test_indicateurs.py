@@ -349,3 +349,18 @@ def test_typed_data_is_kept_and_read_back_as_typed(tmp_path, monkeypatch):
     assert problems == [] and read.db is not fresh.db
     assert stock(read) == stock(fresh)
     assert compute_references(read, 2023) == compute_references(fresh, 2023)
+
+
+def test_small_data_is_queried_on_one_thread_large_data_on_duckdbs_own(tmp_path, monkeypatch):
+    import duckdb
+
+    from cusdoc.load import data as loading
+
+    monkeypatch.setattr(loading, "_TYPED", {})
+    small, _ = load_data(copy_project(PROJETS / "minimal", tmp_path / "petit"))
+    assert small.db.execute("SELECT current_setting('threads')").fetchone() == (1,)
+    monkeypatch.setattr(loading, "SMALL_DATA_BYTES", 0)  # as if the files were large
+    monkeypatch.setattr(loading, "_TYPED", {})
+    large, _ = load_data(copy_project(PROJETS / "minimal", tmp_path / "grand"))
+    default = duckdb.connect().execute("SELECT current_setting('threads')").fetchone()
+    assert large.db.execute("SELECT current_setting('threads')").fetchone() == default

@@ -267,11 +267,12 @@ def _one_thread(data: Data | None):
     if data is None:
         yield
         return
+    (threads,) = data.db.execute("SELECT current_setting('threads')").fetchone()
     data.db.execute("SET threads = 1")
     try:
         yield
     finally:
-        data.db.execute("RESET threads")
+        data.db.execute(f"SET threads = {int(threads)}")
 
 
 def convert(job: Job) -> tuple[str, dict[str, bytes], list[tuple[str, Fuite]]]:
