@@ -7,7 +7,15 @@ import pytest
 
 from cusdoc.compute import classement, foyers, npl
 from cusdoc.compute.tables import share
-from cusdoc.compute.values import SECRET, STOCK, WORKS, known, setting_values, under_secret
+from cusdoc.compute.values import (
+    SECRET,
+    STOCK,
+    WORKS,
+    known,
+    npl_values,
+    setting_values,
+    under_secret,
+)
 from cusdoc.load.geography import load_geographie
 from cusdoc.model import ORGANISME, TOTAL, Quantity, slug
 from cusdoc.pipeline import Project, check
@@ -169,7 +177,12 @@ def view_values(data, annee: int, seuil: int, config: dict) -> dict[str, Quantit
     sums = ", ".join(f"coalesce(sum(logements) FILTER (WHERE {c}), 0)" for _, c in WORKS.values())
     row = data.execute(f"SELECT {sums} FROM operations WHERE annee = ?", [annee]).fetchone()
     out |= {name: Quantity(n) for name, n in zip(WORKS, row, strict=True)}
-    return out | ensemble_values(data, seuil, config) | npl_values(data) | foyer_values(data)
+    return (
+        out
+        | ensemble_values(data, seuil, config)
+        | npl_values(npl.ensembles(data), None)
+        | foyer_values(data)
+    )
 
 
 def masked(*counts: tuple[int, int]) -> str | None:
@@ -247,25 +260,6 @@ def ensemble_values(data, seuil: int, config: dict) -> dict[str, Quantity]:
         ]
         out[f"ensembles_occupation_{slug(name, '_')}"] = Quantity(len(kept))
         out[f"logements_occupation_{slug(name, '_')}"] = Quantity(sum(r["logements"] for r in kept))
-    return out
-
-
-def npl_values(data) -> dict[str, Quantity]:
-    total = npl.totals(npl.ensembles(data))
-    avant, apres = total["avant"], total["apres"]
-    out = {
-        "npl_ensembles": Quantity(total["ensembles"]),
-        "npl_logements": Quantity(avant["logements"]),
-        "npl_surface": Quantity(avant["surface"]),
-        "npl_masse_avant": Quantity(avant["masse"], "euros"),
-        "npl_masse_apres": Quantity(apres["masse"], "euros"),
-        "npl_masse_transferee": Quantity(total["transfert"], "euros"),
-        "npl_loyer_moyen_avant": Quantity(avant["loyer"], "euros_m2"),
-        "npl_loyer_moyen_apres": Quantity(apres["loyer"], "euros_m2"),
-    }
-    for categorie, n in total["categories"].items():
-        out[f"npl_logements_{categorie.lower()}"] = Quantity(n)
-        out[f"npl_part_{categorie.lower()}"] = percent(n, apres["logements"])
     return out
 
 

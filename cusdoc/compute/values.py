@@ -644,11 +644,13 @@ def _npl(
     out = {}
     for territoire, found in ensembles.items():
         codes = {e.code for e in found}
-        out[territoire] = _npl_values([r for r in rows if r["ensemble"] in codes], loyers)
+        out[territoire] = npl_values([r for r in rows if r["ensemble"] in codes], loyers)
     return out
 
 
-def _npl_values(rows: list[dict], loyers: dict | None) -> dict[str, Quantity]:
+def npl_values(rows: list[dict], loyers: dict | None) -> dict[str, Quantity]:
+    """The NPL's figures of the ensembles given (rows of `npl.ensembles`); loyers: the annex
+    content/npl.yml, for the PLS ceiling it declares."""
     total = npl.totals(rows)
     avant, apres = total["avant"], total["apres"]
     out = {
