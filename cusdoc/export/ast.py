@@ -19,6 +19,7 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache, partial
 from itertools import pairwise
@@ -92,9 +93,34 @@ UNUSED = (
 READER = "markdown" + "".join(f"-{extension}" for extension in UNUSED.split())
 
 
-# A chapter: a level-1 heading after a blank line. A fence opens a div when attributes follow it,
-# closes one otherwise.
-CHAPTER_OR_FENCE = re.compile(r"(?<=\n\n)# |^:::+(.*)$", re.MULTILINE)
+# Where a block starts after a blank line: a heading; a paragraph that starts with a word (no
+# list marker: no « . » or « ) » in it), with emphasis or a table (no caption, no indented line,
+# no list); a fence, which opens a div when attributes follow it, closes one otherwise.
+BOUND = re.compile(
+    r"(?<=\n\n)(?P<heading>#+ )"
+    r"|(?<=\n\n)(?=[^\W\d_][^\s.)]*\s|\*\S|\|)"
+    r"|^:::+(?P<attributes>.*)$",
+    re.MULTILINE,
+)
+
+
+def blocks(markdown: str) -> Iterator[tuple[int, int, bool]]:
+    """(start, heading level or 0, whether it opens a div) of each block outside any div that
+    reads alone as it reads in the whole: where the Markdown may be cut for pandoc.
+
+    Nothing the templates write is read across blocks: identifiers are explicit, notes inline,
+    links to an identifier."""
+    depth = 0
+    for match in BOUND.finditer(markdown):
+        if match["attributes"] is None:  # a heading, a paragraph or a table
+            if depth == 0:
+                yield match.start(), len(match["heading"] or " ") - 1, False
+        elif match["attributes"].strip():  # a div opens
+            if depth == 0:
+                yield match.start(), 0, True
+            depth += 1
+        else:
+            depth -= 1
 
 
 def read(markdown: str, epoch: int, readers: int = 1) -> dict:
@@ -122,12 +148,7 @@ def chapters(markdown: str, count: int) -> list[str]:
     same length."""
     if count < 2:
         return [markdown]
-    starts, depth = [], 0
-    for match in CHAPTER_OR_FENCE.finditer(markdown):
-        if match[0].startswith(":"):
-            depth += 1 if match[1].strip() else -1
-        elif depth == 0:
-            starts.append(match.start())
+    starts = [start for start, level, _ in blocks(markdown) if level == 1]
     if not starts:
         return [markdown]
     share = len(markdown) / count

@@ -12,20 +12,10 @@ pieces this process has not read yet go to one pandoc, apart by an empty div; th
 its pieces' blocks end to end, the same as pandoc's reading of the whole (tests/test_reading.py,
 partner by partner)."""
 
-import re
 from itertools import pairwise
 
 from cusdoc.export import ast
 
-# Where a block starts after a blank line: a heading; a paragraph that starts with a word (no
-# list marker: no « . » or « ) » in it), with emphasis or a table (no caption, no indented line,
-# no list); a fence, which opens a div when attributes follow it.
-BOUND = re.compile(
-    r"(?<=\n\n)(?P<heading>#+ )"
-    r"|(?<=\n\n)(?=[^\W\d_][^\s.)]*\s|\*\S|\|)"
-    r"|^:::+(?P<attributes>.*)$",
-    re.MULTILINE,
-)
 APART = "\n\n::: cusdoc-morceau\n:::\n\n"
 KEPT = 100_000  # pieces this process keeps at most (a hundred extracts hold about 30 000)
 
@@ -36,19 +26,12 @@ def pieces(markdown: str) -> list[str]:
     """The Markdown cut before each heading outside any div, its line apart, and after the
     first heading before each block outside any div that reads alone as it reads in the whole
     (a table comes apart from the sentences around it, which most extracts share)."""
-    bounds, depth = [0], 0
-    for match in BOUND.finditer(markdown):
-        start = match.start()
-        block = depth == 0 and len(bounds) > 1 and start > bounds[-1] + 1  # not the metadata
-        if match["heading"] and depth == 0:
+    bounds = [0]
+    for start, level, div in ast.blocks(markdown):
+        if level:  # a heading, its line apart
             bounds += [start, markdown.find("\n", start) + 1 or len(markdown)]
-        elif match["attributes"] is None:  # a paragraph or a table
-            bounds += [start] if block else []
-        elif match["attributes"].strip():  # a div opens
-            bounds += [start] if block and markdown.endswith("\n\n", 0, start) else []
-            depth += 1
-        else:
-            depth -= 1
+        elif len(bounds) > 1 and start > bounds[-1] + 1:  # after the metadata, a new block
+            bounds += [start] if not div or markdown.endswith("\n\n", 0, start) else []
     bounds.append(len(markdown))
     return [markdown[a:b] for a, b in pairwise(bounds) if b > a]
 
