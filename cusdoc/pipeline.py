@@ -43,6 +43,9 @@ class Project:
     # cusdoc check's warnings: the points to settle before the signature version
     warnings: list[Problem] = field(default_factory=list)
     _values: dict = field(default_factory=dict, repr=False)
+    # the data values of the organisation and its declared territories, computed beside the
+    # checks (all_values), before the settings and the secrecy are applied to them
+    _found: dict = field(default_factory=dict, repr=False)
 
     @cached_property
     def epoch(self) -> int:
@@ -107,22 +110,15 @@ class Project:
         """The values of territories not computed yet (the organisation first of all)."""
         from cusdoc.compute import foyers
         from cusdoc.compute.tables import share
-        from cusdoc.compute.values import all_values, setting_values, under_secret
+        from cusdoc.compute.values import setting_values, under_secret
 
         settings = self.content.settings
         common = setting_values(settings.periode, settings.annee_reference, settings.seuil)
         if self.data is None:
             return {territoire: dict(common) for territoire in territoires}
-        classement = self.content.sources.get("classement")
-        loyers = self.content.sources.get("npl")
-        found = all_values(
-            self.data,
-            territoires,
-            settings.annee_reference,
-            settings.seuil,
-            classement.data if classement else None,
-            loyers.data if loyers else None,
-        )
+        found = {t: self._found[t] for t in territoires if t in self._found}
+        if missing := [t for t in territoires if t not in found]:
+            found |= _data_values(self.data, self.content, missing)
         whole = found[ORGANISME] if ORGANISME in found else self._values[ORGANISME]
         out = {}
         for territoire, values in found.items():
@@ -157,10 +153,12 @@ class Project:
         return known[code]
 
 
-def check(root: Path) -> Project:
+def check(root: Path, values: bool = False) -> Project:
     """Load and check the content and the data; raise one error listing every problem.
 
     The project holds the warnings: what may stay in a draft but not in the signed text.
+    values: the text's data values are computed beside the checks, for a command that makes a
+    document.
     """
     from cusdoc.assemble import engagement_context
     from cusdoc.assemble.scope import partenaires
@@ -175,15 +173,18 @@ def check(root: Path) -> Project:
     from cusdoc.validate.signature import pending
     from cusdoc.validate.vente import missing_addresses, sale_warnings
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # DuckDB releases the GIL: the data loads, then is checked against the content, while
-        # the content is validated. The data's checks count only if the content is valid.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # DuckDB releases the GIL: the data loads, then is checked against the content (and
+        # gives the text's values) while the content is validated. What is found on the data
+        # counts only if the content is valid.
         loading = pool.submit(load_data, root) if data_present(root) else None
         geo = load_geographie()
         content, problems = load_content(root)
-        on_data = None
+        on_data = values_found = None
         if loading is not None and not problems:
             on_data = pool.submit(_check_data, loading, content)
+            if values:
+                values_found = pool.submit(_values_beside, loading, content)
         problems += validate_content(content, geo, complete=not problems)
         data, data_problems = loading.result() if loading else (None, [])
         problems += data_problems
@@ -219,6 +220,7 @@ def check(root: Path) -> Project:
         partenaires(content.convention, geo),
         calculs.secret,
         warnings,
+        _found=values_found.result() if values_found is not None else {},
     )
 
 
@@ -246,6 +248,31 @@ def _check_data(loading: Future, content: Content) -> tuple[list[Problem], "Calc
     effet = content.convention["generation"]["date_effet"]
     problems += check_volets(data, content.sources["convention"], effet.year)
     return problems, compute(data, content)
+
+
+def _values_beside(loading: Future, content: Content) -> dict[str, dict]:
+    """The data values of the organisation and of its declared territories, on a connection
+    of its own, beside the checks."""
+    data, problems = loading.result()
+    if problems:
+        return {}
+    territoires = [ORGANISME, *(t["code"] for t in content.convention["territoires"])]
+    return _data_values(Data(data.db.cursor(), data.scope, data.digest), content, territoires)
+
+
+def _data_values(data: Data, content: Content, territoires: list[str]) -> dict[str, dict]:
+    from cusdoc.compute.values import all_values
+
+    classement = content.sources.get("classement")
+    loyers = content.sources.get("npl")
+    return all_values(
+        data,
+        territoires,
+        content.settings.annee_reference,
+        content.settings.seuil,
+        classement.data if classement else None,
+        loyers.data if loyers else None,
+    )
 
 
 TRACKED = ("content", "templates")  # what a signed version must hold as committed
@@ -300,7 +327,7 @@ def document(
 
 def prepare(root: Path, scopes: Sequence[str | None] = (ORGANISATION,)) -> list[Convention]:
     """The one recipe: the checked, computed and assembled document of each scope."""
-    project = check(root)
+    project = check(root, values=True)
     return [document(project, scope) for scope in scopes]
 
 
@@ -331,7 +358,7 @@ Warn = Callable[[list[Problem]], None]
 def checked(root: Path, signature: bool, warn: Warn | None) -> Project:
     """The checked project; for the signature version, one that may be signed. A project's
     warnings go to warn."""
-    project = check(root)
+    project = check(root, values=True)
     if signature:
         check_signable(project)
     elif project.warnings and warn is not None:

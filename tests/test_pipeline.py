@@ -87,7 +87,9 @@ def test_a_build_from_the_same_inputs_returns_at_once_with_its_warnings(tmp_path
     said = []
     first = {p.name: p.read_bytes() for p in build(root, ("docx", "md"), warn=said.append)}
     checks = []
-    monkeypatch.setattr(pipeline, "check", lambda r: checks.append(r) or check(r))
+    monkeypatch.setattr(
+        pipeline, "check", lambda r, **options: checks.append(r) or check(r, **options)
+    )
     again = {p.name: p.read_bytes() for p in build(root, ("docx", "md"), warn=said.append)}
     assert (again, checks) == (first, [])
     assert len(said) == 2 and said[0] == said[1] and said[0][0].avertissement
