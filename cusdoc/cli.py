@@ -1,6 +1,5 @@
 """The command line: a thin layer over cusdoc.build."""
 
-import sys
 from pathlib import Path
 
 import click
@@ -89,10 +88,6 @@ def main(ctx, projet: Path) -> None:
 
     Le contenu (content/*.yml) est vérifié puis mis en forme en DOCX et en PDF dans build/.
     """
-    # cusdoc's threads wait on code that leaves Python free (DuckDB, Typst, pandoc's pipes)
-    # while another thread runs Python: one whose call returned gets Python back within a
-    # millisecond rather than five (`cusdoc check` on the example: 0.04 s less).
-    sys.setswitchinterval(0.001)
     ctx.obj = projet
 
 
