@@ -291,6 +291,10 @@ class Ligne:
     taux_cia: float | None = None
     cia: dict | None = None  # PS-1: the source of taux_cia, {reference, date}
     justification: str | None = None  # why a target falls short of its reference
+    # what happened after the signature: ventilation → year → value, from the data of that year
+    # or declared in content/realise.yml; and year → where the year's values come from
+    realise: dict[str, dict[int, Quantity]] = field(default_factory=dict)
+    sources_realise: dict[int, str] = field(default_factory=dict)
 
 
 def years(periode: tuple[int, int]) -> list[int]:
@@ -328,6 +332,8 @@ class EngagementContext:
     assujettis: dict[str, str] = field(default_factory=dict)
     # EPCI with a first-quartile threshold and attributions in the reference year → how many
     thresholded: dict[str, int] = field(default_factory=dict)
+    # year of the period the data record → (values, rates) of that year, keyed as references
+    realise: dict[int, tuple[dict, dict]] = field(default_factory=dict)
 
 
 def niveau_of(code: str, indicateur: Indicateur, context: EngagementContext) -> str | None:

@@ -86,6 +86,7 @@ def engagement_context(content: Content, geo: Geographie, calculs: Calculs) -> E
         absent=calculs.absent,
         assujettis=assujettis_ps1(data),
         thresholded=calculs.thresholded,
+        realise=calculs.realise,
     )
 
 
@@ -111,8 +112,13 @@ def assemble(
     catalogue = verified(for_data(load_catalogue(), context.absent), data)
     toutes = []
     if "engagements" in content.sources:
+        declared = content.sources.get("realise")
         toutes = build_lignes(
-            content.sources["engagements"].data["engagements"], catalogue, context, geo
+            content.sources["engagements"].data["engagements"],
+            catalogue,
+            context,
+            geo,
+            declared.data.get("realise") or {} if declared else {},
         )
     scope = ORGANISME if partenaire is None else partenaire.code
     builder = _Builder(Resolver(values, toutes, partenaire is not None), tables, partenaire)

@@ -31,9 +31,14 @@ FONDEMENTS = {
 
 
 def build_lignes(
-    data: dict, catalogue: dict[str, Indicateur], context: EngagementContext, geo: Geographie
+    data: dict,
+    catalogue: dict[str, Indicateur],
+    context: EngagementContext,
+    geo: Geographie,
+    declared: dict | None = None,
 ) -> list[Ligne]:
-    """The commitments of validated content, in catalogue order."""
+    """The commitments of validated content, in catalogue order, with their réalisé: computed
+    from the data of each later year, or declared (content/realise.yml: `declared`)."""
     lignes = []
     for ident, indicateur in catalogue.items():
         for row in data.get(ident, []):
@@ -47,23 +52,26 @@ def build_lignes(
                 }
             else:
                 reference = {TOTAL: Quantity(row.get("reference"), indicateur.unite)}
-            lignes.append(
-                Ligne(
-                    indicateur=indicateur,
-                    niveau=niveau,
-                    territoire=code,
-                    nom=territory_name(code, niveau, geo),
-                    reference=reference,
-                    source_reference=row.get("source_reference"),
-                    valeurs={
-                        name: {int(y): v for y, v in values.items()}
-                        for name, values in ventilations.items()
-                    },
-                    taux_cia=row.get("taux_cia"),
-                    cia=row.get("cia"),
-                    justification=row.get("justification"),
-                )
+            ligne = Ligne(
+                indicateur=indicateur,
+                niveau=niveau,
+                territoire=code,
+                nom=territory_name(code, niveau, geo),
+                reference=reference,
+                source_reference=row.get("source_reference"),
+                valeurs={
+                    name: {int(y): v for y, v in values.items()}
+                    for name, values in ventilations.items()
+                },
+                taux_cia=row.get("taux_cia"),
+                cia=row.get("cia"),
+                justification=row.get("justification"),
             )
+            _computed_realise(ligne, context)
+            for entry in (declared or {}).get(ident, []):
+                if entry["territoire"] == code:
+                    _declared_realise(ligne, entry)
+            lignes.append(ligne)
     return lignes
 
 
@@ -71,10 +79,37 @@ def reference_value(indicateur: Indicateur, key: tuple, context: EngagementConte
     """A computed reference; a rate is masked with its count, as compute decided once on the
     whole organisation (its denominator or numerator under the secrecy threshold, its count
     masked in a table, or masked so that no other follows by difference)."""
-    value = context.references.get(key)
-    rate: Rate | None = context.taux.get(key)
-    masked = reason(context.seuil) if rate is not None and rate.masked else None
-    return Quantity(value, indicateur.unite, masked=masked)
+    return _computed(indicateur, key, context.references, context.taux, context.seuil)
+
+
+def _computed(indicateur: Indicateur, key: tuple, values: dict, rates: dict, seuil: int):
+    rate: Rate | None = rates.get(key)
+    masked = reason(seuil) if rate is not None and rate.masked else None
+    return Quantity(values.get(key), indicateur.unite, masked=masked)
+
+
+def _computed_realise(ligne: Ligne, context: EngagementContext) -> None:
+    """The réalisé the data of each later year give a commitment, under that year's secrecy."""
+    ident = ligne.indicateur.id
+    for annee, (values, rates) in context.realise.items():
+        for name in ligne.valeurs:
+            key = (ident, ligne.niveau, ligne.territoire, name)
+            if key in values:
+                quantity = _computed(ligne.indicateur, key, values, rates, context.seuil)
+                ligne.realise.setdefault(name, {})[annee] = quantity
+                ligne.sources_realise[annee] = (
+                    f"réalisé calculé à partir des données de l'organisme ({annee})"
+                )
+
+
+def _declared_realise(ligne: Ligne, entry: dict) -> None:
+    """The réalisé content/realise.yml declares for a commitment, with its source."""
+    series = {TOTAL: entry["valeurs"], **(entry.get("ventilations") or {})}
+    for name, values in series.items():
+        for annee, value in values.items():
+            quantity = Quantity(value, ligne.indicateur.unite)
+            ligne.realise.setdefault(name, {})[int(annee)] = quantity
+            ligne.sources_realise[int(annee)] = entry["source"]
 
 
 def territory_name(code: str, niveau: str, geo: Geographie) -> str:

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from cusdoc.compute import classement, npl
-from cusdoc.compute.references import compute_references, stock, thresholded_epci
+from cusdoc.compute.references import (
+    compute_references,
+    covered_years,
+    source_of,
+    stock,
+    thresholded_epci,
+)
 from cusdoc.compute.secrecy import Secret, rate_secrecy
 from cusdoc.compute.tables import COMPUTED_TABLES, RATE_COLUMNS, TableContext, organisation_secret
 from cusdoc.load.content import Content
@@ -33,25 +39,22 @@ class Calculs:
     thresholded: dict = field(default_factory=dict)
     # the régions of the accession sales: PP-ACC-1 and PS-ACC-1 are committed in each (R. 445-22)
     regions_accession: tuple[str, ...] = ()
+    # the réalisé: for each year of the period the data cover, the values and rates of that
+    # year, as references and taux are those of the reference year
+    realise: dict[int, tuple[dict, dict]] = field(default_factory=dict)
 
 
 def compute(data: Data, content: Content) -> Calculs:
-    """The organisation's references, stock and statistical secrecy, for every territory."""
+    """The organisation's references, stock and statistical secrecy, for every territory; and
+    the réalisé of the years of the period the data cover."""
     settings = content.settings
     annee = settings.annee_reference
-    references, denominateurs = compute_references(data, annee)
-    secret = organisation_secret(data, annee, settings.seuil)
-    pairs = data.execute(
-        "SELECT DISTINCT departement, epci FROM attribution WHERE annee = ? AND epci IS NOT NULL",
-        [annee],
-    ).fetchall()
-    departements_of: dict[str, set[str]] = {}
-    for departement, epci in pairs:
-        departements_of.setdefault(epci, set()).add(departement)
-    # the attributions each rate counts, given back by its value and denominator
-    numerators = {k: round((references.get(k) or 0) * n / 100) for k, n in denominateurs.items()}
-    masked = _counted_masked(numerators, secret)
-    rates = rate_secrecy(numerators, denominateurs, departements_of, settings.seuil, masked)
+    references, rates, secret = _of_year(data, annee, settings.seuil)
+    realise = {}
+    for year, sources in covered_years(data, settings.periode).items():
+        values, year_rates, _ = _of_year(data, year, settings.seuil)
+        kept = {k: v for k, v in values.items() if source_of(k[0], k[3]) in sources}
+        realise[year] = (kept, {k: r for k, r in year_rates.items() if k in kept})
     regions = data.execute(
         "SELECT DISTINCT d.region FROM accession a JOIN communes c ON c.code = a.DEPCOM "
         "JOIN departements d ON d.code = c.departement ORDER BY 1"
@@ -64,7 +67,27 @@ def compute(data: Data, content: Content) -> Calculs:
         data.absent(),
         thresholded_epci(data, annee),
         tuple(r for (r,) in regions),
+        realise,
     )
+
+
+def _of_year(data: Data, annee: int, seuil: int) -> tuple[dict, dict, Secret]:
+    """The values of the indicators in one year, the secrecy of their rates, and the masks of
+    that year's attributions table."""
+    values, denominateurs = compute_references(data, annee)
+    secret = organisation_secret(data, annee, seuil)
+    pairs = data.execute(
+        "SELECT DISTINCT departement, epci FROM attribution WHERE annee = ? AND epci IS NOT NULL",
+        [annee],
+    ).fetchall()
+    departements_of: dict[str, set[str]] = {}
+    for departement, epci in pairs:
+        departements_of.setdefault(epci, set()).add(departement)
+    # the attributions each rate counts, given back by its value and denominator
+    numerators = {k: round((values.get(k) or 0) * n / 100) for k, n in denominateurs.items()}
+    masked = _counted_masked(numerators, secret)
+    rates = rate_secrecy(numerators, denominateurs, departements_of, seuil, masked)
+    return values, rates, secret
 
 
 def _counted_masked(numerators: dict, secret: Secret) -> set:

@@ -61,6 +61,38 @@ REFERENCES = {
 }
 
 
+# The réalisé of a year comes from the data files that record that year: the attributions of
+# attributions.csv, the works and sales of travaux.csv. foyers.csv describes the établissements
+# without saying up to which year it is complete: the réalisé of PP-LF-1 to PP-LF-3 is declared
+# (content/realise.yml), as is that of the indicators whose reference is declared.
+YEARLY_SOURCES = {
+    "attributions": "SELECT DISTINCT annee FROM attribution WHERE bail_signe",
+    "travaux": "SELECT DISTINCT annee FROM operations",
+}
+
+
+def source_of(indicateur: str, ventilation: str) -> str | None:
+    """The data file whose rows of a year give an indicator's réalisé that year, if any."""
+    _, rows, _ = REFERENCES.get((indicateur, ventilation), (None, "", None))
+    if rows.startswith("attribution"):
+        return "attributions"
+    if rows.startswith("operations"):
+        return "travaux"
+    return None
+
+
+def covered_years(data: Data, periode: tuple[int, int]) -> dict[int, set[str]]:
+    """Each year of the period some data file records → the files that record it."""
+    out: dict[int, set[str]] = {}
+    for source, sql in YEARLY_SOURCES.items():
+        if source == "travaux" and not data.present("travaux"):
+            continue
+        for (annee,) in data.execute(sql).fetchall():
+            if annee is not None and periode[0] <= annee <= periode[1]:
+                out.setdefault(annee, set()).add(source)
+    return dict(sorted(out.items()))
+
+
 # Both levels in one query: a row per département, then per EPCI (a row of a commune without
 # EPCI counts only in its département); {by}, a second grouping column, if any.
 BY_TERRITORY = (

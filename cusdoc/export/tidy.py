@@ -59,7 +59,31 @@ def tidy_rows(convention: Convention) -> list[dict]:
                         "valeur": value,
                     }
                 )
+            for annee, value in realised(ligne, ventilation, all_years, periods):
+                rows.append(
+                    {
+                        **base,
+                        "ventilation": ventilation,
+                        "annee": annee,
+                        "nature": "realise",
+                        "valeur": value,
+                    }
+                )
     return [{column: row[column] for column in COLUMNS} for row in rows]
+
+
+def realised(ligne, ventilation: str, all_years: list[int], periods) -> list[tuple[str, object]]:
+    """(year or span, value as printed) of a breakdown's réalisé: each year recorded, then, for
+    an additive indicator, each cumulative span whose every year is recorded and shown."""
+    recorded = ligne.realise.get(ventilation, {})
+    out = [(str(y), shown(recorded[y])) for y in all_years if y in recorded]
+    if ligne.indicateur.additif:
+        values = {y: q.value for y, q in recorded.items() if not q.masked}
+        for _, span in periods:
+            total = cumulative(values, span)
+            if total is not None:
+                out.append((f"{span[0]}-{span[-1]}", printed(total, ligne.indicateur.unite)))
+    return out
 
 
 def shown(quantity: Quantity | None) -> float | None:

@@ -181,6 +181,9 @@ class Content:
 CHAPTER_NAME = re.compile(r"[a-z0-9_]+")  # as the schema has it
 
 
+REALISE = "realise"  # content/realise.yml: the réalisé declared year by year
+
+
 def load_content(root: Path) -> tuple[Content, list[Problem]]:
     """Read content/convention.yml then each chapter it lists."""
     problems: list[Problem] = []
@@ -208,6 +211,11 @@ def load_content(root: Path) -> tuple[Content, list[Problem]]:
         source = _load_file(root, name, problems)
         if source is not None:
             sources[name] = source
+    # The réalisé declared after the signature: read beside the chapters, never one of them.
+    if REALISE not in sources and (root / "content" / f"{REALISE}.yml").exists():
+        source = _load_file(root, REALISE, problems)
+        if source is not None:
+            sources[REALISE] = source
     return Content(root, sources), problems
 
 

@@ -14,7 +14,7 @@ from cusdoc import SKELETON
 from cusdoc.compute.values import NEEDS
 from cusdoc.errors import Problem
 from cusdoc.load.catalogue import load_catalogue
-from cusdoc.load.content import SEUIL_MINIMUM, Content, Path_, Source, dotted
+from cusdoc.load.content import REALISE, SEUIL_MINIMUM, Content, Path_, Source, dotted
 from cusdoc.load.geography import Geographie
 from cusdoc.load.text import parse, references
 from cusdoc.model import REF, Valeur, chapter_id, generated_id, parse_calendrier
@@ -534,9 +534,9 @@ def _check_chapters(source: Source) -> list[Problem]:
     for index, name in enumerate(chapitres):
         if not isinstance(name, str):
             continue  # the schema says a text is expected
-        if name == "convention":
+        if name in ("convention", REALISE):
             problems.append(
-                _problem_at(source, ("chapitres", index), "« convention » n'est pas un chapitre")
+                _problem_at(source, ("chapitres", index), f"« {name} » n'est pas un chapitre")
             )
         if name in seen:
             problems.append(

@@ -4,7 +4,7 @@ Writers type the keys: they are French. `meta.description` documents each field.
 """
 
 from cusdoc.load.catalogue import load_catalogue
-from cusdoc.load.content import NOTE
+from cusdoc.load.content import NOTE, REALISE
 from cusdoc.model import CRITERES, OCCUPATION, TABLES_CLASSEMENT, TABLES_DONNEES, TABLES_NPL
 
 YEAR = {"type": "integer", "min": 1900, "max": 2100}
@@ -273,6 +273,44 @@ ENGAGEMENTS = {
             "valuesrules": {"type": "list", "minlength": 1, "schema": ENGAGEMENT},
         },
         "Par indicateur (PP-1, PS-1…), la liste des territoires et de leurs engagements",
+        required=True,
+    ),
+}
+
+# content/realise.yml: the réalisé the data do not give (PP-1's agréments, G-1's costs, the
+# foyers'), declared year by year with its source. Not a chapter: the signed convention does not
+# print it; `cusdoc indicateurs`, the workbook and the bilans do.
+REALISE_LIGNE = mapping(
+    {
+        "territoire": field(
+            {"type": "string"},
+            "Le territoire d'un engagement de content/engagements.yml (code du département, "
+            "SIREN de l'EPCI, code de la région, ou « organisme »)",
+            required=True,
+            codes="engagement",
+        ),
+        "valeurs": field(YEAR_VALUES, "Le réalisé de chaque année (« 2025: 142 »)", True),
+        "ventilations": field(
+            {"type": "dict", "valuesrules": YEAR_VALUES},
+            "Le réalisé des déclinaisons de l'engagement (PLAI, PLUS…), année par année",
+        ),
+        "source": field(
+            TEXT,
+            "D'où vient le réalisé déclaré (« bilan des agréments 2025 de la DDT »)",
+            required=True,
+        ),
+    },
+    "Le réalisé déclaré d'un territoire",
+)
+
+REALISE_DECLARE = {
+    "realise": field(
+        {
+            "type": "dict",
+            "keysrules": {"type": "string", "allowed": list(load_catalogue())},
+            "valuesrules": {"type": "list", "minlength": 1, "schema": REALISE_LIGNE},
+        },
+        "Par indicateur (PP-1, G-1…), le réalisé déclaré de chaque territoire",
         required=True,
     ),
 }
@@ -592,4 +630,6 @@ def schema_for(name: str) -> dict:
     """The cerberus schema of a content file."""
     if name == "convention":
         return CONVENTION
+    if name == REALISE:
+        return REALISE_DECLARE
     return SPECIAL_CHAPTERS.get(name, CHAPITRE)
