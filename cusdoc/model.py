@@ -453,3 +453,7 @@ class Convention:
     engagements: list[Ligne] = field(default_factory=list)
     extrait: Extrait | None = None
     npl: Table | None = None  # the NPL annex by ensemble and category, for the workbook
+    # what the document is: its title (page de titre, en-têtes, propriétés) and its template
+    # (templates/<gabarit>.md.j2): the convention, an extract, a bilan, an avenant
+    titre: str = "Convention d'utilité sociale"
+    gabarit: str = "convention"

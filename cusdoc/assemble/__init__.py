@@ -169,6 +169,7 @@ def assemble(
         engagements=lignes,
         extrait=None if partenaire is None else _extrait(partenaire),
         npl=tables.get(NPL_TABLES[0]) if "npl" in names else None,
+        gabarit="convention" if partenaire is None else "extrait",
     )
 
 

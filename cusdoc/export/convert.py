@@ -66,6 +66,7 @@ def finish(raw: bytes, convention, epoch: int) -> bytes:
     forme = convention.forme[0].upper() + convention.forme[1:]
     return finish_docx(
         raw,
+        typographie(convention.titre),
         typographie(convention.organisme["raison_sociale"]),
         typographie(forme),
         f"{convention.periode[0]}-{convention.periode[1]}",

@@ -52,7 +52,13 @@ STYLE = f"{qn('w:pPr')}/{qn('w:pStyle')}"
 
 
 def finish_docx(
-    data: bytes, organisme: str, forme: str, periode: str, epoch: int, version=None
+    data: bytes,
+    title: str,
+    organisme: str,
+    forme: str,
+    periode: str,
+    epoch: int,
+    version=None,
 ) -> bytes:
     """The deliverable: pandoc's output with what pandoc cannot write, in reproducible bytes.
 
@@ -61,7 +67,7 @@ def finish_docx(
     it too.
     """
     document = docx.Document(BytesIO(data))
-    titre = typographie(f"Convention d'utilité sociale {periode}")
+    titre = typographie(f"{title} {periode}")
     _title_page(document, organisme, forme)
     _header_footer(document, organisme, titre)
     for table in document.tables:
@@ -77,7 +83,7 @@ def finish_docx(
     moment = datetime.datetime.fromtimestamp(epoch, datetime.UTC).replace(tzinfo=None)
     core = document.core_properties
     core.title = titre
-    core.subject = typographie(f"Convention d'utilité sociale {nom(organisme).du}")
+    core.subject = typographie(f"{title} {nom(organisme).du}")
     core.author = core.last_modified_by = organisme
     core.language = "fr-FR"
     core.created = core.modified = moment

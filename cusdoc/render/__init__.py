@@ -280,8 +280,9 @@ def load_templates(templates: Path) -> None:
 
 
 def render_markdown(convention: Convention, templates: Path) -> str:
-    """The whole convention, or a partner's extract, as pandoc Markdown."""
-    name = "extrait.md.j2" if convention.extrait else "convention.md.j2"
+    """A document as pandoc Markdown, through its template: the whole convention, a partner's
+    extract, a bilan or an avenant."""
+    name = f"{convention.gabarit}.md.j2"
     try:
         text = environment(templates).get_template(name).render(c=convention)
     except TemplateSyntaxError as e:
