@@ -40,6 +40,18 @@ def warn(warnings: list[Problem]) -> None:
     )
 
 
+def unexplained(warnings: list[Problem]) -> None:
+    """The gaps of a bilan the organisation does not explain, on the error output."""
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+    atteint = "atteints" if len(warnings) > 1 else "atteint"
+    click.echo(
+        f"{plural(len(warnings), 'engagement')} non {atteint} sans explication : le bilan les "
+        "présente sans commentaire de l'organisme.",
+        err=True,
+    )
+
+
 SIGNATURE = click.option(
     "--signature",
     is_flag=True,
@@ -202,6 +214,45 @@ def extrait_command(projet: Path, codes: tuple[str, ...], tous: bool, signature:
         raise click.UsageError("indiquez --partenaire CODE ou --tous")
     chosen = None if tous else list(codes)
     for path in build_extracts(projet, chosen, signature=signature, warn=warn):
+        click.echo(f"Produit : {path}")
+
+
+@main.command("bilan")
+@click.option(
+    "--annee",
+    type=int,
+    required=True,
+    help="L'année du bilan (AAAA), dans la période des engagements : la troisième pour le bilan "
+    "à trois ans, la dernière pour le bilan à six ans.",
+)
+@click.option(
+    "--partenaire",
+    "codes",
+    multiple=True,
+    metavar="CODE",
+    help="Produit aussi l'extrait du bilan pour ce partenaire (code du département ou SIREN de "
+    "l'EPCI) ; répétable.",
+)
+@click.option("--tous", is_flag=True, help="Produit aussi l'extrait du bilan de chaque partenaire.")
+@click.pass_obj
+def bilan_command(projet: Path, annee: int, codes: tuple[str, ...], tous: bool) -> None:
+    """Produit build/bilan-AAAA.docx et build/bilan-AAAA.pdf : pour chaque indicateur et chaque
+    territoire, les engagements de la convention et le réalisé de chaque année jusqu'à AAAA et
+    leurs cumuls, l'écart, l'engagement atteint ou non, un graphique par indicateur et les
+    explications de content/bilans/AAAA.yml.
+
+    Le réalisé vient des données des années suivant la signature (attributions.csv, travaux.csv)
+    et de content/realise.yml. Les extraits des partenaires vont dans build/extraits/.
+
+    Exemple : cusdoc bilan --annee 2027 --tous
+    """
+    from cusdoc.bilans import build_bilan
+    from cusdoc.pipeline import ORGANISATION, check
+
+    scopes: list[str | None] = [ORGANISATION, *codes]
+    if tous:
+        scopes += [p.code for p in check(projet).partenaires if p.code not in codes]
+    for path in build_bilan(projet, annee, scopes, warn=unexplained):
         click.echo(f"Produit : {path}")
 
 

@@ -95,15 +95,17 @@ def chapter_id(name: str) -> str:
 class Quantity:
     """A computed number: None when there is none to give (printed « – »).
 
-    unit: nombre, pourcent (already ×100), euros, euros_m2 (euros per m²), note; decimals: None
-    for the unit's default;
-    masked: why the value is not printed (statistical secrecy), or None.
+    unit: nombre, pourcent (already ×100), points (a difference of percentages), euros,
+    euros_m2 (euros per m²), note; decimals: None for the unit's default;
+    masked: why the value is not printed (statistical secrecy), or None;
+    signed: a gap, printed with its sign (« +12 », « −3 »).
     """
 
     value: float | int | None
     unit: str = "nombre"
     decimals: int | None = None
     masked: str | None = None
+    signed: bool = False
 
     def __str__(self) -> str:  # how a quantity reads in plain text (diff, tidy rows)
         return "–" if self.value is None else f"{self.value:g}"
@@ -214,6 +216,29 @@ class Image:
 
 
 IMAGES = "content/images"  # where a writer puts the pictures the text shows
+
+
+@dataclass
+class Panneau:
+    """One territory's panel of a chart: the engagement and the réalisé of each year."""
+
+    nom: str
+    engagement: dict[int, float]
+    realise: dict[int, float]  # the years recorded and shown (none masked by secrecy)
+    reference: float | None = None
+
+
+@dataclass
+class Graphique:
+    """A chart of a bilan: engagement against réalisé over the years, a panel per territory;
+    render draws it (render/charts.py) into the picture `fichier` that an Image block shows."""
+
+    fichier: str
+    unite: str
+    annees: list[int]
+    panneaux: list[Panneau]
+    reference: str  # the legend of the reference line (« Référence 2023 »)
+
 
 Block = Paragraph | Liste | Table | Image
 
@@ -457,3 +482,4 @@ class Convention:
     # (templates/<gabarit>.md.j2): the convention, an extract, a bilan, an avenant
     titre: str = "Convention d'utilité sociale"
     gabarit: str = "convention"
+    sous_titre: str | None = None  # a bilan's or an avenant's, under the title

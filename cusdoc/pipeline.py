@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from cusdoc import git
 from cusdoc.errors import ContentError, CusdocError, Problem, SignatureError
-from cusdoc.load.content import REALISE, Content, load_content, parse_yaml
+from cusdoc.load.content import BILANS, REALISE, Content, load_content, parse_yaml
 from cusdoc.load.data import Data, data_present, load_data
 from cusdoc.load.geography import Geographie, load_geographie
 from cusdoc.model import ORGANISME, Convention, EngagementContext, Partenaire, Version
@@ -170,7 +170,7 @@ def check(root: Path, values: bool = False) -> Project:
         check_ps1_subjects,
         likely_subjects,
     )
-    from cusdoc.validate.realise import check_realise
+    from cusdoc.validate.realise import check_bilan, check_realise
     from cusdoc.validate.signature import pending
     from cusdoc.validate.vente import missing_addresses, sale_warnings
 
@@ -205,10 +205,14 @@ def check(root: Path, values: bool = False) -> Project:
         problems += check_ps1_subjects(content.sources["convention"], context)
     if not problems and "engagements" in content.sources:
         problems += check_engagements(content.sources["engagements"], catalogue, context)
-    if not problems and REALISE in content.sources:
+    if not problems:
         engagements = content.sources.get("engagements")
         committed = engagements.data["engagements"] if engagements else {}
-        problems += check_realise(content.sources[REALISE], committed, catalogue, context)
+        if REALISE in content.sources:
+            problems += check_realise(content.sources[REALISE], committed, catalogue, context)
+        for name, source in content.sources.items():
+            if name.startswith(f"{BILANS}/"):
+                problems += check_bilan(source, committed, context.periode)
     if problems:
         raise ContentError(problems)
     warnings = pending(content, verified(catalogue, content.convention))

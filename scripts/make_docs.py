@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from cusdoc.cli import main as cli
 from cusdoc.load.catalogue import CATALOGUE, load_catalogue
-from cusdoc.validate.schema import CHAPITRE, CONVENTION, SPECIAL_CHAPTERS
+from cusdoc.validate.schema import BILAN, CHAPITRE, CONVENTION, REALISE_DECLARE, SPECIAL_CHAPTERS
 
 REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "reference"
 TERMINAL_WIDTH = 88  # the help is wrapped at a fixed width so that the page is reproducible
@@ -212,6 +212,19 @@ def content_files() -> dict[str, tuple[str, dict]]:
             f"`content/{name}.yml`": (f"Le chapitre `{name}`.", schema)
             for name, schema in SPECIAL_CHAPTERS.items()
         },
+        "`content/realise.yml`": (
+            "Après la signature : le réalisé que les données ne donnent pas (PP-1, G-1, "
+            "logements-foyers…), déclaré année par année avec sa source. Ce n'est pas un "
+            "chapitre : la convention ne l'imprime pas ; `cusdoc indicateurs`, le classeur et les "
+            "bilans l'utilisent.",
+            REALISE_DECLARE,
+        ),
+        "Un bilan : `content/bilans/AAAA.yml`": (
+            "Ce que l'organisme écrit dans le bilan de l'année AAAA (`cusdoc bilan --annee "
+            "AAAA`) : un texte ajouté à l'objet du bilan, et l'explication des écarts entre "
+            "engagement et réalisé, imprimée sous le tableau du territoire.",
+            BILAN,
+        ),
     }
 
 

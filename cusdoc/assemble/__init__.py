@@ -218,6 +218,12 @@ def _extrait(partenaire: Partenaire) -> Extrait:
     return Extrait(partenaire, consultation, limite, contact)
 
 
+def prose(values: Values, lignes: list, partenaire: Partenaire | None = None):
+    """A writer's blocks outside the chapters (a bilan's explanations) → the model's blocks,
+    values resolved for the territory given, as in the chapters."""
+    return _Builder(Resolver(values, lignes, partenaire is not None), {}, partenaire).blocks
+
+
 class _Builder:
     """Chapters, sections and blocks of validated content, text parsed and resolved."""
 

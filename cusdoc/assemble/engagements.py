@@ -23,6 +23,8 @@ from cusdoc.model import (
     years,
 )
 
+# Where the réalisé of a year comes from when the data of that year give it.
+FROM_DATA = "calculé à partir des données de l'organisme"
 # Why an EPCI owes PS-1, as convention.yml declares it (« assujetti_ps1 »).
 FONDEMENTS = {
     "plh": "EPCI tenu de se doter d'un programme local de l'habitat",
@@ -97,9 +99,7 @@ def _computed_realise(ligne: Ligne, context: EngagementContext) -> None:
             if key in values:
                 quantity = _computed(ligne.indicateur, key, values, rates, context.seuil)
                 ligne.realise.setdefault(name, {})[annee] = quantity
-                ligne.sources_realise[annee] = (
-                    f"réalisé calculé à partir des données de l'organisme ({annee})"
-                )
+                ligne.sources_realise[annee] = FROM_DATA
 
 
 def _declared_realise(ligne: Ligne, entry: dict) -> None:

@@ -34,7 +34,9 @@ TOC_LEVELS = ("Heading1", "Heading2")  # the PDF's outline has depth 2 too
 # line alone at the top of the next).
 LIST_INDENT, LIST_HANGING = 320, 200  # dxa: list text and marker, as `set list` in convention.typ
 RULE_SPACE = 31  # points between the organisation's form and the rule: Word's largest
-CAPTION = ("Tableau\u00a0", ".\u00a0– ")  # Typst's French caption: « Tableau 3. – Titre »
+# Typst's French captions: « Tableau 3. – Titre », « Figure 2. – Titre »
+CAPTIONS = {"TableCaption": "Tableau", "ImageCaption": "Figure"}
+CAPTION_SEPARATOR = ".\u00a0– "
 # CT_PPr's children in schema order, from keepNext on.
 PPR_ORDER = [
     "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
@@ -368,17 +370,23 @@ def _is_source(element) -> bool:
 
 
 def _number_captions(document) -> None:
-    """« Tableau N. – » before each table caption: a SEQ field, as Word numbers captions, whose
-    result is written here. Only captioned tables count, as in the PDF."""
+    """« Tableau N. – » before each table caption, « Figure N. – » before each picture's: a SEQ
+    field, as Word numbers captions, whose result is written here. Only captioned tables and
+    pictures count, each in its own sequence, as in the PDF."""
+    for style, label in CAPTIONS.items():
+        _number(document, style, label)
+
+
+def _number(document, style: str, label: str) -> None:
     number = 0
-    for paragraph in _styled(document.element.body, "TableCaption"):
+    for paragraph in _styled(document.element.body, style):
         if not _text(paragraph).strip():
             continue
         number += 1
         runs = [
-            _run(CAPTION[0]),
-            *_field_runs("SEQ Tableau \\* ARABIC", str(number)),
-            _run(CAPTION[1]),
+            _run(label + "\u00a0"),
+            *_field_runs(f"SEQ {label} \\* ARABIC", str(number)),
+            _run(CAPTION_SEPARATOR),
         ]
         anchor = paragraph.find(qn("w:pPr"))
         for run in runs:

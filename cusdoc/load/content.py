@@ -182,6 +182,7 @@ CHAPTER_NAME = re.compile(r"[a-z0-9_]+")  # as the schema has it
 
 
 REALISE = "realise"  # content/realise.yml: the réalisé declared year by year
+BILANS = "bilans"  # content/bilans/AAAA.yml: the organisation's explanations in a year's bilan
 
 
 def load_content(root: Path) -> tuple[Content, list[Problem]]:
@@ -211,11 +212,20 @@ def load_content(root: Path) -> tuple[Content, list[Problem]]:
         source = _load_file(root, name, problems)
         if source is not None:
             sources[name] = source
-    # The réalisé declared after the signature: read beside the chapters, never one of them.
-    if REALISE not in sources and (root / "content" / f"{REALISE}.yml").exists():
-        source = _load_file(root, REALISE, problems)
-        if source is not None:
-            sources[REALISE] = source
+    # What comes after the signature, read beside the chapters, never one of them: the réalisé
+    # declared, and the explanations of each year's bilan.
+    after = [REALISE] if (root / "content" / f"{REALISE}.yml").exists() else []
+    for path in sorted((root / "content" / BILANS).glob("*.yml")):
+        if re.fullmatch(r"[0-9]{4}", path.stem):
+            after.append(f"{BILANS}/{path.stem}")
+        else:
+            message = (
+                "un fichier de content/bilans/ porte le nom de l'année de son bilan (2027.yml)"
+            )
+            problems.append(Problem(f"content/{BILANS}/{path.name}", 1, 1, "", message))
+    for name in after:
+        if name not in sources and (source := _load_file(root, name, problems)) is not None:
+            sources[name] = source
     return Content(root, sources), problems
 
 

@@ -54,21 +54,34 @@ def date_longue(value: datetime.date) -> str:
     return Markup("1^er^" + text[1:]) if value.day == 1 else text
 
 
-DECIMALES = {"nombre": None, "pourcent": 1, "euros": 0, "euros_m2": 2, "note": 2}
+DECIMALES = {"nombre": None, "pourcent": 1, "points": 1, "euros": 0, "euros_m2": 2, "note": 2}
+MINUS = "\u2212"  # the minus sign of French typography, not the hyphen
 
 
 def quantite(q) -> str:
-    """A Quantity in French, with its unit; « – » when there is no value."""
+    """A Quantity in French, with its unit; « – » when there is no value; a gap (signed) with
+    its sign, « +12 », « −3,5 pt »."""
     if q.value is None:
         return "–"
+    if q.signed:
+        text = _unsigned(abs(q.value), q)
+        if not any(digit in text for digit in "123456789"):  # a gap that rounds to nothing
+            return text
+        return ("+" if q.value > 0 else MINUS) + text
+    return _unsigned(q.value, q)
+
+
+def _unsigned(value, q) -> str:
     decimales = q.decimals if q.decimals is not None else DECIMALES[q.unit]
     if q.unit == "pourcent":
-        return pourcent(q.value, decimales)
+        return pourcent(value, decimales)
+    if q.unit == "points":
+        return nombre(value, decimales) + NBSP + "pt"
     if q.unit == "euros":
-        return euros(q.value, decimales)
+        return euros(value, decimales)
     if q.unit == "euros_m2":
-        return euros(q.value, decimales) + "/m²"
-    return nombre(q.value, decimales)
+        return euros(value, decimales) + "/m²"
+    return nombre(value, decimales)
 
 
 FILTERS = {"nombre": nombre, "pourcent": pourcent, "euros": euros, "date_longue": date_longue}

@@ -33,6 +33,8 @@ RULES = [
     (("»",), re.compile(rf"{SPACES}*»"), NBSP + "»"),
     # number and its unit or sign
     (("%", "€", "m²"), re.compile(rf"(\d){SPACES}?(%|€|m²|k€|M€)"), r"\1" + NBSP + r"\2"),
+    # a gap in percentage points: 1,5 pt
+    (("pt",), re.compile(rf"(\d){SPACES}?(pt)\b"), r"\1" + NBSP + r"\2"),
     # n° 12, art. 5
     (("n°", "N°", "art."), re.compile(rf"\b(n°|N°|art\.){SPACES}+(?=\w)"), r"\1" + NBSP),
     # thousands typed with a plain space: 12 050 → 12 050 (not years: first group of 1-3 digits)
@@ -45,7 +47,7 @@ RULES = [
 
 
 # Text with none of these has nothing for the rules to do (most table cells).
-TRIGGERS = re.compile(r"[;:!?«»%€']|n°|N°|art\.|\d[ \u00a0]\d|m²")
+TRIGGERS = re.compile(r"[;:!?«»%€']|n°|N°|art\.|\d[ \u00a0]\d|m²|\d[ \u00a0]?pt\b")
 
 
 # Markdown only: the letters of « 1er » in superscript, as `date_longue` writes a date, so that

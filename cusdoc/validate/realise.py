@@ -1,5 +1,6 @@
-"""Validate stage, after compute: the réalisé declared in content/realise.yml, checked against
-the commitments it reports on and against what the data of each year already give."""
+"""Validate stage, after compute: what follows the signature. The réalisé declared in
+content/realise.yml, checked against the commitments it reports on and against what the data of
+each year already give; the explanations of content/bilans/AAAA.yml, against the commitments."""
 
 from cusdoc.compute.references import source_of
 from cusdoc.errors import Problem
@@ -87,3 +88,33 @@ def _year_problem(indicateur, niveau, code, name, year, value, context) -> str |
             f"content/donnees/{fichier}.csv, qui couvre cette année : retirez cette valeur"
         )
     return None
+
+
+def check_bilan(source: Source, engagements: dict, periode: tuple[int, int]) -> list[Problem]:
+    """A bilan's explanations: of a year of the period, each for a commitment, once."""
+    problems: list[Problem] = []
+    annee = int(source.file.rsplit("/", 1)[-1].removesuffix(".yml"))
+    if not periode[0] <= annee <= periode[1]:
+        line, column = source.position(())
+        message = f"le bilan {annee} est hors de la période {periode[0]}-{periode[1]}"
+        problems.append(Problem(source.file, line, column, "", message))
+    data = source.data if isinstance(source.data, dict) else {}
+    seen: dict[tuple[str, str], int] = {}
+    for index, entry in enumerate(data.get("ecarts") or []):
+        key = (entry["indicateur"], entry["territoire"])
+        committed = [row["territoire"] for row in engagements.get(key[0], [])]
+        path = ("ecarts", index)
+        message = None
+        if key[1] not in committed:
+            where = ", ".join(committed) or "aucun territoire"
+            message = (
+                f"aucun engagement de {key[0]} pour le territoire « {key[1]} » dans "
+                f"content/engagements.yml (engagements de {key[0]} : {where})"
+            )
+        elif key in seen:
+            message = f"cet écart est déjà expliqué (ecarts[{seen[key]}])"
+        seen.setdefault(key, index)
+        if message:
+            line, column = source.position((*path, "territoire"))
+            problems.append(Problem(source.file, line, column, dotted(path), message))
+    return problems

@@ -4,7 +4,7 @@ Writers type the keys: they are French. `meta.description` documents each field.
 """
 
 from cusdoc.load.catalogue import load_catalogue
-from cusdoc.load.content import NOTE, REALISE
+from cusdoc.load.content import BILANS, NOTE, REALISE
 from cusdoc.model import CRITERES, OCCUPATION, TABLES_CLASSEMENT, TABLES_DONNEES, TABLES_NPL
 
 YEAR = {"type": "integer", "min": 1900, "max": 2100}
@@ -312,6 +312,33 @@ REALISE_DECLARE = {
         },
         "Par indicateur (PP-1, G-1…), le réalisé déclaré de chaque territoire",
         required=True,
+    ),
+}
+
+# content/bilans/AAAA.yml: what the organisation writes in the bilan of a year, in the text
+# language of the chapters.
+BILAN = {
+    "introduction": blocs("Texte ajouté à l'objet du bilan", tableau=False),
+    "ecarts": sequence(
+        mapping(
+            {
+                "indicateur": field(
+                    {"type": "string", "allowed": list(load_catalogue())},
+                    "L'indicateur (PP-4, PS-1…)",
+                    required=True,
+                ),
+                "territoire": field(
+                    {"type": "string"},
+                    "Le territoire de l'engagement (code du département, SIREN de l'EPCI, code "
+                    "de la région, ou « organisme »)",
+                    required=True,
+                    codes="engagement",
+                ),
+                "contenu": blocs("L'explication de l'écart", tableau=False, required=True),
+            },
+            "L'explication de l'écart d'un engagement",
+        ),
+        "Les explications des écarts entre engagement et réalisé, imprimées sous leur tableau",
     ),
 }
 
@@ -632,4 +659,6 @@ def schema_for(name: str) -> dict:
         return CONVENTION
     if name == REALISE:
         return REALISE_DECLARE
+    if name.startswith(f"{BILANS}/"):
+        return BILAN
     return SPECIAL_CHAPTERS.get(name, CHAPITRE)

@@ -1,0 +1,108 @@
+"""The recipe of a bilan (`cusdoc bilan --annee AAAA`): the checked project, the document of
+each scope, its bilan with its charts, then render, export and write, as `pipeline.build` does
+for the convention.
+
+build/bilan-AAAA.docx and .pdf for the whole organisation; build/extraits/bilan-AAAA-<code>-<nom>
+for a partner, limited to its territory as its extract of the convention is.
+"""
+
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from cusdoc.errors import CusdocError, Problem
+from cusdoc.load.content import BILANS
+from cusdoc.model import Convention, Ligne
+from cusdoc.pipeline import ORGANISATION, Warn, checked, document
+
+
+def build_bilan(
+    root: Path,
+    annee: int,
+    scopes: list[str | None] | None = None,
+    warn: Warn | None = None,
+) -> list[Path]:
+    """The bilan of a year for each scope (ORGANISATION: the whole organisation; a partner's
+    code); nothing is written unless every one is made."""
+    from cusdoc.assemble import prose
+    from cusdoc.assemble.bilan import assemble_bilan
+    from cusdoc.export import export
+    from cusdoc.export.convert import Templates
+    from cusdoc.render import render_markdown
+    from cusdoc.render.charts import png
+    from cusdoc.write import write_atomically
+
+    project = checked(root, False, None)
+    first, last = project.content.settings.periode
+    if not first <= annee <= last:
+        raise CusdocError(f"l'année {annee} est hors de la période des engagements {first}-{last}")
+    source = project.content.sources.get(f"{BILANS}/{annee}")
+    written = source.data if source is not None else {}
+    explications = written.get("ecarts") or []
+    templates = Templates.of(root)
+    outputs: dict[Path, bytes] = {}
+    with tempfile.TemporaryDirectory(prefix="cusdoc-bilan-") as folder:
+        charts = replace(templates, images=Path(folder))
+        for code in scopes or [ORGANISATION]:
+            convention = document(project, code)
+            if not _recorded(convention.engagements, annee):
+                raise CusdocError(_nothing_recorded(annee, convention))
+            partenaire = None if code is ORGANISATION else project.partenaire(code)
+            blocks = prose(project.values, convention.engagements, partenaire)
+            bilan, graphiques = assemble_bilan(
+                convention, annee, explications, blocks, written.get("introduction")
+            )
+            for graphique in graphiques:
+                (Path(folder) / graphique.fichier).write_bytes(png(graphique, templates.fonts))
+            files = export(render_markdown(bilan, templates.root), bilan, charts, project.epoch)
+            name = f"bilan-{annee}" if partenaire is None else f"bilan-{annee}-{partenaire.fichier}"
+            target = root / "build" / ("" if partenaire is None else "extraits")
+            for fmt in ("docx", "pdf"):
+                outputs[target / f"{name}.{fmt}"] = files[fmt]
+            if partenaire is None and warn is not None:
+                unexplained = _unexplained(bilan, annee, explications, source)
+                if unexplained:
+                    warn(unexplained)
+    write_atomically(outputs)
+    return list(outputs)
+
+
+def _recorded(lignes: list[Ligne], annee: int) -> bool:
+    return any(y <= annee for ligne in lignes for s in ligne.realise.values() for y in s)
+
+
+def _nothing_recorded(annee: int, convention: Convention) -> str:
+    first = convention.periode[0]
+    span = str(first) if annee == first else f"{first} à {annee}"
+    return (
+        f"aucun réalisé pour les années {span} : ajoutez leurs lignes à "
+        "content/donnees/attributions.csv et content/donnees/travaux.csv, ou déclarez le "
+        "réalisé dans content/realise.yml"
+    )
+
+
+def _unexplained(bilan: Convention, annee: int, explications: list, source) -> list[Problem]:
+    """The commitments a bilan finds unmet and the organisation does not explain."""
+    from cusdoc.assemble.bilan import NON, summary_row
+
+    explained = {(e["indicateur"], e["territoire"]) for e in explications}
+    file = f"content/{BILANS}/{annee}.yml"
+    line, column = source.position(()) if source is not None else (1, 1)
+    out = []
+    for ligne in bilan.engagements:
+        if (ligne.indicateur.id, ligne.territoire) in explained:
+            continue
+        row = summary_row(ligne, annee, bilan.periode)
+        if row.atteint == NON:
+            out.append(
+                Problem(
+                    file,
+                    line,
+                    column,
+                    "ecarts",
+                    f"l'engagement {ligne.indicateur.id} n'est pas atteint pour « {ligne.nom} » "
+                    f"({row.libelle}) : expliquez l'écart dans « ecarts » (indicateur "
+                    f"{ligne.indicateur.id}, territoire « {ligne.territoire} »)",
+                )
+            )
+    return out
