@@ -1,0 +1,240 @@
+"""The bilan of a year (cusdoc bilan): engagement against réalisé, read back from the DOCX and
+the PDF, checked against figures computed here from the CSV files and content/engagements.yml."""
+
+import csv
+import zipfile
+from pathlib import Path
+
+import docx
+import pypdfium2
+import pytest
+import yaml
+from click.testing import CliRunner
+from docx.oxml.ns import qn
+
+from cusdoc.assemble.bilan import Evaluation, kind, met
+from cusdoc.cli import main
+from cusdoc.model import Quantity
+from cusdoc.render.formats import quantite
+from tests.conftest import EPOCH, REPO, copy_project, docx_printed_text, leftovers
+from tests.later_years import add_year
+
+EXPLANATION = "Les mises en commercialisation ont été différées dans l'attente du plan de vente."
+BILAN_2027 = f"""
+introduction:
+  - L'année 2027 clôt la première période triennale de la convention.
+ecarts:
+  - indicateur: PP-4
+    territoire: "37"
+    contenu:
+      - >-
+        {EXPLANATION}
+"""
+
+
+def run(root: Path, *args: str):
+    return CliRunner().invoke(main, ["-C", str(root), *args])
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """The example with three years of réalisé, a bilan file for 2027, bilans built."""
+    root = copy_project(REPO, tmp_path_factory.mktemp("bilan"))
+    for annee in (2025, 2026, 2027):
+        add_year(root, annee)
+    (root / "content" / "bilans").mkdir()
+    (root / "content" / "bilans" / "2027.yml").write_text(BILAN_2027, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        result = run(root, "bilan", "--annee", "2027", "--partenaire", "37")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def pdf_text(path: Path) -> str:
+    document = pypdfium2.PdfDocument(path)
+    return "\n".join(page.get_textpage().get_text_range() for page in document)
+
+
+def text_of(element) -> str:
+    return "".join(t.text or "" for t in element.iter(qn("w:t")))
+
+
+def table_rows(path: Path, caption: str) -> list[list[str]]:
+    """The rows of the table under the caption that ends with `caption` (header row first)."""
+    for paragraph in docx.Document(path).element.body.iter(qn("w:p")):
+        if text_of(paragraph).endswith(caption):
+            table = paragraph.getnext()
+            while table.tag != qn("w:tbl"):
+                table = table.getnext()
+            return [[text_of(c) for c in row.iter(qn("w:tc"))] for row in table.iter(qn("w:tr"))]
+    raise AssertionError(f"aucun tableau « {caption} »")
+
+
+def put_on_sale(root: Path, departement: str) -> dict[int, int]:
+    """PP-4 as the data say, computed here: logements put on sale each year in a département
+    (travaux.csv, each ensemble located by ensembles.csv)."""
+    folder = root / "content" / "donnees"
+    with (folder / "ensembles.csv").open(encoding="utf-8") as f:
+        commune = {row["ENSEMBLE"]: row["DEPCOM"] for row in csv.DictReader(f, delimiter=";")}
+    out: dict[int, int] = {}
+    with (folder / "travaux.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter=";"):
+            on_sale = row["nature"] == "mise_en_commercialisation"
+            if on_sale and commune[row["ENSEMBLE"]].startswith(departement):
+                year = int(row["annee"])
+                out[year] = out.get(year, 0) + int(row["logements"])
+    return out
+
+
+def number(value: int) -> str:
+    return quantite(Quantity(value))
+
+
+def gap(value: int) -> str:
+    return quantite(Quantity(value, signed=True))
+
+
+def test_the_bilan_gives_engagement_and_realise_of_each_year_and_their_cumul(project):
+    committed = yaml.safe_load((project / "content" / "engagements.yml").read_text())
+    engagement = next(r for r in committed["engagements"]["PP-4"] if r["territoire"] == "37")
+    years = [2025, 2026, 2027]
+    promised = [engagement["valeurs"][y] for y in years]
+    realised = put_on_sale(project, "37")
+    rows = table_rows(project / "build" / "bilan-2027.docx", "PP-4 — Indre-et-Loire")
+    assert rows[0] == ["Année", "Engagement", "Réalisé", "Écart", "Écart (%)", "Atteint"]
+    for row, year, e in zip(rows[1:4], years, promised, strict=True):
+        r = realised.get(year, 0)
+        # a commitment made on its cumuls is not judged year by year
+        assert row[:4] + row[5:] == [str(year), number(e), number(r), gap(r - e), "–"]
+    total_e, total_r = sum(promised), sum(realised.get(y, 0) for y in years)
+    cumul = rows[4]
+    assert cumul[:4] == [
+        "Cumul 2025-2027",
+        number(total_e),
+        number(total_r),
+        gap(total_r - total_e),
+    ]
+    assert cumul[5] == ("oui" if total_r >= total_e else "non")
+
+
+def test_the_bilan_shows_a_chart_per_indicator_and_the_explanation_of_a_gap(project):
+    path = project / "build" / "bilan-2027.docx"
+    with zipfile.ZipFile(path) as archive:
+        pictures = [n for n in archive.namelist() if n.startswith("word/media/")]
+    text = docx_printed_text(path)
+    indicators = {line.split(" — ")[0] for line in text.splitlines() if " — engagement et" in line}
+    assert len(pictures) == len(indicators) >= 8
+    assert "Figure\u00a01.\u00a0– PP-1 — engagement et réalisé par année" in text
+    assert f"Explication de l’écart\u00a0: {EXPLANATION.replace(chr(39), '’')}" in text
+    printed = pdf_text(project / "build" / "bilan-2027.pdf")
+    assert "Bilan à trois ans de la convention" in printed
+    assert "Figure 1. – PP-1 — engagement et réalisé par année" in " ".join(printed.split())
+    assert "Explication de l’écart" in printed
+    assert leftovers(text) == [] and leftovers(printed) == []
+
+
+def test_the_summary_judges_each_commitment_on_its_cumul_at_three_years(project):
+    rows = table_rows(project / "build" / "bilan-2027.docx", "Engagements et réalisé en 2027")
+    assert rows[0] == [
+        "Indicateur", "Territoire", "Période", "Engagement", "Réalisé", "Écart", "Atteint"
+    ]  # fmt: skip
+    pp4 = next(r for r in rows if r[:2] == ["PP-4", "Indre-et-Loire"])
+    assert pp4[2] == "Cumul 2025-2027"
+    # a rate is judged on the year: PS-2 2027
+    ps2 = next(r for r in rows if r[:2] == ["PS-2", "Indre-et-Loire"])
+    assert ps2[2] == "2027" and ps2[5].endswith("pt")
+
+
+def test_a_partners_bilan_holds_its_territory_only(project):
+    path = project / "build" / "extraits" / "bilan-2027-37-indre-et-loire.docx"
+    text = docx_printed_text(path)
+    assert "Extrait pour Indre-et-Loire" in text
+    assert "Loir-et-Cher" not in text and "Agglopolys" not in text
+    assert "Tours Métropole Val de Loire" in text  # an EPCI of the département
+
+
+def test_unexplained_gaps_are_warned_and_the_bilan_is_reproducible(project, tmp_path):
+    first = {p.name: p.read_bytes() for p in (project / "build").glob("bilan-2027.*")}
+    runner = CliRunner()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        result = runner.invoke(main, ["-C", str(project), "bilan", "--annee", "2027"])
+    assert result.exit_code == 0, result.output
+    again = {p.name: p.read_bytes() for p in (project / "build").glob("bilan-2027.*")}
+    assert again == first
+    assert "content/bilans/2027.yml:" in result.output
+    assert "l'engagement PP-4 n'est pas atteint pour « Loir-et-Cher »" in result.output
+    assert "« Indre-et-Loire » (Cumul 2025-2027)" not in result.output.split("PP-4")[1][:60]
+
+
+def test_a_year_without_realise_or_out_of_the_period_is_refused(project):
+    result = run(project, "bilan", "--annee", "2031")
+    assert result.exit_code == 1
+    assert "l'année 2031 est hors de la période des engagements 2025-2030" in result.output
+    result = run(project, "bilan", "--annee", "2028")  # the data stop at 2027
+    assert result.exit_code == 0, result.output  # 2025 to 2027 are recorded: a bilan in progress
+    bare = copy_project(REPO, project.parent / "sans-realise")
+    result = run(bare, "bilan", "--annee", "2025")
+    assert result.exit_code == 1
+    assert "aucun réalisé pour les années 2025" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (
+            "2027.yml",
+            "ecarts:\n  - indicateur: PP-4\n    territoire: '75'\n    contenu: [texte]\n",
+            "content/bilans/2027.yml:3:17: ecarts[0] : aucun engagement de PP-4 pour le "
+            "territoire « 75 »",
+        ),
+        (
+            "2033.yml",
+            "introduction: [texte]\n",
+            "content/bilans/2033.yml:1:1: le bilan 2033 est hors de la période 2025-2030",
+        ),
+        (
+            "bilan-2027.yml",
+            "introduction: [texte]\n",
+            "content/bilans/bilan-2027.yml:1:1: un fichier de content/bilans/ porte le nom",
+        ),
+        (
+            "2027.yml",
+            "ecarts:\n  - indicateur: PP-9\n    territoire: '37'\n    contenu: [texte]\n",
+            "content/bilans/2027.yml:2:17: ecarts[0].indicateur : valeur inconnue « PP-9 »",
+        ),
+    ],
+)
+def test_a_bilan_file_is_checked(tmp_path, name, text, message):
+    root = copy_project(REPO, tmp_path)
+    (root / "content" / "bilans").mkdir()
+    (root / "content" / "bilans" / name).write_text(text, encoding="utf-8")
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_kind_of_bilan_follows_the_cumulative_spans():
+    periode = (2025, 2030)
+    assert [kind(y, periode) for y in (2025, 2027, 2028, 2030)] == [
+        "annuel", "à trois ans", "annuel", "à six ans"
+    ]  # fmt: skip
+
+
+def test_a_gap_is_signed_in_points_for_a_rate_and_a_cost_is_met_below_its_engagement():
+    row = Evaluation("2027", Quantity(25.0, "pourcent"), Quantity(23.06, "pourcent"), "non")
+    assert quantite(row.ecart) == "−1,9\u00a0pt"
+    assert quantite(row.ecart_relatif) == "−7,8\u00a0%"
+    masked = Evaluation("2027", Quantity(25.0, "pourcent"), Quantity(None, masked="s"), "–")
+    assert masked.ecart.masked == "s" and masked.ecart_relatif.masked == "s"
+
+    class Cost:
+        class indicateur:  # noqa: N801 — a Ligne's indicator, as met reads it
+            sens = "baisse"
+
+    assert (met(Cost, 1200, 1150), met(Cost, 1200, 1250), met(Cost, 1200, None)) == (
+        "oui", "non", "–"
+    )  # fmt: skip
