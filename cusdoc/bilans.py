@@ -3,7 +3,8 @@ each scope, its bilan with its charts, then render, export and write, as `pipeli
 for the convention.
 
 build/bilan-AAAA.docx and .pdf for the whole organisation; build/extraits/bilan-AAAA-<code>-<nom>
-for a partner, limited to its territory as its extract of the convention is.
+for a partner, limited to its territory as its extract of the convention is (a partner without
+a commitment of its own has none).
 """
 
 import tempfile
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from cusdoc.errors import CusdocError, Problem
 from cusdoc.load.content import BILANS
-from cusdoc.model import Convention, Ligne
+from cusdoc.model import TOTAL, Convention, Ligne
 from cusdoc.pipeline import ORGANISATION, Warn, checked, document
 
 
@@ -45,9 +46,12 @@ def build_bilan(
         charts = replace(templates, images=Path(folder))
         for code in scopes or [ORGANISATION]:
             convention = document(project, code)
+            partenaire = None if code is ORGANISATION else project.partenaire(code)
+            own = [ligne for ligne in convention.engagements if ligne.valeurs.get(TOTAL)]
+            if partenaire is not None and not own:
+                continue  # a partner without a commitment of its own has no bilan
             if not _recorded(convention.engagements, annee):
                 raise CusdocError(_nothing_recorded(annee, convention))
-            partenaire = None if code is ORGANISATION else project.partenaire(code)
             blocks = prose(project.values, convention.engagements, partenaire)
             bilan, graphiques = assemble_bilan(
                 convention, annee, explications, blocks, written.get("introduction")
