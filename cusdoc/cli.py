@@ -302,6 +302,34 @@ def suivi_command(projet: Path, avant: str | None, apres: str | None) -> None:
     click.echo(f"Produit : {target}")
 
 
+@main.command("avenant")
+@click.argument("base", required=False)
+@click.option(
+    "-n",
+    "--numero",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="Numéro de l'avenant ; par défaut, un de plus que le nombre d'avenants signés depuis "
+    "la version signée (étiquettes avenant-*).",
+)
+@click.pass_obj
+def avenant_command(projet: Path, base: str | None, numero: int | None) -> None:
+    """Produit build/avenant-K.docx et build/avenant-K.pdf : l'avenant à la convention signée.
+
+    BASE est la version signée, une révision git ; par défaut, la plus récente des étiquettes
+    signee-* (git tag signee-2025 <commit>). L'avenant compare à l'état actuel des fichiers le
+    texte en vigueur (le dernier avenant signé depuis BASE, étiquette avenant-*, sinon BASE) :
+    un article par partie du texte modifiée et par engagement modifié, tel qu'il était et tel
+    qu'il devient, et les signatures des seules parties concernées.
+
+    Exemple : cusdoc avenant signee-2025
+    """
+    from cusdoc.review.avenant import build_avenant
+
+    for path in build_avenant(projet, base, numero):
+        click.echo(f"Produit : {path}")
+
+
 @main.command("init")
 @click.argument("dossier", type=click.Path(file_okay=False, path_type=Path))
 def init_command(dossier: Path) -> None:

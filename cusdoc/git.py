@@ -1,5 +1,6 @@
 """Everything cusdoc asks git: versions, dates, authors, and the project at a revision."""
 
+import datetime
 import shutil
 import subprocess
 import tarfile
@@ -49,6 +50,14 @@ def commit(root: Path) -> str | None:
     return _quiet(root, "rev-parse", "--verify", "--quiet", "HEAD")
 
 
+def resolve(root: Path, revision: str) -> str:
+    """The full id of a revision's commit; a French error if there is none."""
+    found = _quiet(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+    if found is None:
+        raise CusdocError(f"révision introuvable : {revision}")
+    return found
+
+
 def show(root: Path, revision: str, path: str) -> str | None:
     """A file as a revision has it, or None if it has none (or outside a repository)."""
     try:
@@ -73,6 +82,29 @@ def default_base(root: Path) -> str:
         if found:
             return found
     return "HEAD"
+
+
+def tags(root: Path, pattern: str, contains: str | None = None) -> list[tuple[str, datetime.date]]:
+    """The tags whose name matches pattern (« signee-* »), oldest first (by date, then name),
+    each with its date: an annotated tag's own, else its commit's. contains: only the tags
+    whose commit has this revision in its history (the revision's own tags included)."""
+    fields = "%(creatordate:unix)%00%(creatordate:short)%00%(refname:short)"
+    args = ["for-each-ref", f"--format={fields}", f"refs/tags/{pattern}"]
+    if contains is not None:
+        args.insert(1, f"--contains={contains}")
+    found = []
+    for line in git(root, *args).splitlines():
+        stamp, day, name = line.split("\x00")
+        found.append((int(stamp), name, datetime.date.fromisoformat(day)))
+    return [(name, day) for _, name, day in sorted(found)]
+
+
+def revision_date(root: Path, revision: str) -> datetime.date:
+    """The day of a revision: a tag's date (see `tags`), else its commit's."""
+    tagged = [day for name, day in tags(root, revision) if name == revision]
+    if tagged:
+        return tagged[0]
+    return datetime.date.fromisoformat(git(root, "log", "-1", "--format=%cs", revision).strip())
 
 
 def author_and_date(root: Path, revision: str) -> tuple[str, str]:

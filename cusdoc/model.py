@@ -456,6 +456,16 @@ class Extrait:
 
 
 @dataclass
+class Avenant:
+    """What an avenant says of itself: its number, and the texts it amends."""
+
+    numero: int
+    signature: object  # datetime.date: the day the convention was signed
+    # the avenants signed since, in order: (number, day signed)
+    precedents: list[tuple[int, object]] = field(default_factory=list)
+
+
+@dataclass
 class Convention:
     """The document of one scope: the whole convention, or a partner's extract of it."""
 
@@ -477,6 +487,7 @@ class Convention:
     version: Version
     engagements: list[Ligne] = field(default_factory=list)
     extrait: Extrait | None = None
+    avenant: Avenant | None = None
     npl: Table | None = None  # the NPL annex by ensemble and category, for the workbook
     # what the document is: its title (page de titre, en-têtes, propriétés) and its template
     # (templates/<gabarit>.md.j2): the convention, an extract, a bilan, an avenant

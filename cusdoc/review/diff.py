@@ -22,7 +22,7 @@ from cusdoc.model import (
     chapter_id,
     generated_id,
 )
-from cusdoc.pipeline import check, document
+from cusdoc.pipeline import Project, check, document
 from cusdoc.render.text import cell, plain
 
 
@@ -58,15 +58,15 @@ class Differences:
     extraits: list[Partenaire]  # the partners whose extract changes
 
 
-def load(root: Path, revision: str) -> tuple[Convention, list[Partenaire]]:
-    """The checked document model of a revision, and its partners."""
+def load(root: Path, revision: str) -> tuple[Convention, Project]:
+    """The checked document model of a revision, and its project (partners, references)."""
     with checkout(root, revision) as folder:
         try:
             project = check(folder)
         except CusdocError as error:
             message = f"la version {revision} ne passe pas la vérification :\n{error}"
             raise CusdocError(message) from error
-        return document(project), project.partenaires
+        return document(project), project
 
 
 def commitments(before: Convention, after: Convention) -> list[Engagement]:
@@ -175,12 +175,16 @@ def affected(
     return [p for p in partners if p.code in touched]
 
 
-def compare(root: Path, base: str, head: str) -> Differences:
-    before, _ = load(root, base)
-    after, partners = load(root, head)
+def differences(before: Convention, after: Convention, partners: list[Partenaire]) -> Differences:
     engagements = commitments(before, after)
     textes = texts(before, after)
     return Differences(engagements, textes, affected(partners, engagements, textes))
+
+
+def compare(root: Path, base: str, head: str) -> Differences:
+    before, _ = load(root, base)
+    after, project = load(root, head)
+    return differences(before, after, project.partenaires)
 
 
 WORD = re.compile(r"\S+|\s+")
