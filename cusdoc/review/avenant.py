@@ -137,7 +137,7 @@ def avenant_document(
     if not articles:
         return None
     articles.sort(key=lambda article: article[0])  # stable: a chapter's parts in their order
-    since = ", telle que modifiée par " + _avenants(avenant) if avenant.precedents else ""
+    since = f", telle que modifiée par {_avenants(avenant)}," if avenant.precedents else ""
     final = [_text(FINAL.format(since)), _text(EFFECT)]
     titled = [(title, blocks) for _, title, blocks in articles] + [("Dispositions finales", final)]
     partners = {p.code: p for p in project.partenaires}
