@@ -302,3 +302,49 @@ def test_the_latest_signed_version_is_the_default_base(signed):
     assert latest_signed(signed) == "signee-2019"
     git(signed, "tag", "-a", "signee-2030", "-m", "signée", when="2027-01-02T00:00:00+00:00")
     assert latest_signed(signed) == "signee-2030"
+
+
+def chapter(*sections: str) -> str:
+    """A chapter of content/ whose sections are given as (id, title, text) lines."""
+    lines = ["titre: Politique patrimoniale et d'investissement", "sections:"]
+    for ident, titre, texte in (section.split("|") for section in sections):
+        lines += [f"  - id: {ident}", f"    titre: {titre}", "    contenu:", f"      - {texte}"]
+    return "\n".join(lines) + "\n"
+
+
+def test_parts_added_removed_and_renamed(tmp_path):
+    """A section added, one removed, a title changed; a renvoi that now prints another number
+    does not make its paragraph an article: the renumbering sentence covers it."""
+    root = copy_project(PROJETS / "minimal", tmp_path)
+    path = root / "content" / "politique_patrimoniale.yml"
+    principes = "pat-principes|Principes|Le texte du chapitre."
+    vente = "pat-vente|La vente|Dix logements par an."
+    path.write_text(chapter(principes, vente, "pat-archives|Archives|Un texte ancien."))
+    edit(root, "gestion_sociale.yml", "Le texte du chapitre.", "Voir §[pat-vente].")
+    commit_project(root)
+    git(root, "tag", "signee-2025")
+    path.write_text(chapter(principes, "pat-travaux|Les travaux|Vingt logements par an.", vente))
+    edit(root, "qualite_service.yml", "titre: Principes", "titre: Nos principes")
+    code, _, err = avenant(root)
+    assert code == 0, err
+    document = docx.Document(root / "build" / "avenant-1.docx")
+    headings = [flat(p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings == [
+        "Article 1 — Section 4.3 « Archives »",
+        "Article 2 — Section 4.2 « Les travaux »",
+        "Article 3 — Section 6.1 « Principes »",
+        "Article 4 — Dispositions finales",
+        "Signatures",
+    ]
+    text = docx_text(root / "build" / "avenant-1.docx")
+    assert (
+        "Il est ajouté au chapitre 4 « Politique patrimoniale et d’investissement » de la "
+        "convention une section 4.2 « Les travaux », ainsi rédigée : 4.2 Les travaux Vingt "
+        "logements par an. Les sections qui suivent la section 4.2 « Les travaux » sont "
+        "renumérotées en conséquence, ainsi que les renvois qui les citent. Article 3" in text
+    )
+    assert "La section 4.3 « Archives » de la convention est supprimée. Article 2" in text
+    assert (
+        "L’intitulé de la section 6.1 « Principes » de la convention devient « Nos principes »."
+        in text
+    )

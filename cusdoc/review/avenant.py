@@ -12,6 +12,7 @@ convention itself.
 """
 
 import copy
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,7 +43,7 @@ from cusdoc.model import (
     Valeur,
 )
 from cusdoc.pipeline import Project
-from cusdoc.review.diff import Engagement, differences, load, sections
+from cusdoc.review.diff import Engagement, differences, load
 
 SIGNED = "signee-*"  # the tag of the signed convention: signee-2025
 AMENDED = "avenant-*"  # the tag of each signed avenant: avenant-1, avenant-2…
@@ -184,7 +185,6 @@ class _Texts:
 
     def __init__(self, before: Convention, after: Convention):
         self.old, self.new = _parts(before), _parts(after)
-        self.old_text, self.new_text = sections(before), sections(after)
 
     def article(self, ident: str) -> tuple[str, list[Block]] | None:
         """The title and blocks of the article that restates a part; None for a part that only
@@ -200,7 +200,7 @@ class _Texts:
             blocks.append(
                 _text(f"L'intitulé {name.du} de la convention devient « {_title(new)} ».")
             )
-        if self.old_text[ident][1] != self.new_text[ident][1]:
+        if _wording(old) != _wording(new):
             blocks += _replaced(old, new, name)
         return (_heading(name), blocks) if blocks else None
 
@@ -269,20 +269,19 @@ def _heading(name: french.Nom) -> str:
 
 
 def _renumbered(part: Part, siblings: list[Part], name: french.Nom | None = None) -> str:
-    """« Les sections qui la suivent sont renumérotées en conséquence. » after a part added
-    (named) or removed (« la »), when parts follow it."""
-    if siblings[-1] is part:
+    """« Les sections qui la suivent sont renumérotées en conséquence, … » after a part removed,
+    or after one added (named), when numbered parts follow it."""
+    place = next(i for i, sibling in enumerate(siblings) if sibling is part)
+    if not any(sibling.numero for sibling in siblings[place + 1 :]):
         return ""
     if isinstance(part, Action):
-        kind, participle = "actions", "renumérotées"
+        kind = "actions qui {} sont renumérotées"
     elif part.niveau == 1:
-        kind, participle = "chapitres", "renumérotés"
+        kind = "chapitres qui {} sont renumérotés"
     else:
-        kind, participle = "sections", "renumérotées"
-    after = (
-        f"suivent {name.le}" if name else ("le" if not _name(part).feminin else "la") + " suivent"
-    )
-    return f"Les {kind} qui {after} sont {participle} en conséquence."
+        kind = "sections qui {} sont renumérotées"
+    follows = f"suivent {name.le}" if name else f"{'la' if _name(part).feminin else 'le'} suivent"
+    return f"Les {kind.format(follows)} en conséquence, ainsi que les renvois qui les citent."
 
 
 def _replaced(old: Part, new: Part, name: french.Nom) -> list[Block]:
@@ -329,26 +328,46 @@ def _outside(blocks: list[Block]) -> list[Block]:
     """Blocks of the convention as the avenant quotes them: a renvoi names its target in the
     convention (« 3.2 « Titre » de la convention »), the avenant holding no part to link to."""
     blocks = copy.deepcopy(blocks)
+    for renvoi in _renvois(blocks):
+        renvoi.present = False
+    return blocks
 
-    def unlink(items: list) -> None:
+
+def _wording(part: Part) -> list:
+    """What a part says of its own, a renvoi by its target only: a part that another's
+    renumbering changes the renvois of is not rewritten (that article renumbers them)."""
+    if isinstance(part, Section):
+        content = [part.blocs]
+    else:
+        content = [part.aujourd_hui, part.objectifs, part.moyens_et_etapes]
+        content.append([part.pilote, part.partenaires, part.calendrier])
+    content = copy.deepcopy(content)
+    for renvoi in _renvois([block for blocks in content[:3] for block in blocks]):
+        renvoi.numero = renvoi.titre = None
+    return content
+
+
+def _renvois(blocks: list) -> Iterator[Renvoi]:
+    """Every renvoi of the blocks, in their paragraphs, lists, tables and notes."""
+
+    def inlines(items: list) -> Iterator[Renvoi]:
         for item in items:
             if isinstance(item, Renvoi):
-                item.present = False
+                yield item
             elif isinstance(item, Emphase | Lien | Note):
-                unlink(item.contenu)
+                yield from inlines(item.contenu)
 
     for block in blocks:
         if isinstance(block, Paragraph):
-            unlink(block.contenu)
+            yield from inlines(block.contenu)
         elif isinstance(block, Liste):
             for item in block.items:
-                unlink(item)
+                yield from inlines(item)
         elif isinstance(block, Table):
             for row in block.lignes:
                 for cell in row:
                     if isinstance(cell, list):
-                        unlink(cell)
-    return blocks
+                        yield from inlines(cell)
 
 
 def _text(sentence: str) -> Paragraph:
