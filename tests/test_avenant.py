@@ -348,3 +348,27 @@ def test_parts_added_removed_and_renamed(tmp_path):
         "L’intitulé de la section 6.1 « Principes » de la convention devient « Nos principes »."
         in text
     )
+
+
+def test_a_signatory_epci_signs_for_its_commitments(signed):
+    edit(
+        signed,
+        "engagements.yml",
+        "valeurs: {2025: 25, 2026: 25, 2027: 26,",
+        "valeurs: {2025: 25, 2026: 25, 2027: 27,",
+    )
+    code, _, err = avenant(signed)
+    assert code == 0, err
+    document = docx.Document(signed / "build" / "avenant-1.docx")
+    blocks = [flat(c.text) for row in document.tables[-1].rows for c in row.cells if c.text]
+    assert [block.split(",")[0] for block in blocks] == [
+        "Pour l’État",
+        "Pour Habitat Exemple",
+        "Pour la Communauté d’agglomération de Blois « Agglopolys »",
+    ]
+    text = docx_text(signed / "build" / "avenant-1.docx")
+    assert (
+        "Les engagements de l’indicateur PS-1 (Attributions hors QPV au premier quartile) pour "
+        "la Communauté d’agglomération de Blois « Agglopolys » sont modifiés comme suit : en "
+        "2027 : 27,0 % au lieu de 26,0 %." in text
+    )
