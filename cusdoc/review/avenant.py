@@ -127,6 +127,7 @@ def avenant_document(
     return replace(
         after,
         titre=f"Avenant n° {avenant.numero} à la convention d'utilité sociale",
+        sous_titre=f"{after.periode[0]}-{after.periode[1]}",
         gabarit="avenant",
         parties=[
             p
