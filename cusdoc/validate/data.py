@@ -39,11 +39,15 @@ def check_data(
         )
         for (ensemble,) in unknown[:MAX_REPORTED]
     ]
+    # The reference year, and each year of the period whose signed attributions give PS-1's
+    # réalisé: without the year's threshold, the EPCI would have no réalisé, silently.
+    first, last = settings.periode
     missing = data.execute(
-        "SELECT DISTINCT epci FROM attribution a WHERE annee = ? AND list_contains(?, epci) "
+        "SELECT DISTINCT epci, annee FROM attribution a "
+        "WHERE (annee = ? OR (annee BETWEEN ? AND ? AND bail_signe)) AND list_contains(?, epci) "
         "AND NOT EXISTS (SELECT 1 FROM seuils_premier_quartile s "
-        "WHERE s.EPCI = a.epci AND s.annee = a.annee) ORDER BY epci",
-        [annee_reference, list(assujettis)],
+        "WHERE s.EPCI = a.epci AND s.annee = a.annee) ORDER BY annee, epci",
+        [annee_reference, first, last, list(assujettis)],
     ).fetchall()
     problems += [
         Problem(
@@ -51,10 +55,14 @@ def check_data(
             1,
             1,
             "",
-            f"seuil du premier quartile manquant pour l'EPCI {epci} en {annee_reference}, "
-            "année de référence (PS-1)",
+            f"seuil du premier quartile manquant pour l'EPCI {epci} en {annee}, "
+            + (
+                "année de référence (PS-1)"
+                if annee == annee_reference
+                else "année de la période couverte par attributions.csv (réalisé de PS-1)"
+            ),
         )
-        for (epci,) in missing
+        for epci, annee in missing
     ]
     if territoires:
         problems += outside_territories(data, list(territoires))
