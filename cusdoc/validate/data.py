@@ -51,7 +51,7 @@ def check_data(
     ).fetchall()
     problems += [
         Problem(
-            f"{DATA_DIR}/seuils_premier_quartile.csv",
+            SEUILS,
             1,
             1,
             "",
@@ -64,12 +64,36 @@ def check_data(
         )
         for epci, annee in missing
     ]
+    problems += threshold_duplicates(data)
     if territoires:
         problems += outside_territories(data, list(territoires))
     problems += households_beyond_total(data)
     problems += logements_elsewhere(data, list(territoires))
     problems += works_problems(data, settings.periode[1])
     return problems
+
+
+SEUILS = f"{DATA_DIR}/seuils_premier_quartile.csv"
+
+
+def threshold_duplicates(data: Data) -> list[Problem]:
+    """A threshold given twice for an EPCI and a year would count PS-1's attributions twice (a
+    year's rows appended again, or a corrected threshold added beside the first)."""
+    rows = data.execute(
+        "SELECT EPCI, annee, list(ligne + 2 ORDER BY ligne) FROM seuils_premier_quartile "
+        "GROUP BY EPCI, annee HAVING count(*) > 1 ORDER BY min(ligne)"
+    ).fetchall()
+    return [
+        Problem(
+            SEUILS,
+            lines[1],
+            data.position("seuils_premier_quartile", "EPCI"),
+            "EPCI",
+            f"le seuil de l'EPCI {epci} en {annee} est donné deux fois (lignes {lines[0]} et "
+            f"{lines[1]}) : une ligne par EPCI et par année est attendue",
+        )
+        for epci, annee, lines in rows[:MAX_REPORTED]
+    ]
 
 
 TRAVAUX = f"{DATA_DIR}/travaux.csv"
