@@ -14,8 +14,10 @@ import click
 from click.testing import CliRunner
 
 from cusdoc.cli import main as cli
+from cusdoc.compute.references import source_of
 from cusdoc.load.catalogue import CATALOGUE, load_catalogue
-from cusdoc.validate.schema import CHAPITRE, CONVENTION, SPECIAL_CHAPTERS
+from cusdoc.model import TOTAL
+from cusdoc.validate.schema import CHAPITRE, CONVENTION, REALISE_DECLARE, SPECIAL_CHAPTERS
 
 REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "reference"
 TERMINAL_WIDTH = 88  # the help is wrapped at a fixed width so that the page is reproducible
@@ -212,6 +214,12 @@ def content_files() -> dict[str, tuple[str, dict]]:
             f"`content/{name}.yml`": (f"Le chapitre `{name}`.", schema)
             for name, schema in SPECIAL_CHAPTERS.items()
         },
+        "`content/realise.yml`": (
+            "Le réalisé que les données de l'organisme ne donnent pas, déclaré année par année "
+            "avec sa source ; facultatif, et jamais un chapitre : la convention ne l'imprime pas "
+            "(voir le [guide du rédacteur](../redaction.md#realise)).",
+            REALISE_DECLARE,
+        ),
     }
 
 
@@ -313,6 +321,26 @@ def indicateurs_page() -> str:
     return "\n".join(lines) + "\n"
 
 
+DECLARE = "déclaré année par année, avec sa source, dans `content/realise.yml`"
+
+
+def realise_line(ind) -> str:
+    """Where an indicator's réalisé comes from: the data of each year, or content/realise.yml."""
+    source = source_of(ind.id, TOTAL)
+    if source:
+        return (
+            "- **Réalisé** : calculé par la même définition sur les lignes de chaque année de la "
+            f"période dans `content/donnees/{source}.csv` ; {DECLARE} pour une année que le "
+            "fichier ne couvre pas"
+        )
+    if ind.volet == "logements_foyers":
+        return (
+            f"- **Réalisé** : {DECLARE} : `foyers.csv` décrit les établissements sans dire "
+            "jusqu'à quelle année il est complet"
+        )
+    return f"- **Réalisé** : {DECLARE}"
+
+
 def indicateur_section(ind) -> list[str]:
     lines = [f"## {ind.id} : {ind.titre} {{#{ind.id.lower()}}}", ""]
     if ind.a_verifier:
@@ -341,6 +369,7 @@ def indicateur_section(ind) -> list[str]:
             if ind.donnees
             else []
         ),
+        realise_line(ind),
     ]
 
 
