@@ -22,9 +22,11 @@ from click.testing import CliRunner
 
 from cusdoc import DATA, TEMPLATES
 from cusdoc.cli import main
-from cusdoc.export.tidy import tidy_rows
+from cusdoc.export.tidy import tidy_rows, to_csv
 from cusdoc.export.xlsx import HEADER_ROW, NPL_SHEET, to_xlsx
+from cusdoc.model import Convention
 from cusdoc.pipeline import build, prepare
+from cusdoc.render import render_markdown
 from tests.conftest import EPOCH, REPO, copy_project, edit, refused
 from tests.later_years import add_year
 
@@ -81,9 +83,28 @@ def realise(rows: list[dict]) -> dict[tuple[str, str, str, str], str]:
     }
 
 
+def _prepared(root: Path) -> Convention:
+    """The convention of a project, dated as the other tests date it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        (convention,) = prepare(root)
+    return convention
+
+
 @pytest.fixture(scope="module")
-def later_rows(later) -> list[dict]:
-    return indicateurs(later)
+def later_convention(later) -> Convention:
+    return _prepared(later)
+
+
+@pytest.fixture(scope="module")
+def example() -> Convention:
+    return _prepared(REPO)
+
+
+@pytest.fixture(scope="module")
+def later_rows(later_convention) -> list[dict]:
+    """The rows `cusdoc indicateurs --format csv` prints for the later years' project."""
+    return list(csv.DictReader(io.StringIO(to_csv(tidy_rows(later_convention)))))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,22 +233,22 @@ def test_the_rows_of_the_realise_are_the_data_of_each_later_year(later, later_ro
 
 
 def test_a_cumulative_realise_needs_every_year_of_its_span(tmp_path):
-    root = _project(tmp_path, 2025, 2026, 2027)
-    rows = indicateurs(root)
-    found = realise(rows)
+    convention = _prepared(_project(tmp_path, 2025, 2026, 2027))
+    found = realise(tidy_rows(convention))
     for ligne in ("PP-2", "PP-3", "PP-4", "SR-1"):
         for departement in ("37", "41"):
-            years = [
-                Decimal(found[(ligne, departement, "total", str(y))]) for y in (2025, 2026, 2027)
-            ]
-            assert Decimal(found[(ligne, departement, "total", "2025-2027")]) == sum(years)
+            years = [found[(ligne, departement, "total", str(y))] for y in (2025, 2026, 2027)]
+            assert found[(ligne, departement, "total", "2025-2027")] == sum(years)
     assert not [k for k in found if k[3] == "2025-2030"]  # 2028 to 2030 are not recorded
     assert not [k for k in found if k[0] in ("PS-1", "PS-2", "PP-5") and "-" in k[3]]  # rates
+    workbook = openpyxl.load_workbook(io.BytesIO(to_xlsx(convention, int(EPOCH))))
+    (row,) = [r for r in _sheet_rows(workbook["PP-4"]) if r["Code du territoire"].value == "37"]
+    assert row["Réalisé cumul 3 ans"].value == found[("PP-4", "37", "total", "2025-2027")]
+    assert row["Réalisé cumul 6 ans"].value is None
 
 
-def test_the_example_has_no_realise():
-    (convention,) = prepare(REPO)
-    assert [r for r in tidy_rows(convention) if r["nature"] == "realise"] == []
+def test_the_example_has_no_realise(example):
+    assert [r for r in tidy_rows(example) if r["nature"] == "realise"] == []
 
 
 def test_a_year_before_the_period_gives_no_realise(tmp_path):
@@ -393,6 +414,15 @@ def test_hostile_realise_gives_a_message_not_a_traceback(declaring, data, expect
     assert refused(declaring) == [expected]
 
 
+def test_a_year_the_data_do_not_cover_is_declared(declaring):
+    text = ENTRY.format(indicateur="PS-2", territoire="41", valeurs="2026: 31.5, 2027: 32")
+    (declaring / "content" / "realise.yml").write_text(text, encoding="utf-8")
+    found = realise(indicateurs(declaring))
+    ps2 = {k[3]: v for k, v in found.items() if k[:3] == ("PS-2", "41", "total")}
+    assert ps2.keys() == {"2025", "2026", "2027"} and ps2["2025"]  # 2025: from the data
+    assert (ps2["2026"], ps2["2027"]) == ("31.5", "32")
+
+
 def test_realise_is_not_a_chapter(tmp_path):
     root = _project(tmp_path, realise=REALISE_YML)
     edit(root, "convention.yml", "  - engagements\n", "  - engagements\n  - realise\n")
@@ -467,9 +497,8 @@ def test_secrecy_of_a_later_year_masks_a_small_epci_and_what_gives_it_back(tmp_p
 
 
 @pytest.fixture(scope="module")
-def later_workbook(later):
-    (convention,) = prepare(later)
-    return convention, openpyxl.load_workbook(io.BytesIO(to_xlsx(convention, int(EPOCH))))
+def later_workbook(later_convention):
+    return openpyxl.load_workbook(io.BytesIO(to_xlsx(later_convention, int(EPOCH))))
 
 
 def _sheet_rows(sheet) -> list[dict]:
@@ -478,7 +507,7 @@ def _sheet_rows(sheet) -> list[dict]:
 
 
 def test_the_workbook_has_the_realise_columns(later_workbook):
-    _, workbook = later_workbook
+    workbook = later_workbook
     headers = [c.value for c in workbook["PS-2"][HEADER_ROW]]
     assert headers[-8:] == [
         "Cumul 3 ans",
@@ -518,7 +547,7 @@ def test_the_workbook_has_the_realise_columns(later_workbook):
 def test_the_workbook_realise_is_the_rows_realise(later_workbook, later_rows):
     """Every réalisé cell, for every indicator, is the value `cusdoc indicateurs` prints (a
     percentage as a fraction); a cumulative span not wholly recorded stays empty."""
-    _, workbook = later_workbook
+    workbook = later_workbook
     found = realise(later_rows)
     compared = 0
     for sheet in workbook.worksheets[1:]:
@@ -544,32 +573,22 @@ def test_the_workbook_realise_is_the_rows_realise(later_workbook, later_rows):
     assert compared == len([v for v in found.values() if v])
 
 
-def test_the_workbook_without_realise_is_unchanged(later_workbook):
+def test_the_workbook_without_realise_is_unchanged(later_convention, example):
     """The réalisé adds columns and nothing else: without it, the later years' workbook is
     byte for byte the example's, whose headers end with the cumuls and the unit."""
-    convention, _ = later_workbook
-    (example,) = prepare(REPO)
     expected = to_xlsx(example, int(EPOCH))
     sheet = openpyxl.load_workbook(io.BytesIO(expected))["PS-2"]
     assert [c.value for c in sheet[HEADER_ROW]][-3:] == ["Cumul 3 ans", "Cumul 6 ans", "Unité"]
-    lignes = [replace(x, realise={}, sources_realise={}) for x in convention.engagements]
-    assert to_xlsx(replace(convention, engagements=lignes), int(EPOCH)) == expected
+    lignes = [replace(x, realise={}, sources_realise={}) for x in later_convention.engagements]
+    assert to_xlsx(replace(later_convention, engagements=lignes), int(EPOCH)) == expected
 
 
 # ---------------------------------------------------------------------------------------------
 # The signed convention never prints the réalisé
 
 
-def _markdown(root: Path) -> str:
-    from cusdoc.render import render_markdown
-
-    (convention,) = prepare(root)
-    return render_markdown(convention, TEMPLATES)
-
-
-def test_the_convention_text_is_unchanged_by_the_realise(later, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    assert _markdown(later) == _markdown(REPO)
+def test_the_convention_text_is_unchanged_by_the_realise(later_convention, example):
+    assert render_markdown(later_convention, TEMPLATES) == render_markdown(example, TEMPLATES)
 
 
 def _pdf_text(path: Path) -> str:
