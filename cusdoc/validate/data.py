@@ -7,6 +7,7 @@ from cusdoc.load.content import Settings
 from cusdoc.load.data import DATA_DIR, Data
 
 MAX_REPORTED = 10
+SEUILS = f"{DATA_DIR}/seuils_premier_quartile.csv"
 
 # The files whose rows stand in a commune, which must be inside a declared territory.
 LOCATED = ("patrimoine", "attributions", "ensembles", "foyers")
@@ -21,9 +22,9 @@ def check_data(
     territoires: Iterable[str] = (),
     assujettis: Iterable[str] = (),
 ) -> list[Problem]:
-    """Ensembles the classement cannot score, EPCI owing PS-1 without the threshold it needs,
-    rows in a commune outside the declared territories, more households in a part than in the
-    whole, works that contradict the stock."""
+    """Ensembles the classement cannot score, EPCI owing PS-1 without the threshold a year needs
+    (or with two), rows in a commune outside the declared territories, more households in a
+    part than in the whole, works that contradict the stock."""
     annee_reference = settings.annee_reference
     unknown = data.execute(
         "SELECT DISTINCT ENSEMBLE FROM patrimoine WHERE ENSEMBLE NOT IN "
@@ -71,9 +72,6 @@ def check_data(
     problems += logements_elsewhere(data, list(territoires))
     problems += works_problems(data, settings.periode[1])
     return problems
-
-
-SEUILS = f"{DATA_DIR}/seuils_premier_quartile.csv"
 
 
 def threshold_duplicates(data: Data) -> list[Problem]:
