@@ -475,9 +475,10 @@ def test_secrecy_of_a_later_year_masks_a_small_epci_and_what_gives_it_back(tmp_p
         writer = csv.DictWriter(f, list(rows[0]), delimiter=";", lineterminator="\n")
         writer.writeheader()
         writer.writerows([r for r in rows if not small(r)] + kept)
-    found = realise(indicateurs(root))
+    convention = _prepared(root)
+    found = realise(tidy_rows(convention))
     ps1 = {k[1]: v for k, v in found.items() if k[0] == "PS-1"}
-    assert ps1[SMALL_EPCI] == ""
+    assert ps1[SMALL_EPCI] is None
     # Indre-et-Loire's PS-1 count, less those of its other EPCI, would give the small one back:
     # the other EPCI with the fewest such attributions is masked too, as in the reference year.
     counts = ps1_counts(root)
@@ -488,8 +489,16 @@ def test_secrecy_of_a_later_year_masks_a_small_epci_and_what_gives_it_back(tmp_p
     }
     assert len(others) == 2
     fewest = min(others, key=others.get)
-    assert {epci for epci, value in ps1.items() if value == ""} == {SMALL_EPCI, fewest}
-    assert all(value != "" for k, value in found.items() if k[0] != "PS-1")
+    assert {epci for epci, value in ps1.items() if value is None} == {SMALL_EPCI, fewest}
+    assert all(value is not None for k, value in found.items() if k[0] != "PS-1")
+    # the workbook leaves the same cells empty
+    workbook = openpyxl.load_workbook(io.BytesIO(to_xlsx(convention, int(EPOCH))))
+    empty = {
+        r["Code du territoire"].value
+        for r in _sheet_rows(workbook["PS-1"])
+        if r["Réalisé 2025"].value is None
+    }
+    assert empty == {SMALL_EPCI, fewest}
 
 
 # ---------------------------------------------------------------------------------------------
