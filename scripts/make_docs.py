@@ -17,7 +17,7 @@ from cusdoc.cli import main as cli
 from cusdoc.compute.references import source_of
 from cusdoc.load.catalogue import CATALOGUE, load_catalogue
 from cusdoc.model import TOTAL
-from cusdoc.validate.schema import CHAPITRE, CONVENTION, REALISE_DECLARE, SPECIAL_CHAPTERS
+from cusdoc.validate.schema import CHAPITRE, CONVENTION, SPECIAL_CHAPTERS
 
 REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "reference"
 TERMINAL_WIDTH = 88  # the help is wrapped at a fixed width so that the page is reproducible
@@ -214,12 +214,6 @@ def content_files() -> dict[str, tuple[str, dict]]:
             f"`content/{name}.yml`": (f"Le chapitre `{name}`.", schema)
             for name, schema in SPECIAL_CHAPTERS.items()
         },
-        "`content/realise.yml`": (
-            "Le réalisé que les données de l'organisme ne donnent pas, déclaré année par année "
-            "avec sa source ; facultatif, et jamais un chapitre : la convention ne l'imprime pas "
-            "(voir le [guide du rédacteur](../redaction.md#realise)).",
-            REALISE_DECLARE,
-        ),
     }
 
 
