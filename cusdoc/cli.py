@@ -173,9 +173,12 @@ def build_command(projet: Path, formats: tuple[str, ...], signature: bool) -> No
 def indicateurs_command(projet: Path, format_: str) -> None:
     """Affiche les indicateurs, une ligne par indicateur, territoire, ventilation et année.
 
-    Colonnes : indicateur, niveau, territoire, ventilation, annee, nature (reference ou
-    engagement), valeur, unite. Les cumuls à trois et six ans portent sur une période
-    (« 2025-2027 »).
+    Colonnes : indicateur, niveau, territoire, ventilation, annee, nature (reference,
+    engagement ou realise), valeur, unite. Les cumuls à trois et six ans portent sur une période
+    (« 2025-2027 »). Le réalisé d'une année de la période est calculé à partir des données de
+    cette année (attributions.csv, travaux.csv) ou déclaré avec sa source dans
+    content/realise.yml ; un cumul du réalisé (nombres seulement) n'est donné que si chacune
+    de ses années a son réalisé.
 
     Exemple : cusdoc indicateurs --format csv > indicateurs.csv
     """

@@ -14,7 +14,9 @@ import click
 from click.testing import CliRunner
 
 from cusdoc.cli import main as cli
+from cusdoc.compute.references import source_of
 from cusdoc.load.catalogue import CATALOGUE, load_catalogue
+from cusdoc.model import TOTAL
 from cusdoc.validate.schema import BILAN, CHAPITRE, CONVENTION, REALISE_DECLARE, SPECIAL_CHAPTERS
 
 REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "reference"
@@ -326,6 +328,26 @@ def indicateurs_page() -> str:
     return "\n".join(lines) + "\n"
 
 
+DECLARE = "déclaré année par année, avec sa source, dans `content/realise.yml`"
+
+
+def realise_line(ind) -> str:
+    """Where an indicator's réalisé comes from: the data of each year, or content/realise.yml."""
+    source = source_of(ind.id, TOTAL)
+    if source:
+        return (
+            "- **Réalisé** : calculé par la même définition sur les lignes de chaque année de la "
+            f"période dans `content/donnees/{source}.csv` ; {DECLARE} pour une année que le "
+            "fichier ne couvre pas"
+        )
+    if ind.volet == "logements_foyers":
+        return (
+            f"- **Réalisé** : {DECLARE} : `foyers.csv` décrit les établissements sans dire "
+            "jusqu'à quelle année il est complet"
+        )
+    return f"- **Réalisé** : {DECLARE}"
+
+
 def indicateur_section(ind) -> list[str]:
     lines = [f"## {ind.id} : {ind.titre} {{#{ind.id.lower()}}}", ""]
     if ind.a_verifier:
@@ -354,6 +376,7 @@ def indicateur_section(ind) -> list[str]:
             if ind.donnees
             else []
         ),
+        realise_line(ind),
     ]
 
 

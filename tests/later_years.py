@@ -12,7 +12,8 @@ SOURCE_YEAR = 2023  # the example's reference year: its rows are redrawn for the
 def add_year(root: Path, annee: int, seed: int = 7) -> None:
     """Append `annee` to attributions.csv, travaux.csv and seuils_premier_quartile.csv of the
     project at root: each row of SOURCE_YEAR again, its flags and counts redrawn, so that the
-    year's réalisé differs from the reference."""
+    year's réalisé differs from the reference. A file that records the year already (the
+    example's thresholds of 2024) keeps its rows."""
     rng = random.Random(f"{seed}-{annee}")
     folder = root / "content" / "donnees"
 
@@ -38,6 +39,8 @@ def add_year(root: Path, annee: int, seed: int = 7) -> None:
         with path.open(encoding="utf-8", newline="") as f:
             reader = csv.DictReader(f, delimiter=";")
             fields, rows = reader.fieldnames, list(reader)
+        if any(row["annee"] == str(annee) for row in rows):
+            continue
         added = [
             {**redraw(row), "annee": str(annee)} for row in rows if row["annee"] == str(SOURCE_YEAR)
         ]

@@ -44,11 +44,15 @@ def weighted_rate(ensembles: list[dict[str, str]], size: Counter, column: str) -
 
 
 def documented_columns() -> dict[str, list[str]]:
-    """The columns of each file, as docs/donnees.md lists them (tables, or a sentence)."""
+    """The columns of each file, as docs/donnees.md lists them (tables, or a sentence), in the
+    sections named after a file."""
     text = (REPO / "docs" / "donnees.md").read_text(encoding="utf-8")
     columns = {}
     for section in re.split(r"^## ", text, flags=re.M)[1:]:
-        name = re.match(r"`([\w.]+)`", section).group(1)
+        file = re.match(r"`([\w.]+)`", section)
+        if file is None:  # a section on all the files (the réalisé)
+            continue
+        name = file.group(1)
         listed = re.findall(r"^\| `(\w+)` \|", section, flags=re.M)
         if not listed:
             sentence = re.search(r"colonnes (.*)", section).group(1)

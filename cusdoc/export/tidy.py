@@ -47,7 +47,7 @@ def tidy_rows(convention: Convention) -> list[dict]:
                 )
             spans = [(str(y), [y]) for y in all_years]
             if ligne.indicateur.additif:
-                spans += [(f"{span[0]}-{span[-1]}", span) for _, span in periods]
+                spans += [(span_label(span), span) for _, span in periods]
             for annee, span in spans:
                 value = printed(cumulative(values, span), ligne.indicateur.unite)
                 rows.append(
@@ -82,8 +82,13 @@ def realised(ligne, ventilation: str, all_years: list[int], periods) -> list[tup
         for _, span in periods:
             total = cumulative(values, span)
             if total is not None:
-                out.append((f"{span[0]}-{span[-1]}", printed(total, ligne.indicateur.unite)))
+                out.append((span_label(span), printed(total, ligne.indicateur.unite)))
     return out
+
+
+def span_label(span: list[int]) -> str:
+    """A cumulative span as the rows name it: « 2025-2027 »."""
+    return f"{span[0]}-{span[-1]}"
 
 
 def shown(quantity: Quantity | None) -> float | None:

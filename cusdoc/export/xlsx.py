@@ -10,8 +10,16 @@ import datetime
 import zipfile
 from io import BytesIO
 
-from cusdoc.export.tidy import shown
-from cusdoc.model import TOTAL, Convention, Quantity, Table, cumulative, cumulative_periods
+from cusdoc.export.tidy import realised, shown, span_label
+from cusdoc.model import (
+    TOTAL,
+    Convention,
+    Ligne,
+    Quantity,
+    Table,
+    cumulative,
+    cumulative_periods,
+)
 from cusdoc.render.typography import typographie
 from cusdoc.write import reproducible_zip
 
@@ -52,6 +60,22 @@ def number_format(value, unite: str) -> str:
     if unite == "nombre" and isinstance(value, float) and not value.is_integer():
         return DECIMAL_NUMBER
     return FORMATS.get(unite, "General")
+
+
+def realise_years(convention: Convention) -> list[int]:
+    """The years some commitment of the convention has a réalisé for."""
+    found = set()
+    for ligne in convention.engagements:
+        for recorded in ligne.realise.values():
+            found.update(recorded)
+    return sorted(found)
+
+
+def realise_sources(ligne: Ligne, ventilation: str) -> str | None:
+    """Where a breakdown's réalisé comes from, year by year: « 2025 : bilan… ; 2026 : … »."""
+    recorded = ligne.realise.get(ventilation, {})
+    text = " ; ".join(f"{y} : {ligne.sources_realise[y]}" for y in sorted(recorded))
+    return typographie(text) if text else None
 
 
 def displayed_length(value, unite: str) -> int:
@@ -102,8 +126,9 @@ def _npl_sheet(workbook, table: Table, header_fill) -> None:
 
 
 def to_xlsx(convention: Convention, epoch: int) -> bytes:
-    """One sheet per indicator: Référence | each year | cumul 3 ans | cumul 6 ans, per territory;
-    then the NPL annex, if the convention has one.
+    """One sheet per indicator: Référence | each year | cumul 3 ans | cumul 6 ans, per territory,
+    then, when the convention has any réalisé, Réalisé of each year it has | Réalisé cumul 3 ans
+    | Réalisé cumul 6 ans | Source du réalisé; then the NPL annex, if the convention has one.
 
     [MEMORY — verify] the administration's transmission template (arrêté du 19 octobre 2017) was
     not available: the layout follows the convention's own tables.
@@ -115,6 +140,14 @@ def to_xlsx(convention: Convention, epoch: int) -> bytes:
 
     years = list(range(convention.periode[0], convention.periode[1] + 1))
     periods = cumulative_periods(convention.periode)
+    done_years = realise_years(convention)
+    realise_headers = []
+    if done_years:
+        realise_headers = [
+            *(f"Réalisé {y}" for y in done_years),
+            *(f"Réalisé {label.lower()}" for label, _ in periods),
+            "Source du réalisé",
+        ]
     workbook = Workbook()
     about = workbook.active
     about.title = "Convention"
@@ -141,6 +174,7 @@ def to_xlsx(convention: Convention, epoch: int) -> bytes:
         f"Référence {convention.annee_reference}",
         *map(str, years),
         *(label for label, _ in periods),
+        *realise_headers,
         "Unité",
     ]
     sheets = {}
@@ -166,21 +200,31 @@ def to_xlsx(convention: Convention, epoch: int) -> bytes:
             spans = [
                 cumulative(values, span) if indicateur.additif else None for _, span in periods
             ]
-            numbers = [shown(ligne.reference.get(ventilation)), *(values[y] for y in years)]
-            numbers = [stored(v, unite) for v in [*numbers, *spans]]
+            numbers = [shown(ligne.reference.get(ventilation)), *(values[y] for y in years), *spans]
+            sources = []
+            if done_years:
+                # the réalisé as `cusdoc indicateurs` gives it: a masked year, and a span one
+                # of whose years is not recorded, stay empty
+                recorded = dict(realised(ligne, ventilation, years, periods))
+                numbers += [recorded.get(str(y)) for y in done_years]
+                numbers += [recorded.get(span_label(span)) for _, span in periods]
+                sources = [realise_sources(ligne, ventilation)]
+            numbers = [stored(v, unite) for v in numbers]
             row = [
                 NIVEAUX.get(ligne.niveau, ligne.niveau),
                 convention.organisme["siren"] if ligne.niveau == "organisme" else ligne.territoire,
                 typographie(ligne.nom),
                 ventilation_label(ventilation),
                 *numbers,
+                *sources,
                 UNITES.get(unite, unite),
             ]
             sheet.append(row)
             for column, value in enumerate(row, start=1):
-                if LABEL_COLUMNS < column < len(row):
+                numeric = LABEL_COLUMNS < column <= LABEL_COLUMNS + len(numbers)
+                if numeric:
                     sheet.cell(sheet.max_row, column).number_format = number_format(value, unite)
-                size = displayed_length(value, unite if LABEL_COLUMNS < column < len(row) else "")
+                size = displayed_length(value, unite if numeric else "")
                 widths[indicateur.id][column - 1] = max(widths[indicateur.id][column - 1], size)
     if convention.npl is not None:
         _npl_sheet(workbook, convention.npl, header_fill)

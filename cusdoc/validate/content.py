@@ -205,6 +205,9 @@ def _schema_at(schema: dict, path: Path_) -> dict | None:
     rules = {"schema": schema, "type": "dict"}
     for part in path:
         inner = rules.get("schema")
+        if inner is None and "valuesrules" in rules:  # a mapping of free keys (realise.PP-1)
+            rules = rules["valuesrules"]
+            continue
         if inner is None:
             return None
         rules = inner if isinstance(part, int) else inner.get(part, {})

@@ -7,6 +7,7 @@ from cusdoc.load.content import Settings
 from cusdoc.load.data import DATA_DIR, Data
 
 MAX_REPORTED = 10
+SEUILS = f"{DATA_DIR}/seuils_premier_quartile.csv"
 
 # The files whose rows stand in a commune, which must be inside a declared territory.
 LOCATED = ("patrimoine", "attributions", "ensembles", "foyers")
@@ -21,9 +22,9 @@ def check_data(
     territoires: Iterable[str] = (),
     assujettis: Iterable[str] = (),
 ) -> list[Problem]:
-    """Ensembles the classement cannot score, EPCI owing PS-1 without the threshold it needs,
-    rows in a commune outside the declared territories, more households in a part than in the
-    whole, works that contradict the stock."""
+    """Ensembles the classement cannot score, EPCI owing PS-1 without the threshold a year needs
+    (or with two), rows in a commune outside the declared territories, more households in a
+    part than in the whole, works that contradict the stock."""
     annee_reference = settings.annee_reference
     unknown = data.execute(
         "SELECT DISTINCT ENSEMBLE FROM patrimoine WHERE ENSEMBLE NOT IN "
@@ -39,29 +40,58 @@ def check_data(
         )
         for (ensemble,) in unknown[:MAX_REPORTED]
     ]
+    # The reference year, and each year of the period whose signed attributions give PS-1's
+    # réalisé: without the year's threshold, the EPCI would have no réalisé, silently.
+    first, last = settings.periode
     missing = data.execute(
-        "SELECT DISTINCT epci FROM attribution a WHERE annee = ? AND list_contains(?, epci) "
+        "SELECT DISTINCT epci, annee FROM attribution a "
+        "WHERE (annee = ? OR (annee BETWEEN ? AND ? AND bail_signe)) AND list_contains(?, epci) "
         "AND NOT EXISTS (SELECT 1 FROM seuils_premier_quartile s "
-        "WHERE s.EPCI = a.epci AND s.annee = a.annee) ORDER BY epci",
-        [annee_reference, list(assujettis)],
+        "WHERE s.EPCI = a.epci AND s.annee = a.annee) ORDER BY annee, epci",
+        [annee_reference, first, last, list(assujettis)],
     ).fetchall()
     problems += [
         Problem(
-            f"{DATA_DIR}/seuils_premier_quartile.csv",
+            SEUILS,
             1,
             1,
             "",
-            f"seuil du premier quartile manquant pour l'EPCI {epci} en {annee_reference}, "
-            "année de référence (PS-1)",
+            f"seuil du premier quartile manquant pour l'EPCI {epci} en {annee}, "
+            + (
+                "année de référence (PS-1)"
+                if annee == annee_reference
+                else "année de la période couverte par attributions.csv (réalisé de PS-1)"
+            ),
         )
-        for (epci,) in missing
+        for epci, annee in missing
     ]
+    problems += threshold_duplicates(data)
     if territoires:
         problems += outside_territories(data, list(territoires))
     problems += households_beyond_total(data)
     problems += logements_elsewhere(data, list(territoires))
     problems += works_problems(data, settings.periode[1])
     return problems
+
+
+def threshold_duplicates(data: Data) -> list[Problem]:
+    """A threshold given twice for an EPCI and a year would count PS-1's attributions twice (a
+    year's rows appended again, or a corrected threshold added beside the first)."""
+    rows = data.execute(
+        "SELECT EPCI, annee, list(ligne + 2 ORDER BY ligne) FROM seuils_premier_quartile "
+        "GROUP BY EPCI, annee HAVING count(*) > 1 ORDER BY min(ligne)"
+    ).fetchall()
+    return [
+        Problem(
+            SEUILS,
+            lines[1],
+            data.position("seuils_premier_quartile", "EPCI"),
+            "EPCI",
+            f"le seuil de l'EPCI {epci} en {annee} est donné deux fois (lignes {lines[0]} et "
+            f"{lines[1]}) : une ligne par EPCI et par année est attendue",
+        )
+        for epci, annee, lines in rows[:MAX_REPORTED]
+    ]
 
 
 TRAVAUX = f"{DATA_DIR}/travaux.csv"
