@@ -322,6 +322,21 @@ class Ligne:
     sources_realise: dict[int, str] = field(default_factory=dict)
 
 
+def realise_sources(ligne: Ligne, years: list[int]) -> list[str]:
+    """Where the réalisé of the years given comes from, years grouped by source: « 2025 et
+    2026 : calculé à partir des données de l'organisme »."""
+    by_source: dict[str, list[str]] = {}
+    for year in sorted(years):
+        if year in ligne.sources_realise:
+            by_source.setdefault(ligne.sources_realise[year], []).append(str(year))
+    return [f"{_enumeration(found)} : {source}" for source, found in by_source.items()]
+
+
+def _enumeration(items: list[str]) -> str:
+    """a ; a et b ; a, b et c."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
+
+
 def years(periode: tuple[int, int]) -> list[int]:
     return list(range(periode[0], periode[1] + 1))
 

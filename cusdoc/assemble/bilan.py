@@ -24,6 +24,7 @@ from cusdoc.model import (
     Table,
     Texte,
     cumulative_periods,
+    realise_sources,
     slug,
     years,
 )
@@ -295,11 +296,8 @@ def _territory_table(ligne: Ligne, annee: int, periode) -> Table:
                     row.atteint,
                 ]
             )
-    by_source: dict[str, list[int]] = {}
-    for year, source in sorted(ligne.sources_realise.items()):
-        if year <= annee:
-            by_source.setdefault(source, []).append(year)
-    sources = [f"réalisé {_years(found)} : {source}" for source, found in by_source.items()]
+    recorded = [y for y in ligne.sources_realise if y <= annee]
+    sources = [f"réalisé {text}" for text in realise_sources(ligne, recorded)]
     return Table(
         f"{ligne.indicateur.id} — {ligne.nom}",
         ["Année" if list(ligne.valeurs) == [TOTAL] else "", *EVALUATION],
@@ -307,12 +305,6 @@ def _territory_table(ligne: Ligne, annee: int, periode) -> Table:
         [2.4, 1.3, 1.3, 1.3, 1.3, 1.0],
         " ; ".join(sources) if sources else "aucun réalisé enregistré",
     )
-
-
-def _years(found: list[int]) -> str:
-    """2025 ; 2025 et 2026 ; 2025, 2026 et 2027."""
-    names = [str(y) for y in found]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
 
 
 def _breakdown(name: str) -> str:

@@ -19,6 +19,7 @@ from cusdoc.model import (
     Table,
     cumulative,
     cumulative_periods,
+    realise_sources,
 )
 from cusdoc.render.typography import typographie
 from cusdoc.write import reproducible_zip
@@ -71,10 +72,9 @@ def realise_years(convention: Convention) -> list[int]:
     return sorted(found)
 
 
-def realise_sources(ligne: Ligne, ventilation: str) -> str | None:
-    """Where a breakdown's réalisé comes from, year by year: « 2025 : bilan… ; 2026 : … »."""
-    recorded = ligne.realise.get(ventilation, {})
-    text = " ; ".join(f"{y} : {ligne.sources_realise[y]}" for y in sorted(recorded))
+def realise_source(ligne: Ligne, ventilation: str) -> str | None:
+    """Where a breakdown's réalisé comes from: « 2025 : bilan… ; 2026 et 2027 : calculé… »."""
+    text = " ; ".join(realise_sources(ligne, list(ligne.realise.get(ventilation, {}))))
     return typographie(text) if text else None
 
 
@@ -208,7 +208,7 @@ def to_xlsx(convention: Convention, epoch: int) -> bytes:
                 recorded = dict(realised(ligne, ventilation, years, periods))
                 numbers += [recorded.get(str(y)) for y in done_years]
                 numbers += [recorded.get(span_label(span)) for _, span in periods]
-                sources = [realise_sources(ligne, ventilation)]
+                sources = [realise_source(ligne, ventilation)]
             numbers = [stored(v, unite) for v in numbers]
             row = [
                 NIVEAUX.get(ligne.niveau, ligne.niveau),
