@@ -91,7 +91,11 @@ def _unexplained(bilan: Convention, annee: int, explications: list, source) -> l
 
     explained = {(e["indicateur"], e["territoire"]) for e in explications}
     file = f"content/{BILANS}/{annee}.yml"
-    line, column = source.position(()) if source is not None else (1, 1)
+    # at « ecarts: » where the file has it, else at its top
+    line, column = (1, 1)
+    if source is not None:
+        has = isinstance(source.data, dict) and "ecarts" in source.data
+        line, column = source.position(("ecarts",), key=True) if has else source.position(())
     out = []
     for ligne in bilan.engagements:
         if (ligne.indicateur.id, ligne.territoire) in explained:

@@ -7,13 +7,15 @@ uses; the bytes depend on the chart alone (no date, no software version in the f
 
 import math
 from io import BytesIO
+from textwrap import wrap
 from pathlib import Path
 
 from cusdoc.model import Graphique
 from cusdoc.render.formats import nombre
 
 BLEU, BLEU_CLAIR, GRIS = "#1f3864", "#d9e2f3", "#7f7f7f"
-WIDTH_CM, PANEL_CM = 16.0, 5.2
+WIDTH_CM, PANEL_CM, LEGEND_CM = 16.0, 5.2, 1.2
+TITLE_CHARACTERS = 78  # a panel's title wraps at this many characters over the figure's width
 COLUMNS = 3
 DPI = 200
 FONT = "Liberation Sans"
@@ -35,7 +37,7 @@ def png(graphique: Graphique, fonts: Path) -> bytes:
     columns = min(COLUMNS, count)
     rows = math.ceil(count / columns)
     inch = 2.54
-    figure = Figure(figsize=(WIDTH_CM / inch, (PANEL_CM * rows + 1.2) / inch), dpi=DPI)
+    figure = Figure(figsize=(WIDTH_CM / inch, (PANEL_CM * rows + LEGEND_CM) / inch), dpi=DPI)
     style = {"font.family": FONT, "font.size": 7.5, "axes.titlesize": 8}
     with matplotlib.rc_context(style):
         axes = figure.subplots(rows, columns, squeeze=False)
@@ -53,8 +55,8 @@ def png(graphique: Graphique, fonts: Path) -> bytes:
             if panel.reference is not None:
                 ax.axhline(panel.reference, color=GRIS, linestyle=":", linewidth=1,
                            label=graphique.reference)  # fmt: skip
-            ax.set_title(panel.nom, loc="left", wrap=True)
-            ax.set_xticks(list(x), [str(y) for y in years])
+            ax.set_title("\n".join(wrap(panel.nom, TITLE_CHARACTERS // columns)), loc="left")
+            ax.set_xticks(list(x), [str(y) for y in years], fontsize=6.5 if columns > 2 else 7.5)
             ax.yaxis.set_major_locator(MaxNLocator(5, integer=graphique.unite == "nombre"))
             ax.yaxis.set_major_formatter(axis)
             ax.spines[["top", "right"]].set_visible(False)
@@ -63,7 +65,17 @@ def png(graphique: Graphique, fonts: Path) -> bytes:
             ax.set_visible(False)
         handles, labels = axes.flat[0].get_legend_handles_labels()
         figure.legend(handles, labels, loc="upper center", ncols=len(labels), frameon=False)
-        figure.tight_layout(rect=(0, 0, 1, 1 - 0.9 / (PANEL_CM * rows + 1.2)))
+        # Fixed margins (in cm, as fractions of the figure): laid out once, without the
+        # measuring passes of tight_layout.
+        height = PANEL_CM * rows + LEGEND_CM
+        figure.subplots_adjust(
+            left=1.3 / WIDTH_CM,
+            right=1 - 0.2 / WIDTH_CM,
+            bottom=0.6 / height,
+            top=1 - LEGEND_CM / height - 0.5 / height,
+            wspace=0.35,
+            hspace=0.65,
+        )
         buffer = BytesIO()
         figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
