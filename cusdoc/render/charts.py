@@ -7,8 +7,8 @@ uses; the bytes depend on the chart alone (no date, no software version in the f
 
 import math
 from io import BytesIO
-from textwrap import wrap
 from pathlib import Path
+from textwrap import wrap
 
 from cusdoc.model import Graphique
 from cusdoc.render.formats import nombre
