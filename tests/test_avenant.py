@@ -182,6 +182,7 @@ def test_nothing_of_the_drafting_is_printed(example):
         assert "travail" not in text  # the working tree's revision name
 
 
+@pytest.mark.slow
 def test_the_avenant_is_reproducible(example):
     paths = [example / "build" / f"avenant-1.{fmt}" for fmt in ("docx", "pdf")]
     first = [path.read_bytes() for path in paths]
