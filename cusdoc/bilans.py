@@ -90,27 +90,25 @@ def _unexplained(bilan: Convention, annee: int, explications: list, source) -> l
     from cusdoc.assemble.bilan import NON, summary_row
 
     explained = {(e["indicateur"], e["territoire"]) for e in explications}
-    file = f"content/{BILANS}/{annee}.yml"
-    # at « ecarts: » where the file has it, else at its top
-    line, column = (1, 1)
-    if source is not None:
-        has = isinstance(source.data, dict) and "ecarts" in source.data
-        line, column = source.position(("ecarts",), key=True) if has else source.position(())
     out = []
     for ligne in bilan.engagements:
         if (ligne.indicateur.id, ligne.territoire) in explained:
             continue
         row = summary_row(ligne, annee, bilan.periode)
         if row.atteint == NON:
-            out.append(
-                Problem(
-                    file,
-                    line,
-                    column,
-                    "ecarts",
-                    f"l'engagement {ligne.indicateur.id} n'est pas atteint pour « {ligne.nom} » "
-                    f"({row.libelle}) : expliquez l'écart dans « ecarts » (indicateur "
-                    f"{ligne.indicateur.id}, territoire « {ligne.territoire} »)",
-                )
+            message = (
+                f"l'engagement {ligne.indicateur.id} n'est pas atteint pour « {ligne.nom} » "
+                f"({row.libelle}) : expliquez l'écart dans « ecarts » (indicateur "
+                f"{ligne.indicateur.id}, territoire « {ligne.territoire} »)"
             )
+            out.append(_at_ecarts(source, annee, message))
     return out
+
+
+def _at_ecarts(source, annee: int, message: str) -> Problem:
+    """A warning at the « ecarts: » of the year's bilan file, else at its top, else at the top
+    of the file to write."""
+    if source is None:
+        return Problem(f"content/{BILANS}/{annee}.yml", 1, 1, "ecarts", message, True)
+    has = isinstance(source.data, dict) and "ecarts" in source.data
+    return source.problem(("ecarts",) if has else (), message, key=True, avertissement=True)

@@ -202,7 +202,7 @@ def test_a_year_without_realise_or_out_of_the_period_is_refused(project):
         (
             "2027.yml",
             "ecarts:\n  - indicateur: PP-4\n    territoire: '75'\n    contenu: [texte]\n",
-            "content/bilans/2027.yml:3:17: ecarts[0] : aucun engagement de PP-4 pour le "
+            "content/bilans/2027.yml:3:17: ecarts[0].territoire : aucun engagement de PP-4 pour le "
             "territoire « 75 »",
         ),
         (

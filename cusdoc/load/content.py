@@ -138,6 +138,13 @@ class Source:
             path = path[:-1]
         return self.marks.get(path, (1, 1))
 
+    def problem(
+        self, path: Path_, message: str, key: bool = False, avertissement: bool = False
+    ) -> Problem:
+        """A problem (or a warning) of the value at path, at its line and column."""
+        line, column = self.position(path, key=key)
+        return Problem(self.file, line, column, dotted(path), message, avertissement=avertissement)
+
 
 SEUIL = 5  # the default threshold of statistical secrecy (cus-domain.md §5)
 # The lowest threshold a convention may declare. The one floor read in a source is INSEE's

@@ -279,11 +279,6 @@ def _nombre(value) -> str:
     return f"{value:g}".replace(".", ",") if isinstance(value, float) else str(value)
 
 
-def _problem_at(source: Source, path: Path_, message: str, key: bool = False) -> Problem:
-    line, column = source.position(path, key=key)
-    return Problem(source.file, line, column, dotted(path), message)
-
-
 def _check_convention(source: Source, geo: Geographie, periode) -> list[Problem]:
     data = source.data
     problems = []
@@ -293,16 +288,14 @@ def _check_convention(source: Source, geo: Geographie, periode) -> list[Problem]
         reference = generation.get("annee_reference")
         if isinstance(first, int) and isinstance(last, int) and first > last:
             problems.append(
-                _problem_at(
-                    source,
+                source.problem(
                     ("generation", "derniere_annee"),
                     f"la dernière année ({last}) précède la première ({first})",
                 )
             )
         if isinstance(first, int) and isinstance(last, int) and last - first + 1 > 6:
             problems.append(
-                _problem_at(
-                    source,
+                source.problem(
                     ("generation", "derniere_annee"),
                     f"la période {first}-{last} dure {last - first + 1} ans : une convention "
                     "d'utilité sociale porte sur six ans au plus (CCH L. 445-1)",
@@ -313,8 +306,7 @@ def _check_convention(source: Source, geo: Geographie, periode) -> list[Problem]
             expected = datetime.date(first, 1, 1)
             if effet != expected:
                 problems.append(
-                    _problem_at(
-                        source,
+                    source.problem(
                         ("generation", "date_effet"),
                         f"la convention prend effet le 1er janvier de sa première année "
                         f"({expected.isoformat()}) ; trouvé {effet.isoformat()}",
@@ -322,8 +314,7 @@ def _check_convention(source: Source, geo: Geographie, periode) -> list[Problem]
                 )
         if periode and isinstance(reference, int) and reference >= periode[0]:
             problems.append(
-                _problem_at(
-                    source,
+                source.problem(
                     ("generation", "annee_reference"),
                     f"l'année de référence ({reference}) doit précéder la période "
                     f"{periode[0]}-{periode[1]}",
@@ -334,8 +325,7 @@ def _check_convention(source: Source, geo: Geographie, periode) -> list[Problem]
     siege = organisme.get("siege") if isinstance(organisme.get("siege"), dict) else {}
     if isinstance(siege.get("commune"), str) and siege["commune"] not in geo.table.codes:
         problems.append(
-            _problem_at(
-                source,
+            source.problem(
                 ("organisme", "siege", "commune"),
                 f"la commune {siege['commune']} n'existe pas dans le code officiel géographique",
             )
@@ -352,8 +342,7 @@ def _check_seuil(source: Source) -> list[Problem]:
     if isinstance(seuil, bool) or not isinstance(seuil, int) or not 1 <= seuil < SEUIL_MINIMUM:
         return []  # the default, or a value the schema reports
     return [
-        _problem_at(
-            source,
+        source.problem(
             ("secret_statistique",),
             f"seuil du secret statistique trop bas ({seuil}) : {SEUIL_MINIMUM} au moins, la "
             "règle de fréquence de l'Insee (aucun résultat publié ne repose sur moins de "
@@ -374,8 +363,7 @@ def _check_psp(source: Source, generation: dict) -> list[Problem]:
     limit = effet.replace(year=effet.year - 3, day=day)
     if approved <= limit or approved > effet:
         return [
-            _problem_at(
-                source,
+            source.problem(
                 ("plan_strategique_patrimoine", "date_approbation"),
                 f"le plan stratégique de patrimoine doit avoir été approuvé moins de trois ans "
                 f"avant la date d'effet ({effet.isoformat()}) ; trouvé {approved.isoformat()}",
@@ -402,8 +390,7 @@ def _ps1_subject(source: Source, path, item: dict, epci, code, geo: Geographie) 
     declared = "assujetti_ps1" in item
     if epci and not declared:
         return [
-            _problem_at(
-                source,
+            source.problem(
                 path,
                 f"l'EPCI {code} ({epci.nom}) doit dire s'il est assujetti à PS-1 (CCH L. 441-1) : "
                 "ajoutez « assujetti_ps1: plh » (tenu de se doter d'un programme local de "
@@ -413,8 +400,7 @@ def _ps1_subject(source: Source, path, item: dict, epci, code, geo: Geographie) 
         ]
     if declared and not epci and code in geo.departements:
         return [
-            _problem_at(
-                source,
+            source.problem(
                 (*path, "assujetti_ps1"),
                 "seul un EPCI est assujetti à PS-1 : retirez « assujetti_ps1 » d'un département",
                 key=True,
@@ -434,13 +420,11 @@ def _check_territories(source: Source, geo: Geographie) -> list[Problem]:
             continue
         path = ("territoires", index, "code")
         if code in statut_of:
-            problems.append(_problem_at(source, path, f"le territoire {code} est déjà déclaré"))
+            problems.append(source.problem(path, f"le territoire {code} est déjà déclaré"))
         elif geo.territoire(code) is None:
             nature = "l'EPCI de SIREN" if len(code) == 9 else "le département"
             problems.append(
-                _problem_at(
-                    source, path, f"{nature} {code} n'existe pas dans la géographie officielle"
-                )
+                source.problem(path, f"{nature} {code} n'existe pas dans la géographie officielle")
             )
         statut_of[code] = item.get("statut")
     departements = {c for c in statut_of if c in geo.departements}
@@ -451,8 +435,7 @@ def _check_territories(source: Source, geo: Geographie) -> list[Problem]:
         epci = geo.epci.get(code) if code is not None else None
         if epci and not set(epci.departements) & departements:
             problems.append(
-                _problem_at(
-                    source,
+                source.problem(
                     ("territoires", index, "code"),
                     f"l'EPCI {code} ({epci.nom}) n'est dans aucun des départements déclarés "
                     f"({', '.join(sorted(departements)) or 'aucun'})",
@@ -470,8 +453,7 @@ def _check_territories(source: Source, geo: Geographie) -> list[Problem]:
             counts[partie] += 1
             if code is not None:
                 problems.append(
-                    _problem_at(
-                        source,
+                    source.problem(
                         ("signataires", index, "territoire"),
                         f"pas de territoire pour la partie « {partie} »",
                     )
@@ -482,22 +464,20 @@ def _check_territories(source: Source, geo: Geographie) -> list[Problem]:
         path = ("signataires", index)
         if not isinstance(code, str):
             problems.append(
-                _problem_at(source, path, f"la clé « territoire » est obligatoire pour un {partie}")
+                source.problem(path, f"la clé « territoire » est obligatoire pour un {partie}")
             )
             continue
         territoire = geo.territoire(code)
         if territoire is None or territoire.nature != partie:
             problems.append(
-                _problem_at(
-                    source,
+                source.problem(
                     (*path, "territoire"),
                     f"le code {code} n'est pas celui d'un {partie} de la géographie officielle",
                 )
             )
         elif statut_of.get(code) != "signataire":
             problems.append(
-                _problem_at(
-                    source,
+                source.problem(
                     (*path, "territoire"),
                     f"le territoire {code} ({territoire.nom}) doit figurer dans « territoires » "
                     "avec le statut « signataire »",
@@ -507,8 +487,7 @@ def _check_territories(source: Source, geo: Geographie) -> list[Problem]:
     for partie, count in counts.items():
         if signataires and count != 1:
             problems.append(
-                _problem_at(
-                    source,
+                source.problem(
                     ("signataires",),
                     f"un et un seul bloc de signature est attendu pour la partie « {partie} », "
                     f"trouvé {count}",
@@ -518,8 +497,7 @@ def _check_territories(source: Source, geo: Geographie) -> list[Problem]:
         code = _text(item.get("code")) if isinstance(item, dict) else None
         if statut_of.get(code) == "signataire" and code not in signed and geo.territoire(code):
             problems.append(
-                _problem_at(
-                    source,
+                source.problem(
                     ("territoires", index),
                     f"le territoire signataire {code} ({geo.territoire(code).nom}) "
                     "n'a pas de bloc dans « signataires »",
@@ -539,18 +517,17 @@ def _check_chapters(source: Source) -> list[Problem]:
             continue  # the schema says a text is expected
         if name in ("convention", REALISE):
             problems.append(
-                _problem_at(source, ("chapitres", index), f"« {name} » n'est pas un chapitre")
+                source.problem(("chapitres", index), f"« {name} » n'est pas un chapitre")
             )
         if name in seen:
             problems.append(
-                _problem_at(source, ("chapitres", index), f"le chapitre « {name} » est déjà listé")
+                source.problem(("chapitres", index), f"le chapitre « {name} » est déjà listé")
             )
         seen.add(name)
     for name, description in REQUIRED_CHAPTERS.items():
         if name not in seen:
             problems.append(
-                _problem_at(
-                    source,
+                source.problem(
                     ("chapitres",),
                     f"le chapitre obligatoire « {name} » ({description}) manque",
                 )
@@ -576,8 +553,7 @@ def check_placeholder_identity(source: Source) -> list[Problem]:
     if not isinstance(organisme, dict):
         return []
     return [
-        _problem_at(
-            source,
+        source.problem(
             ("organisme", key),
             f"{describe(example)} est la valeur d'exemple du modèle cusdoc init : "
             f"remplacez-la par {IDENTITY[key]} de l'organisme",
@@ -618,8 +594,7 @@ def _check_ids_and_refs(content: Content, complete: bool) -> list[Problem]:
         reserved = generated_id(ident)
         if reserved:
             problems.append(
-                _problem_at(
-                    source,
+                source.problem(
                     path,
                     f"l'identifiant « {ident} » est réservé ({reserved}) : choisissez-en un autre",
                 )
@@ -627,9 +602,7 @@ def _check_ids_and_refs(content: Content, complete: bool) -> list[Problem]:
             continue
         if ident in declared:
             problems.append(
-                _problem_at(
-                    source, path, f"l'identifiant « {ident} » est déjà pris ({declared[ident]})"
-                )
+                source.problem(path, f"l'identifiant « {ident} » est déjà pris ({declared[ident]})")
             )
             continue
         declared[ident] = f"{source.file}, ligne {source.position(path)[0]}"
@@ -642,8 +615,8 @@ def _check_ids_and_refs(content: Content, complete: bool) -> list[Problem]:
                     close = difflib.get_close_matches(match[1], declared, n=1, cutoff=0.6)
                     hint = f" ; vouliez-vous dire « {close[0]} » ?" if close else ""
                     problems.append(
-                        _problem_at(
-                            source, path, f"renvoi §[{match[1]}] vers une section inconnue{hint}"
+                        source.problem(
+                            path, f"renvoi §[{match[1]}] vers une section inconnue{hint}"
                         )
                     )
     return problems
@@ -662,8 +635,7 @@ def _check_tables(content: Content) -> list[Problem]:
             largeurs = value.get("largeurs")
             if isinstance(largeurs, list) and len(largeurs) != width:
                 problems.append(
-                    _problem_at(
-                        source,
+                    source.problem(
                         (*path, "largeurs"),
                         f"{width} largeurs attendues (une par colonne), trouvé {len(largeurs)}",
                     )
@@ -681,8 +653,7 @@ def _check_tables(content: Content) -> list[Problem]:
                         else ""
                     )
                     problems.append(
-                        _problem_at(
-                            source,
+                        source.problem(
                             where,
                             f"{width} cellules attendues (une par colonne), "
                             f"trouvé {len(row)}{hint}",
@@ -697,8 +668,7 @@ def data_needed(content: Content) -> list[Problem]:
     for name, source in content.sources.items():
         if name == "engagements":
             problems.append(
-                _problem_at(
-                    source,
+                source.problem(
                     (),
                     "les engagements chiffrés demandent les données de l'organisme : "
                     "le dossier content/donnees/ est introuvable",
@@ -707,8 +677,7 @@ def data_needed(content: Content) -> list[Problem]:
             continue
         if name == "npl":
             problems.append(
-                _problem_at(
-                    source,
+                source.problem(
                     (),
                     "l'annexe de la nouvelle politique des loyers demande les données de "
                     "l'organisme : le dossier content/donnees/ est introuvable",
@@ -717,8 +686,7 @@ def data_needed(content: Content) -> list[Problem]:
         for path, value in walk(source.data):
             if path and path[-1] == "tableau_calcule":
                 problems.append(
-                    _problem_at(
-                        source,
+                    source.problem(
                         path,
                         f"le tableau calculé « {value} » demande les données de l'organisme : "
                         "le dossier content/donnees/ est introuvable",
@@ -774,8 +742,7 @@ def _check_classes(source: Source, classes) -> list[Problem]:
     minima = [c.get("note_minimale") if isinstance(c, dict) else None for c in classes]
     ordered = all(isinstance(m, int | float) for m in minima)  # else the schema reports it
     problems = [
-        _problem_at(
-            source,
+        source.problem(
             ("service_rendu", "classes", index, "note_minimale"),
             f"les classes vont de la meilleure à la moins bonne : {minima[index]:g} "
             f"devrait être inférieur à {minima[index - 1]:g}",
@@ -785,8 +752,7 @@ def _check_classes(source: Source, classes) -> list[Problem]:
     ]
     if minima and isinstance(minima[-1], int | float) and minima[-1] > 1:
         problems.append(
-            _problem_at(
-                source,
+            source.problem(
                 ("service_rendu", "classes", len(minima) - 1, "note_minimale"),
                 f"la dernière classe reçoit les notes les plus basses : sa note minimale doit "
                 f"être 1 au plus, trouvé {minima[-1]:g}",
@@ -800,8 +766,7 @@ def _check_weights(source: Source, ponderations) -> list[Problem]:
     if not weights or any(w != 0 or not isinstance(w, int | float) for w in weights):
         return []
     return [
-        _problem_at(
-            source,
+        source.problem(
             ("service_rendu", "ponderations"),
             "au moins une pondération doit être positive : la note de service rendu est une "
             "moyenne pondérée",
@@ -822,8 +787,7 @@ def _check_categories(source: Source, categories: list) -> list[Problem]:
         ):
             count = len(conditions)
             problems.append(
-                _problem_at(
-                    source,
+                source.problem(
                     ("occupation", "categories", index, "au_moins"),
                     f"{au_moins} conditions à remplir pour {count} déclarée"
                     f"{'s' if count > 1 else ''} : aucun ensemble ne serait retenu",
@@ -831,8 +795,7 @@ def _check_categories(source: Source, categories: list) -> list[Problem]:
             )
     if categories and isinstance(categories[-1], dict) and categories[-1].get("conditions"):
         problems.append(
-            _problem_at(
-                source,
+            source.problem(
                 ("occupation", "categories", len(categories) - 1, "conditions"),
                 "la dernière catégorie reçoit les ensembles qu'aucune autre ne retient : "
                 "elle n'a pas de conditions",

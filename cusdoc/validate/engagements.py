@@ -36,8 +36,7 @@ def check_engagements(
     problems: list[Problem] = []
 
     def report(path, message, key=False):
-        line, column = source.position(path, key=key)
-        problems.append(Problem(source.file, line, column, dotted(path), message))
+        problems.append(source.problem(path, message, key))
 
     for ident, indicateur in catalogue.items():
         needed = indicateur.obligatoire and indicateur.volet in context.volets

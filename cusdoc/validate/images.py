@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from cusdoc.errors import Problem
-from cusdoc.load.content import Content, Source, dotted
+from cusdoc.load.content import Content
 from cusdoc.model import IMAGES
 
 MAX_IMAGE_BYTES = 5_000_000
@@ -62,7 +62,7 @@ def check_images(content: Content) -> list[Problem]:
         for path, value in _images(source.data):
             name = value.get("fichier") if isinstance(value, dict) else None
             if isinstance(name, str) and (message := image_problem(folder, name)):
-                problems.append(_at(source, (*path, "fichier"), message))
+                problems.append(source.problem((*path, "fichier"), message))
     return problems
 
 
@@ -76,8 +76,3 @@ def _images(data, path=()):
     elif isinstance(data, list):
         for index, value in enumerate(data):
             yield from _images(value, (*path, index))
-
-
-def _at(source: Source, path, message: str) -> Problem:
-    line, column = source.position(path)
-    return Problem(source.file, line, column, dotted(path), message)

@@ -4,7 +4,7 @@ each year already give; the explanations of content/bilans/AAAA.yml, against the
 
 from cusdoc.compute.references import source_of
 from cusdoc.errors import Problem
-from cusdoc.load.content import Source, dotted
+from cusdoc.load.content import Source
 from cusdoc.model import TOTAL, EngagementContext, Indicateur, niveau_of
 
 
@@ -22,8 +22,7 @@ def check_realise(
     problems: list[Problem] = []
 
     def report(path, message, key=False):
-        line, column = source.position(path, key=key)
-        problems.append(Problem(source.file, line, column, dotted(path), message))
+        problems.append(source.problem(path, message, key))
 
     for ident, rows in data.items():
         indicateur = catalogue.get(ident)
@@ -95,9 +94,8 @@ def check_bilan(source: Source, engagements: dict, periode: tuple[int, int]) -> 
     problems: list[Problem] = []
     annee = int(source.file.rsplit("/", 1)[-1].removesuffix(".yml"))
     if not periode[0] <= annee <= periode[1]:
-        line, column = source.position(())
         message = f"le bilan {annee} est hors de la période {periode[0]}-{periode[1]}"
-        problems.append(Problem(source.file, line, column, "", message))
+        problems.append(source.problem((), message))
     data = source.data if isinstance(source.data, dict) else {}
     seen: dict[tuple[str, str], int] = {}
     for index, entry in enumerate(data.get("ecarts") or []):
@@ -115,6 +113,5 @@ def check_bilan(source: Source, engagements: dict, periode: tuple[int, int]) -> 
             message = f"cet écart est déjà expliqué (ecarts[{seen[key]}])"
         seen.setdefault(key, index)
         if message:
-            line, column = source.position((*path, "territoire"))
-            problems.append(Problem(source.file, line, column, dotted(path), message))
+            problems.append(source.problem((*path, "territoire"), message))
     return problems

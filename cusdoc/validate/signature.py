@@ -33,11 +33,6 @@ def pending(content: Content, catalogue: dict[str, Indicateur]) -> list[Problem]
     return sorted(problems)
 
 
-def _warning(source: Source, path, message: str, key: bool = False) -> Problem:
-    line, column = source.position(path, key=key)
-    return Problem(source.file, line, column, dotted(path), message, avertissement=True)
-
-
 def drafting_notes(source: Source) -> list[Problem]:
     out = []
     for note in source.notes:
@@ -59,11 +54,11 @@ def drafting_notes(source: Source) -> list[Problem]:
 def working_phrases(source: Source) -> list[Problem]:
     """A printed text that still says what remains to be done."""
     return [
-        _warning(
-            source,
+        source.problem(
             path,
             f"« {match[0]} » dans un texte imprimé : réglez le point avant la signature, ou "
             "écrivez la remarque dans une clé « note_de_redaction »",
+            avertissement=True,
         )
         for path, value in walk(source.data)
         if isinstance(value, str) and (match := WORKING.search(value))
@@ -74,12 +69,12 @@ def unverified_wordings(source: Source, catalogue: dict[str, Indicateur]) -> lis
     """The commitments on an indicator whose printed wording nobody has read on Légifrance."""
     engagements = source.data.get("engagements") or {}
     return [
-        _warning(
-            source,
+        source.problem(
             ("engagements", ident),
             f"formulation de {ident} non relue sur Légifrance (catalogue des indicateurs) : "
             "relisez-la, puis déclarez-la dans « intitules_verifies » de content/convention.yml",
             key=True,
+            avertissement=True,
         )
         for ident in engagements
         if ident in catalogue and catalogue[ident].a_verifier
