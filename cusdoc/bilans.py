@@ -11,10 +11,11 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from cusdoc import git
 from cusdoc.errors import CusdocError, Problem
-from cusdoc.load.content import BILANS
-from cusdoc.model import TOTAL, Convention, Ligne
-from cusdoc.pipeline import ORGANISATION, Warn, checked, document
+from cusdoc.load.content import BILANS, Content, parse_yaml
+from cusdoc.model import TOTAL, Convention, Ligne, Texte, Valeur
+from cusdoc.pipeline import ORGANISATION, Project, Warn, checked, document
 
 
 def build_bilan(
@@ -33,7 +34,7 @@ def build_bilan(
     from cusdoc.render.charts import png
     from cusdoc.write import write_atomically
 
-    project = checked(root, False, None)
+    project, vigueur = _in_force(checked(root, False, None))
     first, last = project.content.settings.periode
     if not first <= annee <= last:
         raise CusdocError(f"l'année {annee} est hors de la période des engagements {first}-{last}")
@@ -54,7 +55,7 @@ def build_bilan(
                 raise CusdocError(_nothing_recorded(annee, convention))
             blocks = prose(project.values, convention.engagements, partenaire)
             bilan, graphiques = assemble_bilan(
-                convention, annee, explications, blocks, written.get("introduction")
+                convention, annee, explications, blocks, vigueur, written.get("introduction")
             )
             for graphique in graphiques:
                 (Path(folder) / graphique.fichier).write_bytes(png(graphique, templates.fonts))
@@ -69,6 +70,35 @@ def build_bilan(
                     warn(unexplained)
     write_atomically(outputs)
     return list(outputs)
+
+
+def _in_force(project: Project) -> tuple[Project, list]:
+    """The project with the commitments of the text in force (the signed convention and the
+    avenants signed since, marked by git tags: docs/avenants.md), and what the bilan says of
+    them. Without a signed version, the commitments of the files as they are."""
+    signed = git.latest_signed(project.root)
+    if signed is None:
+        return project, [Texte("les engagements du projet de convention (aucune version signée)")]
+    revision, since = git.in_force(project.root, signed)
+    file = "content/engagements.yml"
+    problems: list[Problem] = []
+    text = git.show(project.root, revision, file)
+    source = None if text is None else parse_yaml(file, text, problems)
+    if source is None or problems:
+        raise CusdocError(f"les engagements de la version en vigueur ({revision}) sont illisibles")
+    day = Valeur("date_signature", quantite=git.revision_date(project.root, signed))
+    vigueur = [Texte("les engagements de la convention signée le "), day]
+    if since:
+        numbers = [str(rank) for rank in range(1, len(since) + 1)]
+        vigueur.append(
+            Texte(
+                f", modifiés par l'avenant n° {numbers[0]}"
+                if len(numbers) == 1
+                else f", modifiés par les avenants n° {', '.join(numbers[:-1])} et {numbers[-1]}"
+            )
+        )
+    content = Content(project.root, {**project.content.sources, "engagements": source})
+    return replace(project, content=content), vigueur
 
 
 def _recorded(lignes: list[Ligne], annee: int) -> bool:

@@ -99,6 +99,24 @@ def tags(root: Path, pattern: str, contains: str | None = None) -> list[tuple[st
     return [(name, day) for _, name, day in sorted(found)]
 
 
+# The signed texts, marked by tags (docs/avenants.md): the convention, then each avenant.
+SIGNED = "signee-*"  # signee-2025
+AMENDED = "avenant-*"  # avenant-1, avenant-2…
+
+
+def in_force(root: Path, signed: str) -> tuple[str, list[tuple[str, datetime.date]]]:
+    """The revision of the text in force since a signed convention: the last avenant signed
+    after it, else the convention itself; and those avenants, oldest first."""
+    since = tags(root, AMENDED, contains=signed)
+    return (since[-1][0] if since else signed), since
+
+
+def latest_signed(root: Path) -> str | None:
+    """The most recent signed convention (`signee-*` tag), if any."""
+    found = tags(root, SIGNED) if commit(root) is not None else []
+    return found[-1][0] if found else None
+
+
 def revision_date(root: Path, revision: str) -> datetime.date:
     """The day of a revision: a tag's date (see `tags`), else its commit's."""
     tagged = [day for name, day in tags(root, revision) if name == revision]

@@ -2,6 +2,7 @@
 the PDF, checked against figures computed here from the CSV files and content/engagements.yml."""
 
 import csv
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -13,10 +14,21 @@ from click.testing import CliRunner
 from docx.oxml.ns import qn
 
 from cusdoc.assemble.bilan import Evaluation, kind, met
+from cusdoc.bilans import _in_force
 from cusdoc.cli import main
 from cusdoc.model import Quantity
+from cusdoc.pipeline import check
 from cusdoc.render.formats import quantite
-from tests.conftest import EPOCH, REPO, copy_project, docx_printed_text, leftovers
+from cusdoc.render.text import plain
+from tests.conftest import (
+    EPOCH,
+    REPO,
+    commit_project,
+    copy_project,
+    docx_printed_text,
+    edit,
+    leftovers,
+)
 from tests.later_years import add_year
 
 EXPLANATION = "Les mises en commercialisation ont été différées dans l'attente du plan de vente."
@@ -253,3 +265,42 @@ def test_a_gap_is_signed_in_points_for_a_rate_and_a_cost_is_met_below_its_engage
     assert (met(Cost, 1200, 1150), met(Cost, 1200, 1250), met(Cost, 1200, None)) == (
         "oui", "non", "–"
     )  # fmt: skip
+
+
+def test_the_bilan_evaluates_the_commitments_in_force(tmp_path):
+    """The signed convention's commitments (signee-* tag), amended by the avenants signed since
+    (avenant-* tags), whatever the files say now; the files' own without a signed version."""
+    root = copy_project(REPO, tmp_path)
+    add_year(root, 2025)
+    file = root / "content" / "engagements.yml"
+    signed = "valeurs: {2025: 40, 2026: 45, 2027: 45, 2028: 45, 2029: 45, 2030: 45}"
+    amended = signed.replace("2026: 45", "2026: 50").replace("2030: 45", "2030: 40")
+    drafted = amended.replace("2027: 45", "2027: 48").replace("2029: 45", "2029: 42")
+
+    def commitments() -> tuple[dict, str]:
+        """PP-2 of Loir-et-Cher as the bilan evaluates it, and what the bilan says of it."""
+        project, vigueur = _in_force(check(root))
+        rows = project.content.sources["engagements"].data["engagements"]["PP-2"]
+        return next(r for r in rows if r["territoire"] == "41")["valeurs"], plain(vigueur)
+
+    def written(line: str) -> dict:
+        return {str(year): value for year, value in yaml.safe_load(line)["valeurs"].items()}
+
+    edit(root, "engagements.yml", signed, amended)
+    assert commitments() == (
+        written(amended),
+        "les engagements du projet de convention (aucune version signée)",
+    )
+    edit(root, "engagements.yml", amended, signed)
+    commit_project(root)
+    subprocess.run(["git", "-C", str(root), "tag", "signee-2025"], check=True)
+    edit(root, "engagements.yml", signed, amended)
+    identity = ["-c", "user.name=R", "-c", "user.email=r@exemple.fr"]
+    subprocess.run(["git", "-C", str(root), *identity, "commit", "-qam", "avenant"], check=True)
+    subprocess.run(["git", "-C", str(root), "tag", "avenant-1"], check=True)
+    edit(root, "engagements.yml", amended, drafted)  # a draft, not signed
+    values, said = commitments()
+    assert values == written(amended)
+    assert said.startswith("les engagements de la convention signée le ")
+    assert said.endswith(", modifiés par l'avenant n° 1")
+    assert file.read_text(encoding="utf-8").count(drafted) == 1  # the files are left as they are

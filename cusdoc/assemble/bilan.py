@@ -138,10 +138,12 @@ def assemble_bilan(
     annee: int,
     explications: list[dict],
     prose: Prose,
+    vigueur: list,
     introduction: list | None = None,
 ) -> tuple[Convention, list[Graphique]]:
     """The bilan of a year, on the convention's document of its scope (the whole organisation
-    or a partner's extract), and the charts it shows."""
+    or a partner's extract), and the charts it shows; vigueur: which commitments these are
+    (« les engagements de la convention signée le … »)."""
     periode = convention.periode
     lignes = [ligne for ligne in convention.engagements if ligne.valeurs.get(TOTAL)]
     what = kind(annee, periode)
@@ -151,7 +153,10 @@ def assemble_bilan(
             "1",
             "Objet du bilan",
             1,
-            [*_method(convention, lignes, annee, what), *prose(introduction or [], "organisme")],
+            [
+                *_method(convention, lignes, annee, what, vigueur),
+                *prose(introduction or [], "organisme"),
+            ],
         ),
         Section("synthese", "2", "Synthèse", 1, [_summary(lignes, annee, periode)]),
     ]
@@ -180,16 +185,26 @@ def assemble_bilan(
     )
 
 
-def _method(convention: Convention, lignes: list[Ligne], annee: int, what: str) -> list:
+def _method(
+    convention: Convention, lignes: list[Ligne], annee: int, what: str, vigueur: list
+) -> list:
     first, last = convention.periode
     cumuls = sorted(
         {ligne.indicateur.id for ligne in lignes if ligne.indicateur.horizon == "cumul"}
     )
     span = f"de {first} à {annee}" if annee > first else f"pour {first}"
+    opening = Paragraph(
+        [
+            Texte(
+                f"Ce bilan {what} compare les engagements de la convention d'utilité sociale "
+                f"{first}-{last} et leur réalisé {span}, indicateur par indicateur et territoire "
+                "par territoire. Ce sont "
+            ),
+            *vigueur,
+            Texte("."),
+        ]
+    )
     text = [
-        f"Ce bilan {what} compare les engagements de la convention d'utilité sociale "
-        f"{first}-{last} et leur réalisé {span}, indicateur par indicateur et territoire par "
-        "territoire.",
         "Le réalisé d'une année est calculé à partir des données de l'organisme pour cette année "
         "(attributions suivies d'un bail signé, travaux achevés, logements mis en "
         "commercialisation), selon les définitions des valeurs de référence de la convention ; "
@@ -209,7 +224,7 @@ def _method(convention: Convention, lignes: list[Ligne], annee: int, what: str) 
             f"Un taux calculé sur moins de {convention.seuil} attributions n'est pas publié "
             "(secret statistique), non plus que l'écart qui le donnerait."
         )
-    return [Paragraph([Texte(t)]) for t in text]
+    return [opening, *(Paragraph([Texte(t)]) for t in text)]
 
 
 def _summary(lignes: list[Ligne], annee: int, periode) -> Table:

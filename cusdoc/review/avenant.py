@@ -29,8 +29,6 @@ from cusdoc.pipeline import Project
 from cusdoc.review.articles import TextArticles, by_line, commitment_article, ligne_of
 from cusdoc.review.diff import differences, load
 
-SIGNED = "signee-*"  # the tag of the signed convention: signee-2025
-AMENDED = "avenant-*"  # the tag of each signed avenant: avenant-1, avenant-2…
 FINAL = "Les autres stipulations de la convention{} demeurent inchangées."
 EFFECT = "Le présent avenant prend effet à la date de sa signature par la dernière des parties."
 
@@ -72,8 +70,7 @@ def amended(root: Path, base: str | None, numero: int | None) -> tuple[str, Aven
         )
     signed = base or latest_signed(root)
     git.resolve(root, signed)
-    since = git.tags(root, AMENDED, contains=signed)
-    in_force = since[-1][0] if since else signed
+    in_force, since = git.in_force(root, signed)
     precedents = [(rank, day) for rank, (_, day) in enumerate(since, start=1)]
     avenant = Avenant(numero or len(since) + 1, git.revision_date(root, signed), precedents)
     return in_force, avenant
@@ -81,14 +78,14 @@ def amended(root: Path, base: str | None, numero: int | None) -> tuple[str, Aven
 
 def latest_signed(root: Path) -> str:
     """The most recent `signee-*` tag; a French error saying how to mark one if there is none."""
-    found = git.tags(root, SIGNED)
-    if not found:
+    found = git.latest_signed(root)
+    if found is None:
         raise CusdocError(
             "aucune version signée : marquez le commit de la convention signée d'une étiquette "
             "git (git tag signee-2025 <commit>), ou donnez la version signée (cusdoc avenant "
             "<révision>)"
         )
-    return found[-1][0]
+    return found
 
 
 def avenant_document(
