@@ -246,7 +246,8 @@ def _summary(lignes: list[Ligne], annee: int, periode) -> Table:
         f"Engagements et réalisé en {annee}",
         ["Indicateur", "Territoire", "Période", *EVALUATION[:3], EVALUATION[4]],
         rows,
-        [1.1, 3.2, 1.6, 1.3, 1.3, 1.3, 1.0],
+        # the period (« Cumul 2025-2027 ») on one line before the territory's name does
+        [1.0, 1.0, 4.0, 1.0, 1.0, 1.0, 1.0],
         "engagements de la convention ; réalisé calculé à partir des données de l'organisme ou "
         "déclaré par lui",
     )
