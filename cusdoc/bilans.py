@@ -54,8 +54,15 @@ def build_bilan(
             if not _recorded(convention.engagements, annee):
                 raise CusdocError(_nothing_recorded(annee, convention))
             blocks = prose(project.values, convention.engagements, partenaire)
+            parc = {project.context.annee_reference + 1: project.context.stock}
             bilan, graphiques = assemble_bilan(
-                convention, annee, explications, blocks, vigueur, written.get("introduction")
+                convention,
+                annee,
+                explications,
+                blocks,
+                vigueur,
+                parc | project.context.parc,
+                written.get("introduction"),
             )
             for graphique in graphiques:
                 (Path(folder) / graphique.fichier).write_bytes(png(graphique, templates.fonts))

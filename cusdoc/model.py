@@ -374,6 +374,8 @@ class EngagementContext:
     thresholded: dict[str, int] = field(default_factory=dict)
     # year of the period the data record → (values, rates) of that year, keyed as references
     realise: dict[int, tuple[dict, dict]] = field(default_factory=dict)
+    # the later snapshots of the stock: year (1 January) → counts by (niveau, territoire)
+    parc: dict[int, dict] = field(default_factory=dict)
 
 
 def niveau_of(code: str, indicateur: Indicateur, context: EngagementContext) -> str | None:

@@ -57,6 +57,7 @@ def built(tmp_path_factory) -> tuple[Path, str]:
         add_year(root, annee)
     (root / "content" / "bilans").mkdir()
     (root / "content" / "bilans" / "2027.yml").write_text(BILAN_2027, encoding="utf-8")
+    later_snapshot(root, 2028)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
         result = run(root, "bilan", "--annee", "2027")
@@ -67,6 +68,35 @@ def built(tmp_path_factory) -> tuple[Path, str]:
 @pytest.fixture(scope="module")
 def project(built) -> Path:
     return built[0]
+
+
+def later_snapshot(root: Path, annee: int) -> None:
+    """content/donnees/patrimoine_<annee>.csv: the stock of patrimoine.csv, a logement in 97
+    sold, one F or G in three renovated to C."""
+    folder = root / "content" / "donnees"
+    with (folder / "patrimoine.csv").open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f, delimiter=";")
+        fields, rows = reader.fieldnames, list(reader)
+    kept = [row for index, row in enumerate(rows) if index % 97 != 0]
+    for index, row in enumerate(kept):
+        if row["DPEENERGIE"] in ("F", "G") and index % 3 == 0:
+            row["DPEENERGIE"] = "C"
+    with (folder / f"patrimoine_{annee}.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fields, delimiter=";", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(kept)
+
+
+def stock_by_departement(path: Path) -> dict[str, tuple[int, int, int]]:
+    """Logements, F or G, accessible by département, counted here from a stock file."""
+    out: dict[str, list[int]] = {}
+    with path.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter=";"):
+            counts = out.setdefault(row["DEPCOM"][:2], [0, 0, 0])
+            counts[0] += 1
+            counts[1] += row["DPEENERGIE"] in ("F", "G")
+            counts[2] += row["ACCESSIBLE_PMR"] == "1"
+    return {code: tuple(counts) for code, counts in out.items()}
 
 
 def pdf_text(path: Path) -> str:
@@ -304,3 +334,35 @@ def test_the_bilan_evaluates_the_commitments_in_force(tmp_path):
     assert said.startswith("les engagements de la convention signée le ")
     assert said.endswith(", modifiés par l'avenant n° 1")
     assert file.read_text(encoding="utf-8").count(drafted) == 1  # the files are left as they are
+
+
+def test_a_later_snapshot_of_the_stock_is_compared_with_the_etat_des_lieux(project):
+    folder = project / "content" / "donnees"
+    before = stock_by_departement(folder / "patrimoine.csv")
+    after = stock_by_departement(folder / "patrimoine_2028.csv")
+    rows = table_rows(
+        project / "build" / "bilan-2027.docx",
+        "Logements au 1er janvier 2024 et au 1er janvier 2028",
+    )
+    assert rows[0][1:3] == ["Logements 2024", "Logements 2028"]
+    printed = {row[0]: row[1:] for row in rows[1:]}
+    for code, name in (("37", "Indre-et-Loire"), ("41", "Loir-et-Cher")):
+        expected = [number(c[i]) for i in range(3) for c in (before[code], after[code])]
+        assert printed[name] == expected
+    assert after["37"] != before["37"]  # the snapshot differs: the comparison says something
+    totals = [sum(c[i] for c in s.values()) for i in range(3) for s in (before, after)]
+    assert printed["Ensemble du patrimoine"] == [number(t) for t in totals]
+
+
+def test_a_later_snapshot_is_checked_as_the_stock_is(tmp_path):
+    root = copy_project(REPO, tmp_path)
+    later_snapshot(root, 2026)
+    path = root / "content" / "donnees" / "patrimoine_2026.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[5].split(";")
+    cells[3] = "Z"  # DPEENERGIE
+    lines[5] = ";".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert "content/donnees/patrimoine_2026.csv:6:4: DPEENERGIE" in result.output

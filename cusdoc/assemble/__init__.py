@@ -87,6 +87,7 @@ def engagement_context(content: Content, geo: Geographie, calculs: Calculs) -> E
         assujettis=assujettis_ps1(data),
         thresholded=calculs.thresholded,
         realise=calculs.realise,
+        parc=calculs.parc,
     )
 
 

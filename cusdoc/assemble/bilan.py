@@ -139,11 +139,13 @@ def assemble_bilan(
     explications: list[dict],
     prose: Prose,
     vigueur: list,
+    parc: dict[int, dict],
     introduction: list | None = None,
 ) -> tuple[Convention, list[Graphique]]:
     """The bilan of a year, on the convention's document of its scope (the whole organisation
     or a partner's extract), and the charts it shows; vigueur: which commitments these are
-    (« les engagements de la convention signée le … »)."""
+    (« les engagements de la convention signée le … »); parc: the snapshots of the stock by
+    year (1 January), that of the état des lieux first."""
     periode = convention.periode
     lignes = [ligne for ligne in convention.engagements if ligne.valeurs.get(TOTAL)]
     what = kind(annee, periode)
@@ -164,6 +166,10 @@ def assemble_bilan(
     chapitres.append(
         Section("engagements-et-realise", "3", "Engagements et réalisé", 1, [], indicateurs)
     )
+    # the stock on 1 January after the year of the bilan, at the latest
+    shown = {year: counts for year, counts in parc.items() if year <= annee + 1}
+    if len(shown) > 1:
+        chapitres.append(Section("etat-du-parc", "4", "État du parc", 1, _stock(convention, shown)))
     titre = f"Bilan {what} de la convention d'utilité sociale"
     if what == "annuel":
         titre = f"Bilan annuel {annee} de la convention d'utilité sociale"
@@ -352,3 +358,57 @@ def _chart(group: list[Ligne], convention: Convention, annee: int) -> Graphique:
         panneaux,
         "Référence de la convention",
     )
+
+
+def _stock(convention: Convention, parc: dict[int, dict]) -> list:
+    """The stock of the état des lieux against the latest snapshot: logements, F or G,
+    accessible, for each territory of the document."""
+    first, last = min(parc), max(parc)
+    partenaire = convention.extrait.partenaire if convention.extrait else None
+    rows = []
+    for territoire in convention.territoires:
+        code = territoire["code"]
+        if partenaire is not None and not partenaire.covers(code):
+            continue
+        niveau = "epci" if territoire["nature"] == "EPCI" else "departement"
+        before, after = (parc[y].get((niveau, code)) for y in (first, last))
+        rows.append([territoire["nom"], *_compared(before, after)])
+    if partenaire is None:
+        total = [_whole(parc[y]) for y in (first, last)]
+        rows.append(["Ensemble du patrimoine", *_compared(*total)])
+    text = Paragraph(
+        [
+            Texte(
+                f"Le parc au 1er janvier {last}, d'après le répertoire des logements locatifs "
+                f"des bailleurs sociaux, comparé à celui de l'état des lieux de la convention "
+                f"(1er janvier {first})."
+            )
+        ]
+    )
+    table = Table(
+        f"Logements au 1er janvier {first} et au 1er janvier {last}",
+        [
+            "Territoire",
+            *(f"Logements {y}" for y in (first, last)),
+            *(f"F ou G {y}" for y in (first, last)),
+            *(f"Accessibles {y}" for y in (first, last)),
+        ],
+        rows,
+        [2.6, 1, 1, 1, 1, 1, 1],
+        f"répertoire des logements locatifs des bailleurs sociaux (RPLS) au 1er janvier {first} "
+        f"et au 1er janvier {last}",
+    )
+    return [text, table]
+
+
+def _compared(before: dict | None, after: dict | None) -> list[Quantity]:
+    return [
+        Quantity((counts or {}).get(name)) for name in ("logements", "fg", "pmr") for counts in
+        (before, after)
+    ]  # fmt: skip
+
+
+def _whole(counts: dict) -> dict:
+    """The organisation's counts: the sum of its départements'."""
+    departements = [c for (niveau, _), c in counts.items() if niveau == "departement"]
+    return {name: sum(c[name] for c in departements) for name in ("logements", "fg", "pmr")}

@@ -15,6 +15,7 @@ from cusdoc.compute import classement, npl
 from cusdoc.compute.references import (
     compute_references,
     covered_years,
+    later_stock,
     source_of,
     stock,
     thresholded_epci,
@@ -42,6 +43,8 @@ class Calculs:
     # the réalisé: for each year of the period the data cover, the values and rates of that
     # year, as references and taux are those of the reference year
     realise: dict[int, tuple[dict, dict]] = field(default_factory=dict)
+    # the later snapshots of the stock: year (1 January) → counts by (niveau, territoire)
+    parc: dict[int, dict] = field(default_factory=dict)
 
 
 def compute(data: Data, content: Content) -> Calculs:
@@ -68,6 +71,7 @@ def compute(data: Data, content: Content) -> Calculs:
         thresholded_epci(data, annee),
         tuple(r for (r,) in regions),
         realise,
+        later_stock(data),
     )
 
 

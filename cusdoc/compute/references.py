@@ -174,19 +174,36 @@ def thresholded_epci(data: Data, annee: int) -> dict[str, int]:
     return dict(rows)
 
 
+LOGEMENTS_COUNTS = (
+    "count(*), count(*) FILTER (WHERE classe_fg), count(*) FILTER (WHERE en_qpv), "
+    "count(*) FILTER (WHERE ACCESSIBLE_PMR)"
+)
+
+
+def logements_counts(data: Data, table: str) -> dict[tuple[str, str], dict]:
+    """(niveau, territoire) → the logements of a snapshot of the stock: all, F/G, QPV,
+    accessible."""
+    return {
+        (niveau, territoire): {"logements": total, "fg": fg, "qpv": qpv, "pmr": pmr}
+        for niveau, territoire, total, fg, qpv, pmr in _by_territory(data, LOGEMENTS_COUNTS, table)
+    }
+
+
+def later_stock(data: Data) -> dict[int, dict[tuple[str, str], dict]]:
+    """Each later snapshot of the stock (patrimoine_AAAA.csv, on 1 January AAAA) → its counts
+    by territory, as `stock` counts the état des lieux's."""
+    return {annee: logements_counts(data, f"logements_{annee}") for annee in data.snapshots()}
+
+
 def stock(data: Data) -> dict[tuple[str, str], dict]:
     """(niveau, territoire) → counts of the stock: logements, F/G, QPV, accessible; the
     équivalents-logements of the foyers, all and F/G; and, when patrimoine.csv has the column,
     the logements of the plan de mise en vente by planned year ("vente", absent otherwise). The
     stock bounds the commitments (validate/engagements.py); it is never a reference."""
-    out = {}
     plan = data.has_column("patrimoine", "mise_en_vente")
-    logements = "count(*), count(*) FILTER (WHERE classe_fg), count(*) FILTER (WHERE en_qpv), "
-    logements += "count(*) FILTER (WHERE ACCESSIBLE_PMR)"
-    for niveau, territoire, total, fg, qpv, pmr in _by_territory(data, logements, "logements"):
-        out[(niveau, territoire)] = {"logements": total, "fg": fg, "qpv": qpv, "pmr": pmr}
-        if plan:
-            out[(niveau, territoire)]["vente"] = {}
+    out = logements_counts(data, "logements")
+    for counts in out.values() if plan else ():
+        counts["vente"] = {}
     if plan:
         sale = "logements WHERE mise_en_vente IS NOT NULL"
         for niveau, territoire, annee, n in _by_territory(

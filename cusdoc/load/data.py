@@ -13,7 +13,7 @@ import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -183,6 +183,12 @@ class Dataset:
     name: str
     columns: tuple[Column, ...]
     optional: bool = False  # a project may go without the file: its table is then empty
+    like: str = ""  # a later snapshot of another dataset (patrimoine_2027): that one's aliases
+
+    @property
+    def aliases(self) -> str:
+        """The dataset whose accepted column names this one takes."""
+        return self.like or self.name
 
 
 DATASETS = (
@@ -372,6 +378,12 @@ class Data:
         rows = self.db.execute("SELECT fichier, colonne, position FROM colonnes").fetchall()
         return {(Path(file).stem, column): position for file, column, position in rows}
 
+    def snapshots(self) -> list[int]:
+        """The years of the later snapshots of the stock (tables logements_AAAA)."""
+        return sorted(
+            int(file.rsplit("_", 1)[1]) for file, _ in self._columns if SNAPSHOT.fullmatch(file)
+        )
+
     def territory(self, nature: str, code: str) -> "Data":
         """The rows of one département (nature "département") or one EPCI."""
         column = "departement" if nature == "département" else "epci"
@@ -424,18 +436,19 @@ def load_data(root: Path) -> tuple[Data, list[Problem]]:
     # Where each column stands in its file, for the checks that run on the typed tables.
     db.execute("CREATE TABLE colonnes (fichier VARCHAR, colonne VARCHAR, position INTEGER)")
     aliases, problems = _aliases(root)
+    later = snapshots(root)
     # Two files at a time, each on a connection of its own: DuckDB reads and types one while
     # the other's rows are checked (the stock, the largest, with the others beside it).
     with ThreadPoolExecutor(2) as pool:
         for found in pool.map(
             lambda dataset: _load_dataset(
-                db.cursor(), root, dataset, aliases.get(dataset.name, {})
+                db.cursor(), root, dataset, aliases.get(dataset.aliases, {})
             ),
-            DATASETS,
+            (*DATASETS, *later),
         ):
             problems += found
     if not problems:
-        _derive(db)
+        _derive(db, [int(d.name.rsplit("_", 1)[1]) for d in later])
         if cached is not None:
             _keep(db, cached)
             _TYPED[cached.stem] = Data(db, digest=cached.stem)
@@ -473,7 +486,8 @@ def _cache_path(root: Path) -> Path | None:
     included)."""
     digest = hashlib.blake2b(f"{duckdb.__version__} {CACHE_FORMAT}".encode(), digest_size=16)
     folder = root / DATA_DIR
-    files = [folder / f"{d.name}.csv" for d in DATASETS] + [folder / "colonnes.yml"]
+    files = [folder / f"{d.name}.csv" for d in (*DATASETS, *snapshots(root))]
+    files.append(folder / "colonnes.yml")
     files += [PACKAGE_DATA / "colonnes.yml"] + [PACKAGE_DATA / f"{t}.csv" for t in GEOGRAPHY]
     files += sorted(Path(__file__).parent.glob("*.py"))
     for path in files:
@@ -842,10 +856,19 @@ def _check_and_type(db, file: str, dataset: Dataset, mapping: dict) -> list[Prob
     return problems[:MAX_REPORTED]
 
 
-def _derive(db) -> None:
-    """Territories and financing families, computed once for every indicator: a logement's
-    family is its category of resource ceilings at relocation (CUS), else that of its initial
-    financing (FINAN), and famille_cus says which."""
+# Later snapshots of the stock: content/donnees/patrimoine_AAAA.csv, the RPLS on 1 January AAAA,
+# in the columns of patrimoine.csv (which stays the snapshot of the état des lieux).
+SNAPSHOT = re.compile(r"patrimoine_([0-9]{4})")
+
+
+def snapshots(root: Path) -> list[Dataset]:
+    """The later snapshots of the stock the project gives, oldest first."""
+    folder = root / DATA_DIR
+    names = sorted(p.stem for p in folder.glob("patrimoine_*.csv") if SNAPSHOT.fullmatch(p.stem))
+    return [replace(DATASETS[0], name=name, like=DATASETS[0].name) for name in names]
+
+
+def _logements(db, source: str, target: str) -> None:
     famille = " ".join(
         f"WHEN p.FINAN IN ({', '.join(map(str, codes))}) THEN '{name}'"
         for name, codes in FAMILLES.items()
@@ -853,16 +876,26 @@ def _derive(db) -> None:
     plafond = " ".join(f"WHEN {code} THEN '{name}'" for code, name in PLAFOND_CUS_CODES.items())
     db.execute(
         f"""
-        CREATE TABLE logements AS
+        CREATE TABLE {target} AS
         SELECT p.*, c.departement, nullif(c.epci, '') AS epci,
                coalesce(CASE p.CUS {plafond} END, CASE {famille} ELSE '{AUTRES}' END)
                    AS famille,
                p.CUS IS NOT NULL AS famille_cus,
                p.QPV IS NOT NULL AS en_qpv,
                coalesce(p.DPEENERGIE IN ('F', 'G'), false) AS classe_fg
-        FROM patrimoine p JOIN communes c ON c.code = p.DEPCOM
+        FROM {source} p JOIN communes c ON c.code = p.DEPCOM
         """
     )
+
+
+def _derive(db, later: list[int]) -> None:
+    """Territories and financing families, computed once for every indicator: a logement's
+    family is its category of resource ceilings at relocation (CUS), else that of its initial
+    financing (FINAN), and famille_cus says which. The later snapshots of the stock
+    (patrimoine_AAAA → logements_AAAA) the same way."""
+    _logements(db, "patrimoine", "logements")
+    for annee in later:
+        _logements(db, f"patrimoine_{annee}", f"logements_{annee}")
     db.execute(
         """
         CREATE TABLE attribution AS
