@@ -28,6 +28,7 @@ from tests.conftest import (
     docx_printed_text,
     edit,
     leftovers,
+    typed_data_kept,
 )
 from tests.later_years import add_year
 
@@ -322,6 +323,7 @@ def test_the_bilan_evaluates_the_commitments_in_force(tmp_path):
         "les engagements du projet de convention (aucune version signée)",
     )
     edit(root, "engagements.yml", amended, signed)
+    typed_data_kept()  # the check's typed data, written beside it, are in build/ before git adds
     commit_project(root)
     subprocess.run(["git", "-C", str(root), "tag", "signee-2025"], check=True)
     edit(root, "engagements.yml", signed, amended)
