@@ -381,7 +381,8 @@ def schema_command(dossier: Path) -> None:
     """Écrit les schémas JSON du contenu, pour l'éditeur (complétion et erreurs en direct).
 
     Un schéma par sorte de fichier : convention, chapitre, orientations, engagements,
-    classement. .vscode/settings.json les associe aux fichiers de content/.
+    classement, npl, réalisé déclaré, bilans. .vscode/settings.json les associe aux fichiers de
+    content/.
 
     Exemple : cusdoc schema schemas
     """

@@ -116,6 +116,9 @@ def editor_settings(target: Path, schemas: list[Path]) -> dict:
     files: dict[str, list[str]] = {}
     for path in sorted((target / "content").glob("*.yml")):
         files.setdefault(schema_kind(path.stem), []).append(f"/content/{path.name}")
+    from cusdoc.validate.jsonschema import AFTER_SIGNATURE
+
+    files |= AFTER_SIGNATURE
     mapping = {}
     for schema in schemas:
         kind = schema.name.removesuffix(".schema.json")

@@ -57,7 +57,39 @@ def test_example_content_is_valid(file):
 
 
 def test_kinds_cover_every_example_file():
-    assert {kind_of(file.stem) for file in CONTENT} == set(SCHEMAS)
+    """The example is a convention before its signature: it has no réalisé nor bilan."""
+    assert {kind_of(file.stem) for file in CONTENT} == set(SCHEMAS) - {"realise", "bilan"}
+
+
+REALISE = """
+realise:
+  PP-1:
+    - territoire: "37"
+      valeurs: {2025: 138}
+      ventilations:
+        PLAI: {2025: 45}
+      source: bilan des agréments 2025
+"""
+BILAN = """
+introduction:
+  - L'année 2027 clôt la première période triennale.
+ecarts:
+  - indicateur: PP-4
+    territoire: "37"
+    contenu:
+      - Les mises en commercialisation ont été différées.
+"""
+
+
+def test_the_files_after_the_signature_have_their_schemas():
+    assert errors("realise", as_json(yaml.safe_load(REALISE))) == []
+    assert errors("bilan", as_json(yaml.safe_load(BILAN))) == []
+    unsourced = yaml.safe_load(REALISE)
+    del unsourced["realise"]["PP-1"][0]["source"]
+    assert errors("realise", as_json(unsourced)) != []
+    unknown = yaml.safe_load(BILAN)
+    unknown["ecarts"][0]["indicateur"] = "PP-9"
+    assert errors("bilan", as_json(unknown)) != []
 
 
 def _year_as_text(data):

@@ -9,7 +9,14 @@ import json
 from pathlib import Path
 
 from cusdoc.load.content import NOTE
-from cusdoc.validate.schema import CHAPITRE, CONVENTION, NOTE_DE_REDACTION, SPECIAL_CHAPTERS
+from cusdoc.validate.schema import (
+    BILAN,
+    CHAPITRE,
+    CONVENTION,
+    NOTE_DE_REDACTION,
+    REALISE_DECLARE,
+    SPECIAL_CHAPTERS,
+)
 from cusdoc.write import write_atomically
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -22,7 +29,11 @@ TITLES = {
     "engagements": "content/engagements.yml : les engagements chiffrés, indicateur par indicateur",
     "classement": "content/classement.yml : le classement des ensembles immobiliers",
     "npl": "content/npl.yml : l'annexe de la nouvelle politique des loyers",
+    "realise": "content/realise.yml : le réalisé déclaré, année par année, avec sa source",
+    "bilan": "content/bilans/AAAA.yml : les explications des écarts du bilan d'une année",
 }
+# The files after the signature, which a new project does not have yet: mapped all the same.
+AFTER_SIGNATURE = {"realise": ["/content/realise.yml"], "bilan": ["/content/bilans/*.yml"]}
 
 TYPES = {
     "string": {"type": "string"},
@@ -41,8 +52,15 @@ RULES |= {"keysrules", "valuesrules", "meta", "check_with"}
 
 
 def json_schemas() -> dict[str, dict]:
-    """One JSON Schema per kind of content file: convention, chapitre and each special chapter."""
-    fields = {"convention": CONVENTION, "chapitre": CHAPITRE, **SPECIAL_CHAPTERS}
+    """One JSON Schema per kind of content file: convention, chapitre, each special chapter,
+    and the files after the signature (réalisé, bilans)."""
+    fields = {
+        "convention": CONVENTION,
+        "chapitre": CHAPITRE,
+        **SPECIAL_CHAPTERS,
+        "realise": REALISE_DECLARE,
+        "bilan": BILAN,
+    }
     return {kind: document_schema(kind, schema) for kind, schema in fields.items()}
 
 
