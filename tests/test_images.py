@@ -6,6 +6,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import docx as python_docx
 import pypdfium2
 import pytest
 from click.testing import CliRunner
@@ -52,7 +53,7 @@ def check(root: Path) -> tuple[int, str]:
 
 
 def test_a_picture_is_embedded_in_the_docx_and_the_pdf(minimal, monkeypatch):
-    image = png()
+    image = png(1200, 800)  # wider than the page: each format sets its width
     with_image(minimal, "plan.png", image)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     build(minimal, ("docx", "pdf"))
@@ -61,8 +62,10 @@ def test_a_picture_is_embedded_in_the_docx_and_the_pdf(minimal, monkeypatch):
         assert [docx.read(n) for n in media] == [image]
         assert "Plan de situation" in docx.read("word/document.xml").decode()
     pdf = pypdfium2.PdfDocument(minimal / "build" / "convention.pdf")
+    # each picture's width in points: its matrix scales the unit square (read while its page
+    # is open)
     images = [
-        obj
+        obj.get_matrix().get()[0]
         for page in pdf
         for obj in page.get_objects()
         if obj.type == pypdfium2.raw.FPDF_PAGEOBJ_IMAGE
@@ -70,6 +73,11 @@ def test_a_picture_is_embedded_in_the_docx_and_the_pdf(minimal, monkeypatch):
     assert len(images) == 1
     text = "".join(page.get_textpage().get_text_range() for page in pdf)
     assert "Plan de situation" in text and "Service du patrimoine" in text
+    # « largeur: 0.5 »: half of the 17 cm of text in both (a no-break space the typography
+    # put before the % of {width=50%} made pandoc's DOCX ignore it)
+    assert images[0] / 72 * 2.54 == pytest.approx(8.5, abs=0.05)
+    shape = python_docx.Document(minimal / "build" / "convention.docx").inline_shapes[0]
+    assert shape.width.cm == pytest.approx(8.5, abs=0.05)
 
 
 @pytest.mark.parametrize(

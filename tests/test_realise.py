@@ -21,12 +21,14 @@ import pytest
 from click.testing import CliRunner
 
 from cusdoc import DATA, TEMPLATES
+from cusdoc.assemble.bilan import assemble_bilan
 from cusdoc.cli import main
 from cusdoc.export.tidy import tidy_rows, to_csv
 from cusdoc.export.xlsx import HEADER_ROW, NPL_SHEET, to_xlsx
 from cusdoc.model import Convention
 from cusdoc.pipeline import build, prepare
 from cusdoc.render import render_markdown
+from cusdoc.render.typography import typographie
 from tests.conftest import EPOCH, REPO, copy_project, edit, refused
 from tests.later_years import add_year
 
@@ -105,6 +107,12 @@ def example() -> Convention:
 def later_rows(later_convention) -> list[dict]:
     """The rows `cusdoc indicateurs --format csv` prints for the later years' project."""
     return list(csv.DictReader(io.StringIO(to_csv(tidy_rows(later_convention)))))
+
+
+def _pipe_rows(table: str) -> list[list[str]]:
+    """The cells of a pipe table's rows (header first), separator line left out."""
+    lines = [line for line in table.splitlines() if line.startswith("|")]
+    return [[c.strip() for c in line.strip("|").split("|")] for line in lines if "---" not in line]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -499,6 +507,15 @@ def test_secrecy_of_a_later_year_masks_a_small_epci_and_what_gives_it_back(tmp_p
         if r["Réalisé 2025"].value is None
     }
     assert empty == {SMALL_EPCI, fewest}
+    # and the bilan prints them « s », gap included, with the reason under the table
+    bilan, _ = assemble_bilan(convention, 2025, [], lambda blocks, territoire: [], [], {})
+    markdown = render_markdown(bilan, TEMPLATES)
+    for epci in (SMALL_EPCI, fewest):
+        nom = next(ligne.nom for ligne in convention.engagements if ligne.territoire == epci)
+        caption = f": PS-1 — {typographie(nom)}"
+        table = markdown.split(caption)[0].rstrip().rsplit("\n\n", 1)[-1]
+        assert [cells[2:4] for cells in _pipe_rows(table)[1:]] == [["s", "s"]]
+    assert "s\u00a0: secret statistique (effectif inférieur à 5)" in markdown
 
 
 # ---------------------------------------------------------------------------------------------

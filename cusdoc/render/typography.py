@@ -11,7 +11,9 @@ from functools import lru_cache
 NBSP = "\u00a0"  # espace insécable, before « : » and inside guillemets
 NNBSP = "\u202f"  # espace fine insécable, before « ; ! ? » and between thousands
 
-PROTECTED = re.compile(r"(`[^`]*`|<?https?://[^\s>)]+>?|\]\([^)]*\)|\{[#.][^}]*\})")
+# code, addresses, link targets and pandoc's attributes ({#id}, {.classe}, {width=50%}: a
+# no-break space before its % would make pandoc's DOCX writer ignore the width)
+PROTECTED = re.compile(r"(`[^`]*`|<?https?://[^\s>)]+>?|\]\([^)]*\)|\{(?:[#.]|width=)[^}]*\})")
 SPACES = f"[ {NBSP}{NNBSP}]"
 AFTER = rf"(?=\s|$|[)»\]*_”\"'’.,!?{NBSP}{NNBSP}])"
 HOLE = "\ue000"  # stands for a protected part while the rules run
