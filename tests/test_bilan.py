@@ -13,11 +13,11 @@ import yaml
 from click.testing import CliRunner
 from docx.oxml.ns import qn
 
-from cusdoc.assemble.bilan import Evaluation, kind, met
+from cusdoc.assemble.bilan import Evaluation, kind, met, summary_row
 from cusdoc.bilans import _in_force
 from cusdoc.cli import main
 from cusdoc.model import Quantity
-from cusdoc.pipeline import check
+from cusdoc.pipeline import check, prepare
 from cusdoc.render.formats import quantite
 from cusdoc.render.text import plain
 from tests.conftest import (
@@ -273,6 +273,22 @@ def test_a_bilan_file_is_checked(tmp_path, name, text, message):
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_commitment_made_on_its_cumuls_is_in_progress_between_them(project):
+    """PP-4 is committed at three and six years: in 2026 its summary is the cumul so far, not
+    judged; in its first year, that year."""
+    convention = prepare(project)[0]
+    pp4 = next(
+        ligne
+        for ligne in convention.engagements
+        if ligne.indicateur.id == "PP-4" and ligne.territoire == "37"
+    )
+    so_far = summary_row(pp4, 2026, convention.periode)
+    assert (so_far.libelle, so_far.atteint) == ("Cumul 2025-2026", "en cours")
+    assert so_far.engagement.value == pp4.valeurs["total"][2025] + pp4.valeurs["total"][2026]
+    first = summary_row(pp4, 2025, convention.periode)
+    assert (first.libelle, first.atteint) == ("2025", "en cours")
 
 
 def test_the_kind_of_bilan_follows_the_cumulative_spans():

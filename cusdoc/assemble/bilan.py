@@ -114,7 +114,7 @@ def _cumulated(ligne: Ligne, committed: dict, recorded: dict, span: list[int]) -
     complete = all(q is not None and q.value is not None for q in parts)
     total = sum(q.value for q in parts) if complete and not masked else None
     realise = Quantity(total, unit, masked=masked)
-    label = f"Cumul {span[0]}-{span[-1]}"
+    label = f"Cumul {span[0]}-{span[-1]}" if len(span) > 1 else str(span[0])
     return Evaluation(label, Quantity(engagement, unit), realise, met(ligne, engagement, total))
 
 
