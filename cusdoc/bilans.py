@@ -114,9 +114,9 @@ def _recorded(lignes: list[Ligne], annee: int) -> bool:
 
 def _nothing_recorded(annee: int, convention: Convention) -> str:
     first = convention.periode[0]
-    span = str(first) if annee == first else f"{first} à {annee}"
+    span = f"l'année {first}" if annee == first else f"les années {first} à {annee}"
     return (
-        f"aucun réalisé pour les années {span} : ajoutez leurs lignes à "
+        f"aucun réalisé pour {span} : ajoutez leurs lignes à "
         "content/donnees/attributions.csv et content/donnees/travaux.csv, ou déclarez le "
         "réalisé dans content/realise.yml"
     )
