@@ -116,7 +116,7 @@ def _nothing_recorded(annee: int, convention: Convention) -> str:
     first = convention.periode[0]
     span = f"l'année {first}" if annee == first else f"les années {first} à {annee}"
     return (
-        f"aucun réalisé pour {span} : ajoutez leurs lignes à "
+        f"aucun réalisé pour {span} : ajoutez {'ses' if annee == first else 'leurs'} lignes à "
         "content/donnees/attributions.csv et content/donnees/travaux.csv, ou déclarez le "
         "réalisé dans content/realise.yml"
     )

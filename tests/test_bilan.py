@@ -235,7 +235,7 @@ def test_a_year_without_realise_or_out_of_the_period_is_refused(project):
     bare = copy_project(REPO, project.parent / "sans-realise")
     result = run(bare, "bilan", "--annee", "2025")
     assert result.exit_code == 1
-    assert "aucun réalisé pour l'année 2025 : ajoutez leurs lignes" in result.output
+    assert "aucun réalisé pour l'année 2025 : ajoutez ses lignes" in result.output
     assert "Traceback" not in result.output
 
 
