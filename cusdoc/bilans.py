@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from cusdoc import git
-from cusdoc.errors import CusdocError, Problem
+from cusdoc.errors import CusdocError, LeakError, Problem
 from cusdoc.load.content import BILANS, Content, parse_yaml
 from cusdoc.model import TOTAL, Convention, Ligne, Texte, Valeur
 from cusdoc.pipeline import ORGANISATION, Project, Warn, checked, document
@@ -30,6 +30,7 @@ def build_bilan(
     from cusdoc.assemble.bilan import assemble_bilan
     from cusdoc.export import export
     from cusdoc.export.convert import Templates
+    from cusdoc.extracts import leaks_of
     from cusdoc.render import render_markdown
     from cusdoc.render.charts import png
     from cusdoc.write import write_atomically
@@ -43,6 +44,7 @@ def build_bilan(
     explications = written.get("ecarts") or []
     templates = Templates.of(root)
     outputs: dict[Path, bytes] = {}
+    leaks: list = []
     with tempfile.TemporaryDirectory(prefix="cusdoc-bilan-") as folder:
         charts = replace(templates, images=Path(folder))
         for code in scopes or [ORGANISATION]:
@@ -68,6 +70,9 @@ def build_bilan(
                 (Path(folder) / graphique.fichier).write_bytes(png(graphique, templates.fonts))
             files = export(render_markdown(bilan, templates.root), bilan, charts, project.epoch)
             name = f"bilan-{annee}" if partenaire is None else f"bilan-{annee}-{partenaire.fichier}"
+            if partenaire is not None:  # its bilan, as its extract, names no other territory
+                printed = [f"{BILANS}/{annee}"] if source is not None else []
+                leaks += leaks_of(project, partenaire, name, files, printed)
             target = root / "build" / ("" if partenaire is None else "extraits")
             for fmt in ("docx", "pdf"):
                 outputs[target / f"{name}.{fmt}"] = files[fmt]
@@ -75,6 +80,8 @@ def build_bilan(
                 unexplained = _unexplained(bilan, annee, explications, source)
                 if unexplained:
                     warn(unexplained)
+    if leaks:
+        raise LeakError(leaks)
     write_atomically(outputs)
     return list(outputs)
 

@@ -384,3 +384,19 @@ def test_a_later_snapshot_is_checked_as_the_stock_is(tmp_path):
     result = run(root, "check")
     assert result.exit_code == 1
     assert "content/donnees/patrimoine_2026.csv:6:4: DPEENERGIE" in result.output
+
+
+@pytest.mark.slow
+def test_a_partners_bilan_that_names_another_territory_is_not_written(tmp_path):
+    root = copy_project(REPO, tmp_path)
+    add_year(root, 2025)
+    (root / "content" / "bilans").mkdir()
+    (root / "content" / "bilans" / "2025.yml").write_text(
+        "introduction:\n  - En Loir-et-Cher, l'année a été calme.\n", encoding="utf-8"
+    )
+    result = run(root, "bilan", "--annee", "2025", "--partenaire", "37")
+    assert result.exit_code == 1
+    assert "build/extraits/bilan-2025-37-indre-et-loire.docx : « Loir-et-Cher »" in result.output
+    assert "content/bilans/2025.yml:2:5" in result.output  # where it was written
+    assert not (root / "build" / "bilan-2025.docx").exists()  # nothing is written
+    assert "Traceback" not in result.output

@@ -64,9 +64,10 @@ def lexique(project: Project, partenaire: Partenaire, read: Territoires | None =
     return read.lexique(partenaire, people(convention), exceptions(convention, partenaire))
 
 
-def _kept_texts(project: Project, partenaire: Partenaire):
-    """(source, path, text) of every string of content that the partner's extract prints."""
-    for name in CHAPITRES_EXTRAIT:
+def _kept_texts(project: Project, partenaire: Partenaire, names=CHAPITRES_EXTRAIT):
+    """(source, path, text) of every string of content that the partner's extract prints;
+    names: the content files it prints from (its bilan's: content/bilans/AAAA.yml)."""
+    for name in names:
         source = project.content.sources.get(name)
         if source is None:
             continue
@@ -88,10 +89,16 @@ def _parsed(text: str, identifier: bool) -> Text:
     return words(markdown_text(text), identifier)
 
 
-def _findings(project: Project, partenaire: Partenaire, terms: Lexique, relaxed: bool = False):
+def _findings(
+    project: Project,
+    partenaire: Partenaire,
+    terms: Lexique,
+    relaxed: bool = False,
+    names=CHAPITRES_EXTRAIT,
+):
     """(source, path, term, text as found) for every forbidden term of the kept content."""
     kept = []
-    for source, path, text in _kept_texts(project, partenaire):
+    for source, path, text in _kept_texts(project, partenaire, names):
         identifier = bool(path) and path[-1] == "id"  # an id becomes a bookmark of the DOCX
         kept.append((source, path, _parsed(text, identifier), identifier))
     common = common_words(parsed for _, _, parsed, identifier in kept if not identifier)
@@ -129,12 +136,14 @@ def content_leaks(project: Project, partenaire: Partenaire, terms: Lexique) -> l
     return problems
 
 
-def origins(project: Project, partenaire: Partenaire, terms: Lexique) -> dict[str, str]:
+def origins(
+    project: Project, partenaire: Partenaire, terms: Lexique, names=CHAPITRES_EXTRAIT
+) -> dict[str, str]:
     """Where each forbidden term the kept content writes is first written (as a name, else as
     a lower-case word): term → « écrit en content/…:line:column (path) »."""
     out: dict[str, str] = {}
     for relaxed in (False, True):  # as a name first, then as any word
-        for source, path, term, _ in _findings(project, partenaire, terms, relaxed):
+        for source, path, term, _ in _findings(project, partenaire, terms, relaxed, names):
             line, column = source.position(path)
             out.setdefault(term.nom, f"écrit en {source.file}:{line}:{column} ({dotted(path)})")
     return out
@@ -143,14 +152,26 @@ def origins(project: Project, partenaire: Partenaire, terms: Lexique) -> dict[st
 UNWRITTEN = "que n'écrit aucun texte de content/*.yml : il vient des données ou des gabarits"
 
 
-def _leak(partenaire: Partenaire, fmt: str, fuite: Fuite, written: dict[str, str]):
-    """A leak as LeakError reports it: the deliverable that would have been written, the term
-    as found, its territory, where in the file and where it was written."""
+def leak(fichier: str, fmt: str, fuite: Fuite, written: dict[str, str]):
+    """A leak as LeakError reports it: the deliverable that would have been written (its name
+    in build/extraits/), the term as found, its territory, where in the file and where it was
+    written."""
     territoire = fuite.territoire
     if fuite.trouve:
         territoire = f"lu « {fuite.terme} », {territoire}"
     where = f"{fuite.ou}, {written.get(fuite.terme, UNWRITTEN)}"
-    return f"{partenaire.fichier}.{fmt}", fuite.trouve or fuite.terme, territoire, where
+    return f"{fichier}.{fmt}", fuite.trouve or fuite.terme, territoire, where
+
+
+def leaks_of(project: Project, partenaire: Partenaire, fichier: str, made: dict[str, bytes], names):
+    """What a partner's document made outside the extracts (its bilan, printed from the
+    content files `names`) names of another territory, in its DOCX and its PDF, as LeakError
+    reports it."""
+    terms = lexique(project, partenaire)
+    found = [("docx", fuite) for fuite in scan_docx(made["docx"], terms)]
+    found += [("pdf", fuite) for fuite in scan_pdf(made["pdf"], terms)]
+    written = origins(project, partenaire, terms, names) if found else {}
+    return [leak(fichier, fmt, fuite, written) for fmt, fuite in found]
 
 
 @dataclass
@@ -243,7 +264,7 @@ def _build(root: Path, codes, signature: bool, warn: Warn | None, cache, pool: W
         if found:
             partenaire = next(p for p in chosen if p.fichier == name)
             written = origins(project, partenaire, terms[partenaire.code])
-            leaks += [_leak(partenaire, fmt, fuite, written) for fmt, fuite in found]
+            leaks += [leak(partenaire.fichier, fmt, fuite, written) for fmt, fuite in found]
     if leaks:
         raise LeakError(leaks)
     outputs: dict[Path, bytes] = {}
