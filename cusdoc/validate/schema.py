@@ -263,17 +263,27 @@ ENGAGEMENT = mapping(
     "Les engagements d'un territoire",
 )
 
-ENGAGEMENTS = {
-    "titre": field(TEXT, "Titre du chapitre", required=True),
-    "introduction": blocs("Texte d'introduction du chapitre"),
-    "engagements": field(
+
+def by_indicator(row: dict, description: str) -> dict:
+    """Indicator of the catalogue (PP-1…) → its rows, one per territory: the shape of the
+    commitments and of the declared réalisé."""
+    return field(
         {
             "type": "dict",
             "keysrules": {"type": "string", "allowed": list(load_catalogue())},
-            "valuesrules": {"type": "list", "minlength": 1, "schema": ENGAGEMENT},
+            "valuesrules": {"type": "list", "minlength": 1, "schema": row},
         },
-        "Par indicateur (PP-1, PS-1…), la liste des territoires et de leurs engagements",
+        description,
         required=True,
+    )
+
+
+ENGAGEMENTS = {
+    "titre": field(TEXT, "Titre du chapitre", required=True),
+    "introduction": blocs("Texte d'introduction du chapitre"),
+    "engagements": by_indicator(
+        ENGAGEMENT,
+        "Par indicateur (PP-1, PS-1…), la liste des territoires et de leurs engagements",
     ),
 }
 
@@ -304,14 +314,8 @@ REALISE_LIGNE = mapping(
 )
 
 REALISE_DECLARE = {
-    "realise": field(
-        {
-            "type": "dict",
-            "keysrules": {"type": "string", "allowed": list(load_catalogue())},
-            "valuesrules": {"type": "list", "minlength": 1, "schema": REALISE_LIGNE},
-        },
-        "Par indicateur (PP-1, G-1…), le réalisé déclaré de chaque territoire",
-        required=True,
+    "realise": by_indicator(
+        REALISE_LIGNE, "Par indicateur (PP-1, G-1…), le réalisé déclaré de chaque territoire"
     ),
 }
 
