@@ -14,7 +14,7 @@ from pathlib import Path
 from cusdoc import git
 from cusdoc.errors import CusdocError, LeakError, Problem
 from cusdoc.load.content import BILANS, Content, parse_yaml
-from cusdoc.model import TOTAL, Convention, Ligne, Texte, Valeur
+from cusdoc.model import TOTAL, Convention, Texte, Valeur, realise_years
 from cusdoc.pipeline import ORGANISATION, Project, Warn, checked, document
 
 
@@ -53,7 +53,7 @@ def build_bilan(
             own = [ligne for ligne in convention.engagements if ligne.valeurs.get(TOTAL)]
             if partenaire is not None and not own:
                 continue  # a partner without a commitment of its own has no bilan
-            if not _recorded(convention.engagements, annee):
+            if not any(year <= annee for year in realise_years(convention.engagements)):
                 raise CusdocError(_nothing_recorded(annee, convention))
             blocks = prose(project.values, convention.engagements, partenaire)
             parc = {project.context.annee_reference + 1: project.context.stock}
@@ -113,10 +113,6 @@ def _in_force(project: Project) -> tuple[Project, list]:
         )
     content = Content(project.root, {**project.content.sources, "engagements": source})
     return replace(project, content=content), vigueur
-
-
-def _recorded(lignes: list[Ligne], annee: int) -> bool:
-    return any(y <= annee for ligne in lignes for s in ligne.realise.values() for y in s)
 
 
 def _nothing_recorded(annee: int, convention: Convention) -> str:

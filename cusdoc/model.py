@@ -322,6 +322,13 @@ class Ligne:
     sources_realise: dict[int, str] = field(default_factory=dict)
 
 
+def realise_years(lignes: list[Ligne]) -> list[int]:
+    """The years some of the commitments have a réalisé for."""
+    return sorted(
+        {year for ligne in lignes for recorded in ligne.realise.values() for year in recorded}
+    )
+
+
 def realise_sources(ligne: Ligne, years: list[int]) -> list[str]:
     """Where the réalisé of the years given comes from, years grouped by source: « 2025 et
     2026 : calculé à partir des données de l'organisme »."""

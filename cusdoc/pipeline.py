@@ -212,7 +212,8 @@ def check(root: Path, values: bool = False) -> Project:
             problems += check_realise(content.sources[REALISE], committed, catalogue, context)
         for name, source in content.sources.items():
             if name.startswith(f"{BILANS}/"):
-                problems += check_bilan(source, committed, context.periode)
+                annee = int(name.removeprefix(f"{BILANS}/"))
+                problems += check_bilan(source, annee, committed, context.periode)
     if problems:
         raise ContentError(problems)
     warnings = pending(content, verified(catalogue, content.convention))
@@ -246,9 +247,7 @@ def _check_data(loading: Future, content: Content) -> tuple[list[Problem], "Calc
     data, loaded = loading.result()
     if loaded:
         return [], Calculs({}, {}, {})
-    # A connection of its own: the checks run beside the main thread's (a DuckDB connection is
-    # used by one thread at a time).
-    data = Data(data.db.cursor(), data.scope, data.digest)
+    data = data.cursor()  # the checks run beside the main thread's queries
     territoires = [t["code"] for t in content.convention["territoires"]]
     problems = check_data(data, content.settings, territoires, assujettis_ps1(content.convention))
     problems += check_npl(data, content, territoires)
@@ -266,7 +265,7 @@ def _values_beside(loading: Future, content: Content) -> dict[str, dict]:
     if problems:
         return {}
     territoires = [ORGANISME, *(t["code"] for t in content.convention["territoires"])]
-    return _data_values(Data(data.db.cursor(), data.scope, data.digest), content, territoires)
+    return _data_values(data.cursor(), content, territoires)
 
 
 def _data_values(data: Data, content: Content, territoires: list[str]) -> dict[str, dict]:

@@ -20,6 +20,7 @@ from cusdoc.model import (
     cumulative,
     cumulative_periods,
     realise_sources,
+    realise_years,
 )
 from cusdoc.render.typography import typographie
 from cusdoc.write import reproducible_zip
@@ -61,15 +62,6 @@ def number_format(value, unite: str) -> str:
     if unite == "nombre" and isinstance(value, float) and not value.is_integer():
         return DECIMAL_NUMBER
     return FORMATS.get(unite, "General")
-
-
-def realise_years(convention: Convention) -> list[int]:
-    """The years some commitment of the convention has a réalisé for."""
-    found = set()
-    for ligne in convention.engagements:
-        for recorded in ligne.realise.values():
-            found.update(recorded)
-    return sorted(found)
 
 
 def realise_source(ligne: Ligne, ventilation: str) -> str | None:
@@ -140,7 +132,7 @@ def to_xlsx(convention: Convention, epoch: int) -> bytes:
 
     years = list(range(convention.periode[0], convention.periode[1] + 1))
     periods = cumulative_periods(convention.periode)
-    done_years = realise_years(convention)
+    done_years = realise_years(convention.engagements)
     realise_headers = []
     if done_years:
         realise_headers = [

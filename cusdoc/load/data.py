@@ -378,10 +378,15 @@ class Data:
         rows = self.db.execute("SELECT fichier, colonne, position FROM colonnes").fetchall()
         return {(Path(file).stem, column): position for file, column, position in rows}
 
+    def cursor(self) -> "Data":
+        """The same data on a connection of its own, for a thread that queries beside another
+        (a DuckDB connection is used by one thread at a time)."""
+        return Data(self.db.cursor(), self.scope, self.digest)
+
     def snapshots(self) -> list[int]:
         """The years of the later snapshots of the stock (tables logements_AAAA)."""
         return sorted(
-            int(file.rsplit("_", 1)[1]) for file, _ in self._columns if SNAPSHOT.fullmatch(file)
+            int(found[1]) for file, _ in self._columns if (found := SNAPSHOT.fullmatch(file))
         )
 
     def territory(self, nature: str, code: str) -> "Data":
@@ -448,7 +453,7 @@ def load_data(root: Path) -> tuple[Data, list[Problem]]:
         ):
             problems += found
     if not problems:
-        _derive(db, [int(d.name.rsplit("_", 1)[1]) for d in later])
+        _derive(db, [int(SNAPSHOT.fullmatch(d.name)[1]) for d in later])
         if cached is not None:
             _keep(db, cached)
             _TYPED[cached.stem] = Data(db, digest=cached.stem)

@@ -89,10 +89,12 @@ def _year_problem(indicateur, niveau, code, name, year, value, context) -> str |
     return None
 
 
-def check_bilan(source: Source, engagements: dict, periode: tuple[int, int]) -> list[Problem]:
-    """A bilan's explanations: of a year of the period, each for a commitment, once."""
+def check_bilan(
+    source: Source, annee: int, engagements: dict, periode: tuple[int, int]
+) -> list[Problem]:
+    """The explanations of the bilan of a year: of a year of the period, each for a commitment,
+    once."""
     problems: list[Problem] = []
-    annee = int(source.file.rsplit("/", 1)[-1].removesuffix(".yml"))
     if not periode[0] <= annee <= periode[1]:
         message = f"le bilan {annee} est hors de la période {periode[0]}-{periode[1]}"
         problems.append(source.problem((), message))

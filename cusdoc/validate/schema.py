@@ -213,6 +213,8 @@ ORIENTATIONS = {
     ),
 }
 
+INDICATEUR = {"type": "string", "allowed": list(load_catalogue())}  # PP-1, PS-1…
+
 YEAR_VALUES = {
     "type": "dict",
     "keysrules": {"type": "string", "regex": r"[0-9]{4}"},
@@ -270,7 +272,7 @@ def by_indicator(row: dict, description: str) -> dict:
     return field(
         {
             "type": "dict",
-            "keysrules": {"type": "string", "allowed": list(load_catalogue())},
+            "keysrules": INDICATEUR,
             "valuesrules": {"type": "list", "minlength": 1, "schema": row},
         },
         description,
@@ -327,7 +329,7 @@ BILAN = {
         mapping(
             {
                 "indicateur": field(
-                    {"type": "string", "allowed": list(load_catalogue())},
+                    INDICATEUR,
                     "L'indicateur (PP-4, PS-1…)",
                     required=True,
                 ),
@@ -588,7 +590,7 @@ CONVENTION = {
         mapping(
             {
                 "indicateur": field(
-                    {"type": "string", "allowed": list(load_catalogue())},
+                    INDICATEUR,
                     "Identifiant de l'indicateur (PS-1…)",
                     required=True,
                 ),
