@@ -160,6 +160,16 @@ def check(root: Path, values: bool = False) -> Project:
     values: the text's data values are computed beside the checks, for a command that makes a
     document.
     """
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # DuckDB releases the GIL: the data loads (from the first moment: the checks' modules
+        # import meanwhile), then is checked against the content (and gives the text's values)
+        # while the content is validated. What is found on the data counts only if the content
+        # is valid.
+        loading = pool.submit(load_data, root) if data_present(root) else None
+        return _check(root, values, pool, loading)
+
+
+def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future | None) -> Project:
     from cusdoc.assemble import engagement_context
     from cusdoc.assemble.scope import partenaires
     from cusdoc.compute import Calculs
@@ -174,31 +184,26 @@ def check(root: Path, values: bool = False) -> Project:
     from cusdoc.validate.signature import pending
     from cusdoc.validate.vente import missing_addresses, sale_warnings
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        # DuckDB releases the GIL: the data loads, then is checked against the content (and
-        # gives the text's values) while the content is validated. What is found on the data
-        # counts only if the content is valid.
-        loading = pool.submit(load_data, root) if data_present(root) else None
-        geo = load_geographie()
-        content, problems = load_content(root)
-        on_data = values_found = None
-        if loading is not None and not problems:
-            on_data = pool.submit(_check_data, loading, content)
-            if values:
-                values_found = pool.submit(_values_beside, loading, content)
-        problems += validate_content(content, geo, complete=not problems)
-        data, data_problems = loading.result() if loading else (None, [])
-        problems += data_problems
-        if data is None:
-            problems += data_needed(content)
-        elif not problems:
-            problems += data_file_needed(content, data.absent())
-        if problems:
-            raise ContentError(problems)
-        calculs = Calculs({}, {}, {})
-        if on_data is not None:
-            found, calculs = on_data.result()
-            problems += found
+    geo = load_geographie()
+    content, problems = load_content(root)
+    on_data = values_found = None
+    if loading is not None and not problems:
+        on_data = pool.submit(_check_data, loading, content)
+        if values:
+            values_found = pool.submit(_values_beside, loading, content)
+    problems += validate_content(content, geo, complete=not problems)
+    data, data_problems = loading.result() if loading else (None, [])
+    problems += data_problems
+    if data is None:
+        problems += data_needed(content)
+    elif not problems:
+        problems += data_file_needed(content, data.absent())
+    if problems:
+        raise ContentError(problems)
+    calculs = Calculs({}, {}, {})
+    if on_data is not None:
+        found, calculs = on_data.result()
+        problems += found
     context = engagement_context(content, geo, calculs)
     catalogue = for_data(load_catalogue(), context.absent)
     if not problems:

@@ -1,5 +1,6 @@
 """Shared fixtures: the example convention built once, and small projects copied to tmp_path."""
 
+import fcntl
 import os
 import re
 import shutil
@@ -40,6 +41,10 @@ def commit_project(root: Path, message: str = "version") -> str:
     identity = ["-c", "user.name=Camille Rédaction", "-c", "user.email=c@exemple.fr"]
     for args in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-qm", message]):
         subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
+    return git_head(root)
+
+
+def git_head(root: Path) -> str:
     head = ["git", "-C", str(root), "rev-parse", "HEAD"]
     return subprocess.run(head, check=True, capture_output=True, text=True).stdout.strip()
 
@@ -80,19 +85,30 @@ def refused(root: Path) -> list[str]:
 
 @pytest.fixture(scope="session")
 def example_commit(tmp_path_factory) -> tuple[Path, str]:
-    """The example convention of content/ in a git repository of its own, and its commit."""
-    root = copy_project(REPO, tmp_path_factory.mktemp("exemple"))
-    return root, commit_project(root)
+    """The example convention of content/ in a git repository of its own, and its commit; built
+    once in DOCX, PDF and Markdown as the version for signature (the example has no warning
+    left), for every worker of the run: the first one builds, the others wait and read it."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root = shared / "exemple-construit"
+    with (shared / "exemple-construit.verrou").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = root / "build" / "fait"
+        if not done.is_file():
+            shutil.rmtree(root, ignore_errors=True)
+            copy_project(REPO, root)
+            commit_project(root)
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+                build(root, ("docx", "pdf", "md"), signature=True)
+            done.write_text(git_head(root), encoding="utf-8")
+    return root, done.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
 def example_build(example_commit) -> Path:
-    """The example convention, built once in DOCX, PDF and Markdown as the version for
-    signature (the example has no warning left)."""
+    """The example convention's build/ (example_commit): tests read it, never write in it."""
     root, _ = example_commit
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        build(root, ("docx", "pdf", "md"), signature=True)
     return root / "build"
 
 

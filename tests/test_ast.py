@@ -3,6 +3,8 @@ templates' divs made Word tables for the DOCX."""
 
 import copy
 
+import pytest
+
 from cusdoc.export import ast
 
 DOCUMENT = """---
@@ -36,6 +38,7 @@ Fin.
 """
 
 
+@pytest.mark.slow
 def test_the_example_read_in_pieces_is_the_example_read_at_once(example_build):
     markdown = (example_build / "convention.md").read_text(encoding="utf-8")
     whole = ast.read(markdown, 0)

@@ -89,6 +89,7 @@ def example(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_the_avenant_states_each_change_in_an_article(example):
     document = docx.Document(example / "build" / "avenant-1.docx")
     assert flat(document.paragraphs[2].text) == "Avenant n° 1 à la convention d’utilité sociale"
@@ -114,6 +115,7 @@ def test_the_avenant_states_each_change_in_an_article(example):
     assert "Les autres stipulations de la convention demeurent inchangées." in text
 
 
+@pytest.mark.slow
 def test_the_commitments_table_as_it_was_and_as_it_becomes(example):
     document = docx.Document(example / "build" / "avenant-1.docx")
     captions = [flat(p.text) for p in document.paragraphs if p.style.name == "Table Caption"]
@@ -134,6 +136,7 @@ def test_the_commitments_table_as_it_was_and_as_it_becomes(example):
     assert becomes[2:10] == ["40", "50", "45", "45", "45", "40", "135", "265"]
 
 
+@pytest.mark.slow
 def test_the_visas_name_the_signed_convention(example):
     text = docx_text(example / "build" / "avenant-1.docx")
     assert (
@@ -143,6 +146,7 @@ def test_the_visas_name_the_signed_convention(example):
     )
 
 
+@pytest.mark.slow
 def test_only_the_parties_concerned_sign(example):
     """The action is Indre-et-Loire's: its Département signs; Tours Métropole, a signatory of the
     convention, has no change on its territory (an action of the département is not its own)."""
@@ -161,6 +165,7 @@ def test_only_the_parties_concerned_sign(example):
     assert "Antoine Rivière" not in text
 
 
+@pytest.mark.slow
 def test_the_pdf_says_the_same(example):
     text = pdf_text(example / "build" / "avenant-1.pdf")
     assert "Avenant n° 1 à la convention d’utilité sociale" in text
@@ -172,6 +177,7 @@ def test_the_pdf_says_the_same(example):
     assert "Antoine Rivière" not in text
 
 
+@pytest.mark.slow
 def test_nothing_of_the_drafting_is_printed(example):
     for text in (
         docx_printed_text(example / "build" / "avenant-1.docx"),

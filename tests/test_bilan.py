@@ -144,6 +144,7 @@ def gap(value: int) -> str:
     return quantite(Quantity(value, signed=True))
 
 
+@pytest.mark.slow
 def test_the_bilan_gives_engagement_and_realise_of_each_year_and_their_cumul(project):
     committed = yaml.safe_load((project / "content" / "engagements.yml").read_text())
     engagement = next(r for r in committed["engagements"]["PP-4"] if r["territoire"] == "37")
@@ -167,6 +168,7 @@ def test_the_bilan_gives_engagement_and_realise_of_each_year_and_their_cumul(pro
     assert cumul[5] == ("oui" if total_r >= total_e else "non")
 
 
+@pytest.mark.slow
 def test_the_bilan_shows_a_chart_per_indicator_and_the_explanation_of_a_gap(project):
     path = project / "build" / "bilan-2027.docx"
     with zipfile.ZipFile(path) as archive:
@@ -183,6 +185,7 @@ def test_the_bilan_shows_a_chart_per_indicator_and_the_explanation_of_a_gap(proj
     assert leftovers(text) == [] and leftovers(printed) == []
 
 
+@pytest.mark.slow
 def test_the_summary_judges_each_commitment_on_its_cumul_at_three_years(project):
     rows = table_rows(project / "build" / "bilan-2027.docx", "Engagements et réalisé en 2027")
     assert rows[0] == [
@@ -208,6 +211,7 @@ def test_a_partners_bilan_holds_its_territory_only(project):
     assert "Tours Métropole Val de Loire" in text  # an EPCI of the département
 
 
+@pytest.mark.slow
 def test_unmet_commitments_without_explanation_are_warned(built):
     _, output = built
     warned = [line for line in output.splitlines() if "n'est pas atteint" in line]
@@ -228,6 +232,7 @@ def test_the_bilan_is_reproducible(project):
     assert {p.name: p.read_bytes() for p in (project / "build").glob("bilan-2027.*")} == first
 
 
+@pytest.mark.slow
 def test_a_year_without_realise_or_out_of_the_period_is_refused(project):
     result = run(project, "bilan", "--annee", "2031")
     assert result.exit_code == 1
@@ -275,6 +280,7 @@ def test_a_bilan_file_is_checked(tmp_path, name, text, message):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_a_commitment_made_on_its_cumuls_is_in_progress_between_them(project):
     """PP-4 is committed at three and six years: in 2026 its summary is the cumul so far, not
     judged; in its first year, that year."""
@@ -314,6 +320,7 @@ def test_a_gap_is_signed_in_points_for_a_rate_and_a_cost_is_met_below_its_engage
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_bilan_evaluates_the_commitments_in_force(tmp_path):
     """The signed convention's commitments (signee-* tag), amended by the avenants signed since
     (avenant-* tags), whatever the files say now; the files' own without a signed version."""
@@ -354,6 +361,7 @@ def test_the_bilan_evaluates_the_commitments_in_force(tmp_path):
     assert file.read_text(encoding="utf-8").count(drafted) == 1  # the files are left as they are
 
 
+@pytest.mark.slow
 def test_a_later_snapshot_of_the_stock_is_compared_with_the_etat_des_lieux(project):
     folder = project / "content" / "donnees"
     before = stock_by_departement(folder / "patrimoine.csv")

@@ -34,6 +34,7 @@ def test_two_builds_give_identical_bytes(minimal):
     assert set(first) == {"convention.docx", "convention.pdf", "convention.md"}
 
 
+@pytest.mark.slow
 def test_source_date_epoch_changes_the_stamp(minimal, monkeypatch):
     docx_2026 = build(minimal, ("docx",))[0].read_bytes()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01
@@ -52,6 +53,7 @@ def test_broken_content_leaves_previous_deliverables_untouched(minimal):
     assert _snapshot(minimal / "build") == before
 
 
+@pytest.mark.slow
 def test_failure_in_the_last_export_writes_nothing(minimal):
     build(minimal, ("docx", "pdf"))
     before = _snapshot(minimal / "build")

@@ -26,6 +26,7 @@ def test_a_table_is_made_when_first_asked_for_with_those_its_maker_gives():
     assert made == [("b", "c"), ("a",)]
 
 
+@pytest.mark.slow
 def test_an_extract_makes_no_table_it_does_not_print(monkeypatch):
     """The NPL's tables are the convention's annex: a partner's extract never computes them."""
     project = check(REPO)

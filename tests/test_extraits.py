@@ -73,6 +73,7 @@ def _printed(path) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(path).pages)
 
 
+@pytest.mark.slow
 def test_every_partner_gets_its_extract(project):
     written = build_extracts(project, workers=1)
     for path in written:
@@ -88,6 +89,7 @@ def test_every_partner_gets_its_extract(project):
     ]
 
 
+@pytest.mark.slow
 def test_a_zoom_goes_to_its_territory_only(project):
     build_extracts(project, ["41", "37"], workers=1)
     extraits = project / "build" / "extraits"

@@ -266,6 +266,7 @@ def example_documents() -> dict[str, str]:
     return out
 
 
+@pytest.mark.slow
 def test_the_example_documents_have_none_of_the_errors(example_documents):
     found = {
         (scope, error, match[0])
@@ -295,6 +296,7 @@ def test_the_patterns_catch_the_errors_they_name():
     assert [error for error, pattern in ERRORS.items() if pattern.search(right)] == []
 
 
+@pytest.mark.slow
 def test_each_partner_is_named_as_it_should_be(example_documents):
     intention = {
         "37": "du Département d'Indre-et-Loire, signataire",

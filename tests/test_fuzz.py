@@ -6,8 +6,9 @@ list for a scalar, a truncated file, a bad CSV cell. Whatever the input, `cusdoc
 with status 0 or 1, never a traceback; on 1, every line but the summary starts with
 `file:line:column: `. Mutations that can never be valid must give 1.
 
-The suite is deterministic (SEED, CASES) and short enough for CI. A longer campaign runs each
-case in a fresh process, which also catches crashes and hangs:
+The suite is deterministic (SEED, CASES) and short enough for CI: `make test` runs its first
+QUICK_CASES cases, `make test-lent` the others. A longer campaign runs each case in a fresh
+process, which also catches crashes and hangs:
 
     .venv/bin/python -m tests.test_fuzz --cas 1000 --graine 14
 """
@@ -32,6 +33,7 @@ from cusdoc.cli import main
 MINIMAL = Path(__file__).resolve().parent / "projets" / "minimal"
 SEED = 14
 CASES = 100  # about 9 s on an idle two-core machine, 16 s under load
+QUICK_CASES = 30  # in `make test`; the others in `make test-lent`
 
 LOCATED = re.compile(r"^content/[\w./-]+:\d+:\d+: \S")
 SUMMARY = re.compile(r"^\d+ problèmes? à corriger dans le contenu\.$")
@@ -284,7 +286,10 @@ def project(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.mark.parametrize("index", range(CASES))
+@pytest.mark.parametrize(
+    "index",
+    [i if i < QUICK_CASES else pytest.param(i, marks=pytest.mark.slow) for i in range(CASES)],
+)
 def test_check_survives_mutation(project, index):
     mutation = CI_MUTATIONS[index]
     path = project / mutation.file

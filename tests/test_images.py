@@ -137,6 +137,7 @@ def test_a_link_to_a_file_elsewhere_is_refused(minimal, tmp_path):
     assert "« lien.png » est un lien : placez le fichier lui-même dans content/images/" in stderr
 
 
+@pytest.mark.slow
 def test_the_pictures_are_part_of_the_cache_key(minimal, monkeypatch):
     with_image(minimal, "plan.png", png(6, 4))
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)

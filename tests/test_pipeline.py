@@ -169,6 +169,7 @@ def test_check_is_the_only_load_of_the_project(tmp_path, monkeypatch):
     assert len(loads) == 1
 
 
+@pytest.mark.slow
 def test_the_cache_key_of_a_scope_is_the_same_in_every_process(project):  # noqa: F811
     """Keys are compared across runs: nothing in them may depend on hash randomisation."""
     import subprocess

@@ -32,6 +32,7 @@ def _same_as_whole(project: Project, markdowns: list[str], monkeypatch) -> None:
         assert reading.read(markdown, project.epoch) == ast.read(markdown, project.epoch)
 
 
+@pytest.mark.slow
 def test_every_extract_of_the_example_reads_as_a_whole(example, monkeypatch):
     _same_as_whole(*example, monkeypatch)
 
@@ -41,6 +42,7 @@ def test_every_extract_of_generated_data_reads_as_a_whole(generated, monkeypatch
     _same_as_whole(generated, _markdowns(generated), monkeypatch)
 
 
+@pytest.mark.slow
 def test_a_section_read_before_is_not_read_again(example, monkeypatch):
     project, markdowns = example
     monkeypatch.setattr(reading, "_blocks", {})

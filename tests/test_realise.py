@@ -229,6 +229,7 @@ def committed_of(rows: list[dict], indicateurs: set[str]) -> set[tuple[str, str,
     }
 
 
+@pytest.mark.slow
 def test_the_rows_of_the_realise_are_the_data_of_each_later_year(later, later_rows):
     computed = {*WORKS, "PS-1", *(i for i, _ in SHARES)}
     committed = committed_of(later_rows, computed)
@@ -240,6 +241,7 @@ def test_the_rows_of_the_realise_are_the_data_of_each_later_year(later, later_ro
     assert len(found) == 2 * len(committed)
 
 
+@pytest.mark.slow
 def test_a_cumulative_realise_needs_every_year_of_its_span(tmp_path):
     convention = _prepared(_project(tmp_path, 2025, 2026, 2027))
     found = realise(tidy_rows(convention))
@@ -259,6 +261,7 @@ def test_the_example_has_no_realise(example):
     assert [r for r in tidy_rows(example) if r["nature"] == "realise"] == []
 
 
+@pytest.mark.slow
 def test_a_year_before_the_period_gives_no_realise(tmp_path):
     rows = indicateurs(_project(tmp_path, 2024))
     assert realise(rows) == {}
@@ -269,6 +272,7 @@ def test_a_year_before_the_period_gives_no_realise(tmp_path):
 # The réalisé declared in content/realise.yml
 
 
+@pytest.mark.slow
 def test_declared_realise_is_printed_with_its_values(later_rows):
     declared = {k: v for k, v in realise(later_rows).items() if k[0] in ("PP-1", "G-1")}
     assert declared == {
@@ -295,6 +299,7 @@ realise:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -440,6 +445,7 @@ def test_realise_is_not_a_chapter(tmp_path):
     assert problems[0].endswith(" : « realise » n'est pas un chapitre")
 
 
+@pytest.mark.slow
 def test_a_year_of_attributions_needs_its_thresholds(tmp_path):
     root = _project(tmp_path, 2025)
     path = root / "content" / "donnees" / "seuils_premier_quartile.csv"
@@ -469,6 +475,7 @@ def test_a_threshold_given_twice_is_refused(tmp_path):
 # Statistical secrecy of each year
 
 
+@pytest.mark.slow
 def test_secrecy_of_a_later_year_masks_a_small_epci_and_what_gives_it_back(tmp_path):
     root = _project(tmp_path, 2025)
     communes = _communes()
@@ -532,6 +539,7 @@ def _sheet_rows(sheet) -> list[dict]:
     return [dict(zip(headers, row, strict=True)) for row in sheet.iter_rows(min_row=HEADER_ROW + 1)]
 
 
+@pytest.mark.slow
 def test_the_workbook_has_the_realise_columns(later_workbook):
     workbook = later_workbook
     headers = [c.value for c in workbook["PS-2"][HEADER_ROW]]
@@ -568,6 +576,7 @@ def test_the_workbook_has_the_realise_columns(later_workbook):
     assert pp1["dont hors QPV"]["Source du réalisé"].value is None
 
 
+@pytest.mark.slow
 def test_the_workbook_realise_is_the_rows_realise(later_workbook, later_rows):
     """Every réalisé cell, for every indicator, is the value `cusdoc indicateurs` prints (a
     percentage as a fraction); a cumulative span not wholly recorded stays empty."""
@@ -597,6 +606,7 @@ def test_the_workbook_realise_is_the_rows_realise(later_workbook, later_rows):
     assert compared == len([v for v in found.values() if v])
 
 
+@pytest.mark.slow
 def test_the_workbook_without_realise_is_unchanged(later_convention, example):
     """The réalisé adds columns and nothing else: without it, the later years' workbook is
     byte for byte the example's, whose headers end with the cumuls and the unit."""
@@ -611,6 +621,7 @@ def test_the_workbook_without_realise_is_unchanged(later_convention, example):
 # The signed convention never prints the réalisé
 
 
+@pytest.mark.slow
 def test_the_convention_text_is_unchanged_by_the_realise(later_convention, example):
     assert render_markdown(later_convention, TEMPLATES) == render_markdown(example, TEMPLATES)
 

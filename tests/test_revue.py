@@ -103,6 +103,7 @@ def test_diff_as_a_pull_request_comment(repo):
     assert "Produire des logements ~~abordables.~~ **abordables et sobres.**" in lines
 
 
+@pytest.mark.slow
 def test_suivi_writes_word_revisions_authored_by_the_commit(repo):
     result = CliRunner().invoke(main, ["-C", str(repo), "suivi", "HEAD~1", "HEAD"])
     assert result.exit_code == 0, result.output
@@ -242,6 +243,7 @@ def test_suivi_marks_a_changed_engagement_in_its_cell(depot_tableaux):
     assert_unique_ids(body)
 
 
+@pytest.mark.slow
 def test_suivi_marks_a_changed_cell_of_a_writers_table(depot_tableaux):
     body = suivi(depot_tableaux, "HEAD~1", "HEAD")
     table = table_captioned(body, "Logements par financement")
@@ -260,6 +262,7 @@ def test_suivi_marks_a_changed_cell_of_a_writers_table(depot_tableaux):
     assert_unique_ids(body)
 
 
+@pytest.mark.slow
 def test_suivi_with_the_projects_own_templates(tmp_path):
     """Each version is converted with its own templates while its checkout still exists."""
     first_commit(tmp_path, with_templates=True)
@@ -272,6 +275,7 @@ def test_suivi_with_the_projects_own_templates(tmp_path):
     assert_unique_ids(body)
 
 
+@pytest.mark.slow
 def test_suivi_of_the_working_tree(depot_tableaux, tmp_path):
     """Uncommitted: a row replaced in a writer's table, a cell of an action's table changed."""
     root = tmp_path / "depot"

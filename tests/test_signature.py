@@ -172,6 +172,7 @@ def test_the_signature_build_refuses_uncommitted_changes(minimal):
     assert not (minimal / "build" / "extraits").exists()
 
 
+@pytest.mark.slow
 def test_the_signature_docx_is_reproducible_and_names_its_commit_in_its_properties(minimal):
     commit = commit_project(minimal)
     first = build(minimal, ("docx",), signature=True)[0].read_bytes()
@@ -233,6 +234,7 @@ def test_a_threshold_below_the_insee_frequency_rule_is_refused(minimal):
     )
 
 
+@pytest.mark.slow
 def test_no_printed_markdown_holds_a_drafting_leftover(monkeypatch):
     """The convention of the example and of the minimal project, and every extract of the
     example, as Markdown: the text that the DOCX and the PDF are made of."""

@@ -187,6 +187,7 @@ def test_example_columns_are_the_documented_ones(name):
     assert header.split(";") == documented_columns()[name]
 
 
+@pytest.mark.slow
 def test_example_files_are_what_the_script_writes(tmp_path):
     path = REPO / "scripts" / "make_example_data.py"
     spec = importlib.util.spec_from_file_location("make_example_data", path)

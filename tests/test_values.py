@@ -114,6 +114,7 @@ def generated(tmp_path_factory) -> Project:
     return check(root)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["exemple", "generees"])
 def test_the_values_of_every_territory_are_those_of_its_own_view(case, project, generated):
     checked = project if case == "exemple" else generated

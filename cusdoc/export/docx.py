@@ -163,6 +163,11 @@ def _set_property(paragraph, element) -> None:
     p_pr = _get_or_add(paragraph, "pPr")
     for old in p_pr.findall(element.tag):
         p_pr.remove(old)
+    _insert_property(p_pr, element)
+
+
+def _insert_property(p_pr, element) -> None:
+    """Put a property w:pPr does not hold yet in its place, in schema order."""
     later = _later_properties(element.tag)
     following = next((child for child in p_pr if child.tag in later), None)
     if following is None:
@@ -178,10 +183,20 @@ def _later_properties(tag: str) -> frozenset[str]:
     return frozenset(qn(f"w:{n}") for n in PPR_ORDER[PPR_ORDER.index(name) + 1 :])
 
 
+# What may come before a paragraph's, row's or cell's properties: they are its first child
+# otherwise (w:tblPrEx in a row; a paragraph and a cell hold nothing before them).
+BEFORE_PROPERTIES = {"trPr": qn("w:tblPrEx")}
+
+
 def _get_or_add(element, name: str):
     """A paragraph's, row's or cell's properties (w:pPr, w:trPr, w:tcPr), added if missing."""
-    found = element.find(qn(f"w:{name}"))
-    return found if found is not None else getattr(element, f"get_or_add_{name}")()
+    tag = qn(f"w:{name}")
+    found = element.find(tag)
+    if found is None:
+        found = element.makeelement(tag)
+        first = 1 if len(element) and element[0].tag == BEFORE_PROPERTIES.get(name) else 0
+        element.insert(first, found)
+    return found
 
 
 def _set_style(paragraph, style_id: str) -> None:
@@ -189,7 +204,7 @@ def _set_style(paragraph, style_id: str) -> None:
     p_pr = _get_or_add(paragraph, "pPr")
     style = p_pr.find(qn("w:pStyle"))
     if style is None:
-        style = OxmlElement("w:pStyle")
+        style = p_pr.makeelement(qn("w:pStyle"))
         p_pr.insert(0, style)
     style.set(qn("w:val"), style_id)
 
@@ -262,20 +277,21 @@ def _header_footer(document, organisme: str, titre: str) -> None:
 
 def _text(element) -> str:
     """The text a paragraph or cell shows (deleted text of a tracked change left out)."""
-    return "".join(t.text or "" for t in element.iter(qn("w:t")))
+    return "".join(element.itertext(qn("w:t"), with_tail=False))
 
 
 def _cell_text(cell) -> str:
     """A cell's paragraphs, one after the other: a paragraph ends a word."""
-    return " ".join(_text(paragraph) for paragraph in cell.iter(qn("w:p")))
+    return " ".join(map(_text, cell.iter(qn("w:p"))))
 
 
 def _paragraph_properties(paragraph, *names: str) -> None:
     """Switch on paragraph properties (keepNext, suppressAutoHyphens…) in schema order."""
     p_pr = _get_or_add(paragraph, "pPr")
     for name in names:
-        if p_pr.find(qn(f"w:{name}")) is None:
-            _set_property(paragraph, _element(f"w:{name}"))
+        tag = qn(f"w:{name}")
+        if p_pr.find(tag) is None:
+            _insert_property(p_pr, p_pr.makeelement(tag))
 
 
 def _fit_table(tbl) -> None:
