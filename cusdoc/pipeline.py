@@ -170,6 +170,7 @@ def check(root: Path, values: bool = False) -> Project:
 
 
 def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future | None) -> Project:
+    """check's work once the data is loading on the pool (loading: None without data)."""
     from cusdoc.assemble import engagement_context
     from cusdoc.assemble.scope import partenaires
     from cusdoc.compute import Calculs
