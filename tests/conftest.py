@@ -41,10 +41,6 @@ def commit_project(root: Path, message: str = "version") -> str:
     identity = ["-c", "user.name=Camille Rédaction", "-c", "user.email=c@exemple.fr"]
     for args in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-qm", message]):
         subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
-    return git_head(root)
-
-
-def git_head(root: Path) -> str:
     head = ["git", "-C", str(root), "rev-parse", "HEAD"]
     return subprocess.run(head, check=True, capture_output=True, text=True).stdout.strip()
 
@@ -97,11 +93,11 @@ def example_commit(tmp_path_factory) -> tuple[Path, str]:
         if not done.is_file():
             shutil.rmtree(root, ignore_errors=True)
             copy_project(REPO, root)
-            commit_project(root)
+            commit = commit_project(root)
             with pytest.MonkeyPatch.context() as patch:
                 patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
                 build(root, ("docx", "pdf", "md"), signature=True)
-            done.write_text(git_head(root), encoding="utf-8")
+            done.write_text(commit, encoding="utf-8")
     return root, done.read_text(encoding="utf-8")
 
 

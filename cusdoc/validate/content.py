@@ -74,7 +74,7 @@ class TrustedSchema(DefinitionSchema):
 
     def __init__(self, validator, schema: dict) -> None:
         self.validator = validator
-        self.schema = _expanded(id(schema), schema)
+        self.schema = _expanded(schema)
 
     def validate(self, schema=None) -> None:
         return None
@@ -83,12 +83,12 @@ class TrustedSchema(DefinitionSchema):
 _EXPANDED: dict[int, tuple[dict, dict]] = {}
 
 
-def _expanded(key: int, schema: dict) -> dict:
-    """The schema with cerberus's shorthands expanded, kept beside the schema it comes from
-    (which keeps its id from being reused)."""
-    if key not in _EXPANDED:
-        _EXPANDED[key] = (schema, DefinitionSchema.expand(schema))
-    return _EXPANDED[key][1]
+def _expanded(schema: dict) -> dict:
+    """The schema with cerberus's shorthands expanded, kept by its id beside the schema it comes
+    from (which keeps that id from being reused)."""
+    if id(schema) not in _EXPANDED:
+        _EXPANDED[id(schema)] = (schema, DefinitionSchema.expand(schema))
+    return _EXPANDED[id(schema)][1]
 
 
 class ContentValidator(cerberus.Validator):
