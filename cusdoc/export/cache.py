@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cusdoc import code_digest
 
-TOOLS = ("pypandoc-binary", "typst", "python-docx", "openpyxl", "jinja2", "babel")
+TOOLS = ("pypandoc-binary", "typst", "python-docx", "xlsxwriter", "jinja2", "babel")
 
 
 @cache

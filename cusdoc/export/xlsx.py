@@ -4,10 +4,13 @@ Numbers are stored as numbers, formatted in the workbook: a percentage as a frac
 per cent (0,214 shown « 21,4 % »), counts with thousands grouped, amounts in euros. Format codes
 are written in the file's own (English) syntax, which French Excel and LibreOffice display in
 theirs: `#,##0` reads « # ##0 » there.
+
+Written with XlsxWriter, made to write workbooks only (openpyxl, which reads them too, took
+four times longer to import, NumPy with it). Text is always written as text: a name or a
+source that starts with « = » or looks like a link stays what it is, never a formula.
 """
 
 import datetime
-import zipfile
 from io import BytesIO
 
 from cusdoc.export.tidy import realised, shown, span_label
@@ -80,23 +83,67 @@ def displayed_length(value, unite: str) -> int:
     return len(str(value))
 
 
-def _npl_sheet(workbook, table: Table, header_fill) -> None:
-    """The NPL annex, one row per ensemble and category, each row naming its ensemble."""
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+class _Sheets:
+    """The workbook's cell formats, each made once (XlsxWriter wants one object per look)."""
 
-    sheet = workbook.create_sheet(NPL_SHEET)
-    sheet.append([typographie(table.titre)])
-    sheet.append([typographie(f"Source : {table.source}")])
-    sheet.append([typographie(c) for c in table.colonnes])
-    sheet["A1"].font = Font(bold=True, size=12)
-    for cell in sheet[HEADER_ROW]:
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    def __init__(self, workbook):
+        self.workbook = workbook
+        self.title = workbook.add_format({"bold": True, "font_size": 12})
+        self.bold = workbook.add_format({"bold": True})
+        self.header = workbook.add_format(
+            {"bold": True, "bg_color": "#D9E2F3", "text_wrap": True, "valign": "top"}
+        )
+        self.left = workbook.add_format({"align": "left"})
+        self.numbers: dict[str, object] = {}
+
+    def number(self, code: str):
+        if code not in self.numbers:
+            self.numbers[code] = self.workbook.add_format({"num_format": code})
+        return self.numbers[code]
+
+
+def _write(sheet, row: int, column: int, value, cell_format=None) -> None:
+    """One cell (0-based), as what it is: a number, a date or text; nothing for None."""
+    if value is None:
+        if cell_format is not None:
+            sheet.write_blank(row, column, None, cell_format)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, column, value, cell_format)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, column, value, cell_format)
+    else:
+        sheet.write_string(row, column, str(value), cell_format)
+
+
+def _head(sheet, formats: _Sheets, title: str, subtitle: str, headers: list[str]) -> None:
+    """Title, subtitle, then the header row (HEADER_ROW, 1-based)."""
+    sheet.write_string(0, 0, title, formats.title)
+    sheet.write_string(1, 0, subtitle)
+    for column, header in enumerate(headers):
+        sheet.write_string(HEADER_ROW - 1, column, header, formats.header)
+
+
+def _finish(sheet, widths: list[int], rows: int, frozen_column: int) -> None:
+    """Column widths, frozen header and filter over the header and the `rows` rows below it."""
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, min(width + 2, MAX_WIDTH))
+    sheet.freeze_panes(HEADER_ROW, frozen_column)
+    sheet.autofilter(HEADER_ROW - 1, 0, HEADER_ROW - 1 + rows, len(widths) - 1)
+
+
+def _npl_sheet(workbook, formats: _Sheets, table: Table) -> None:
+    """The NPL annex, one row per ensemble and category, each row naming its ensemble."""
+    sheet = workbook.add_worksheet(NPL_SHEET)
+    _head(
+        sheet,
+        formats,
+        typographie(table.titre),
+        typographie(f"Source : {table.source}"),
+        [typographie(c) for c in table.colonnes],
+    )
     widths = [max(map(len, c.split())) for c in table.colonnes]
     ensemble = ""
-    for ligne in table.lignes:
+    for number, ligne in enumerate(table.lignes):
         ensemble = ligne[0] or ensemble
         row = [typographie(ensemble)]
         for cell in ligne[1:]:
@@ -104,17 +151,12 @@ def _npl_sheet(workbook, table: Table, header_fill) -> None:
                 row.append(stored(cell.value, cell.unit))
             else:
                 row.append(typographie(cell) if cell else None)
-        sheet.append(row)
-        for column, (cell, value) in enumerate(zip(ligne, row, strict=True), start=1):
+        for column, (cell, value) in enumerate(zip(ligne, row, strict=True)):
             unit = cell.unit if isinstance(cell, Quantity) else ""
-            if unit:
-                sheet.cell(sheet.max_row, column).number_format = number_format(value, unit)
-            widths[column - 1] = max(widths[column - 1], displayed_length(value, unit))
-    for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = min(width + 2, MAX_WIDTH)
-    sheet.freeze_panes = f"B{HEADER_ROW + 1}"
-    last = get_column_letter(len(table.colonnes))
-    sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{sheet.max_row}"
+            look = formats.number(number_format(value, unit)) if unit else None
+            _write(sheet, HEADER_ROW + number, column, value, look)
+            widths[column] = max(widths[column], displayed_length(value, unit))
+    _finish(sheet, widths, len(table.lignes), 1)
 
 
 def to_xlsx(convention: Convention, epoch: int) -> bytes:
@@ -125,10 +167,7 @@ def to_xlsx(convention: Convention, epoch: int) -> bytes:
     [MEMORY — verify] the administration's transmission template (arrêté du 19 octobre 2017) was
     not available: the layout follows the convention's own tables.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.writer.excel import ExcelWriter
+    from xlsxwriter import Workbook
 
     years = list(range(convention.periode[0], convention.periode[1] + 1))
     periods = cumulative_periods(convention.periode)
@@ -140,24 +179,32 @@ def to_xlsx(convention: Convention, epoch: int) -> bytes:
             *(f"Réalisé {label.lower()}" for label, _ in periods),
             "Source du réalisé",
         ]
-    workbook = Workbook()
-    about = workbook.active
-    about.title = "Convention"
+    buffer = BytesIO()
+    # Text is text: no formula, number or link is read into what a writer typed.
+    workbook = Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    formats = _Sheets(workbook)
+    about = workbook.add_worksheet("Convention")
     organisme = typographie(convention.organisme["raison_sociale"])
-    for row in (
+    facts = (
         ("Organisme", organisme),
         ("SIREN", convention.organisme["siren"]),
         ("Période des engagements", f"{years[0]}-{years[-1]}"),
         ("Année de référence", convention.annee_reference),
         ("Pourcentages", "enregistrés en fraction (0,214), affichés en pour cent (21,4\u00a0%)"),
-    ):
-        about.append(row)
-    for (label,) in about.iter_rows(min_col=1, max_col=1):
-        label.font = Font(bold=True)
-    about["B4"].alignment = Alignment(horizontal="left")
-    about.column_dimensions["A"].width = 28
-    about.column_dimensions["B"].width = 70
-    header_fill = PatternFill("solid", fgColor="D9E2F3")
+    )
+    for number, (label, value) in enumerate(facts):
+        about.write_string(number, 0, label, formats.bold)
+        _write(about, number, 1, value, formats.left if number == 3 else None)
+    about.set_column(0, 0, 28)
+    about.set_column(1, 1, 70)
     headers = [
         "Niveau",
         "Code du territoire",
@@ -171,23 +218,23 @@ def to_xlsx(convention: Convention, epoch: int) -> bytes:
     ]
     sheets = {}
     widths: dict[str, list[int]] = {}
+    rows: dict[str, int] = {}
     for ligne in convention.engagements:
         indicateur = ligne.indicateur
         unite = indicateur.unite
         sheet = sheets.get(indicateur.id)
         if sheet is None:
-            sheet = sheets[indicateur.id] = workbook.create_sheet(indicateur.id)
-            sheet.append([typographie(f"{indicateur.id} — {indicateur.titre}")])
-            sheet.append([typographie(indicateur.intitule)])
-            sheet.append(headers)
-            sheet["A1"].font = Font(bold=True, size=12)
-            for cell in sheet[HEADER_ROW]:
-                cell.font = Font(bold=True)
-                cell.fill = header_fill
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            sheet.freeze_panes = f"{get_column_letter(LABEL_COLUMNS + 1)}{HEADER_ROW + 1}"
+            sheet = sheets[indicateur.id] = workbook.add_worksheet(indicateur.id)
+            _head(
+                sheet,
+                formats,
+                typographie(f"{indicateur.id} — {indicateur.titre}"),
+                typographie(indicateur.intitule),
+                headers,
+            )
             # Headers are sized to their longest word: they wrap between words.
             widths[indicateur.id] = [max(map(len, h.split())) for h in headers]
+            rows[indicateur.id] = 0
         for ventilation, values in ligne.valeurs.items():
             spans = [
                 cumulative(values, span) if indicateur.additif else None for _, span in periods
@@ -211,26 +258,21 @@ def to_xlsx(convention: Convention, epoch: int) -> bytes:
                 *sources,
                 UNITES.get(unite, unite),
             ]
-            sheet.append(row)
-            for column, value in enumerate(row, start=1):
-                numeric = LABEL_COLUMNS < column <= LABEL_COLUMNS + len(numbers)
-                if numeric:
-                    sheet.cell(sheet.max_row, column).number_format = number_format(value, unite)
+            at = HEADER_ROW + rows[indicateur.id]
+            rows[indicateur.id] += 1
+            for column, value in enumerate(row):
+                numeric = LABEL_COLUMNS <= column < LABEL_COLUMNS + len(numbers)
+                look = formats.number(number_format(value, unite)) if numeric else None
+                _write(sheet, at, column, value, look)
                 size = displayed_length(value, unite if numeric else "")
-                widths[indicateur.id][column - 1] = max(widths[indicateur.id][column - 1], size)
+                widths[indicateur.id][column] = max(widths[indicateur.id][column], size)
     if convention.npl is not None:
-        _npl_sheet(workbook, convention.npl, header_fill)
+        _npl_sheet(workbook, formats, convention.npl)
     for name, sheet in sheets.items():
-        for column, width in enumerate(widths[name], start=1):
-            sheet.column_dimensions[get_column_letter(column)].width = min(width + 2, MAX_WIDTH)
-        last = get_column_letter(len(headers))
-        sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{sheet.max_row}"
+        _finish(sheet, widths[name], rows[name], LABEL_COLUMNS)
     moment = datetime.datetime.fromtimestamp(epoch, datetime.UTC).replace(tzinfo=None)
-    workbook.properties.creator = organisme
-    workbook.properties.created = workbook.properties.modified = moment
-    buffer = BytesIO()
-    # Workbook.save() stamps the current time as modification date: write through ExcelWriter.
-    ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
+    workbook.set_properties({"author": organisme, "created": moment})
+    workbook.close()
     return reproducible_zip(
         buffer.getvalue(), max(moment, datetime.datetime(1980, 1, 1)).timetuple()[:6]
     )

@@ -6,6 +6,7 @@ cache): its processes warm up while this one checks the project, on a core it le
 Otherwise it starts when the first job is submitted, and only if two jobs or more are to run.
 """
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable
@@ -21,6 +22,9 @@ def warm_up() -> None:
     from cusdoc.extracts import terms
 
     terms.warm_up()
+    # What the warm-up made lives as long as the process (the lexicon of every name of France):
+    # the cycle collector no longer walks it each time it looks through a job's objects.
+    gc.freeze()
 
 
 class Workers:
