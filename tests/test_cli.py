@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 from click.testing import CliRunner
 
 from cusdoc.cli import main
@@ -28,3 +32,59 @@ def test_help_is_in_french_with_examples():
     for command in ("check", "build"):
         help_text = runner.invoke(main, [command, "--help"]).stdout
         assert f"Exemple : cusdoc {command}" in help_text
+
+
+# The command as a process (`python -m cusdoc`, the same `run` as the `cusdoc` script): it ends
+# with os._exit once everything is done, so its status and its last words are checked here.
+
+
+def _process(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "cusdoc", *args],
+        capture_output=True,
+        text=True,
+        # buffered as in a pipe of CI: what is not flushed before os._exit would be lost
+        env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+        | {"SOURCE_DATE_EPOCH": EPOCH},
+        check=False,
+    )
+
+
+def test_the_process_says_everything_and_answers_zero(tmp_path):
+    root = copy_project(PROJETS / "minimal", tmp_path)
+    done = _process("-C", str(root), "build", "--format", "md")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"Produit : {root / 'build' / 'convention.md'}\n"
+    assert (root / "build" / "convention.md").read_text(encoding="utf-8").startswith("---")
+
+
+def test_the_process_answers_the_commands_status(tmp_path):
+    root = copy_project(PROJETS / "minimal", tmp_path)
+    (root / "content" / "convention.yml").write_text("organisme: [\n", encoding="utf-8")
+    refused = _process("-C", str(root), "check")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("content/convention.yml:")
+    assert "Traceback" not in refused.stderr
+    usage = _process("-C", str(root), "build", "--format", "odt")
+    assert usage.returncode == 2
+    assert "trouvé « odt »" in usage.stderr
+
+
+def test_a_crash_is_not_answered_as_success():
+    crash = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import cusdoc.cli\n"
+            "def broken():\n"
+            "    raise RuntimeError('en panne')\n"
+            "cusdoc.cli.main = broken\n"
+            "from cusdoc.__main__ import run\n"
+            "run()\n",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert crash.returncode == 1
+    assert "RuntimeError: en panne" in crash.stderr
