@@ -88,3 +88,13 @@ def test_a_crash_is_not_answered_as_success():
     )
     assert crash.returncode == 1
     assert "RuntimeError: en panne" in crash.stderr
+
+
+def test_the_extract_workers_end_without_a_word(tmp_path):
+    """Two extracts: converted by two worker processes, which warm up, freeze what they made
+    (extracts/pool.py) and end with every object freed: nothing on stderr."""
+    root = copy_project(PROJETS / "minimal", tmp_path)
+    done = _process("-C", str(root), "extrait", "--tous")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert len(list((root / "build" / "extraits").glob("*.pdf"))) == 2

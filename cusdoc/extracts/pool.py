@@ -6,6 +6,7 @@ cache): its processes warm up while this one checks the project, on a core it le
 Otherwise it starts when the first job is submitted, and only if two jobs or more are to run.
 """
 
+import atexit
 import gc
 import multiprocessing
 import os
@@ -23,8 +24,11 @@ def warm_up() -> None:
 
     terms.warm_up()
     # What the warm-up made lives as long as the process (the lexicon of every name of France):
-    # the cycle collector no longer walks it each time it looks through a job's objects.
+    # the cycle collector no longer walks it each time it looks through a job's objects. It is
+    # given back on leaving, so that the process ends with every object freed (DuckDB's binding
+    # reports any left as leaked).
     gc.freeze()
+    atexit.register(gc.unfreeze)
 
 
 class Workers:
