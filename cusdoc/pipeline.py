@@ -160,11 +160,11 @@ def check(root: Path, values: bool = False) -> Project:
     values: the text's data values are computed beside the checks, for a command that makes a
     document.
     """
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=3) as pool:
         # DuckDB releases the GIL: the data loads (from the first moment: the checks' modules
-        # import meanwhile), then is checked against the content (and gives the text's values)
-        # while the content is validated. What is found on the data counts only if the content
-        # is valid.
+        # import meanwhile), then is checked against the content, gives the references and the
+        # text's values, each on a connection of its own, while the content is validated. What
+        # is found on the data counts only if the content is valid.
         loading = pool.submit(load_data, root) if data_present(root) else None
         return _check(root, values, pool, loading)
 
@@ -187,9 +187,10 @@ def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future |
 
     geo = load_geographie()
     content, problems = load_content(root)
-    on_data = values_found = None
+    on_data = computing = values_found = None
     if loading is not None and not problems:
         on_data = pool.submit(_check_data, loading, content)
+        computing = pool.submit(_compute, loading, content)
         if values:
             values_found = pool.submit(_values_beside, loading, content)
     problems += validate_content(content, geo, complete=not problems)
@@ -203,12 +204,13 @@ def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future |
         raise ContentError(problems)
     calculs = Calculs({}, {}, {})
     if on_data is not None:
-        found, calculs = on_data.result()
-        problems += found
+        problems += on_data.result()
+        if problems:  # the references are not asked of data that failed its checks
+            raise ContentError(problems)
+        calculs = computing.result()
     context = engagement_context(content, geo, calculs)
     catalogue = for_data(load_catalogue(), context.absent)
-    if not problems:
-        problems += check_ps1_subjects(content.sources["convention"], context)
+    problems += check_ps1_subjects(content.sources["convention"], context)
     if not problems and "engagements" in content.sources:
         problems += check_engagements(content.sources["engagements"], catalogue, context)
     if not problems:
@@ -240,11 +242,10 @@ def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future |
     )
 
 
-def _check_data(loading: Future, content: Content) -> tuple[list[Problem], "Calculs"]:
-    """The data's problems against the content, and the organisation's references: run beside
-    the content's validation, used only once the content and the data passed their checks."""
+def _check_data(loading: Future, content: Content) -> list[Problem]:
+    """The data's problems against the content: found beside the content's validation, counted
+    only once the content passed its checks."""
     from cusdoc.assemble import assujettis_ps1
-    from cusdoc.compute import Calculs, compute
     from cusdoc.validate.data import check_data
     from cusdoc.validate.npl import check_npl
     from cusdoc.validate.vente import check_plan, plan_needs_data
@@ -252,7 +253,7 @@ def _check_data(loading: Future, content: Content) -> tuple[list[Problem], "Calc
 
     data, loaded = loading.result()
     if loaded:
-        return [], Calculs({}, {}, {})
+        return []
     data = data.cursor()  # the checks run beside the main thread's queries
     territoires = [t["code"] for t in content.convention["territoires"]]
     problems = check_data(data, content.settings, territoires, assujettis_ps1(content.convention))
@@ -261,7 +262,18 @@ def _check_data(loading: Future, content: Content) -> tuple[list[Problem], "Calc
     problems += plan_needs_data(content, data)
     effet = content.convention["generation"]["date_effet"]
     problems += check_volets(data, content.sources["convention"], effet.year)
-    return problems, compute(data, content)
+    return problems
+
+
+def _compute(loading: Future, content: Content) -> "Calculs":
+    """The organisation's references, stock and secrecy, on a connection of their own beside
+    the data's checks: used only once the content and the data passed them."""
+    from cusdoc.compute import Calculs, compute
+
+    data, loaded = loading.result()
+    if loaded:
+        return Calculs({}, {}, {})
+    return compute(data.cursor(), content)
 
 
 def _values_beside(loading: Future, content: Content) -> dict[str, dict]:
