@@ -185,7 +185,6 @@ def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future |
     from cusdoc.validate.signature import pending
     from cusdoc.validate.vente import missing_addresses, sale_warnings
 
-    geo = load_geographie()
     content, problems = load_content(root)
     on_data = computing = values_found = None
     if loading is not None and not problems:
@@ -193,6 +192,7 @@ def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future |
         computing = pool.submit(_compute, loading, content)
         if values:
             values_found = pool.submit(_values_beside, loading, content)
+    geo = load_geographie()  # read while the data is checked: only the content's checks need it
     problems += validate_content(content, geo, complete=not problems)
     data, data_problems = loading.result() if loading else (None, [])
     problems += data_problems
