@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from cusdoc import git
 from cusdoc.errors import ContentError, CusdocError, Problem, SignatureError
 from cusdoc.load.content import BILANS, REALISE, Content, load_content, parse_yaml
-from cusdoc.load.data import Data, data_present, load_data
+from cusdoc.load.data import Data, data_present, keep, load_data
 from cusdoc.load.geography import Geographie, load_geographie
 from cusdoc.model import ORGANISME, Convention, EngagementContext, Partenaire, Version
 
@@ -166,7 +166,10 @@ def check(root: Path, values: bool = False) -> Project:
         # text's values, each on a connection of its own, while the content is validated. What
         # is found on the data counts only if the content is valid.
         loading = pool.submit(load_data, root) if data_present(root) else None
-        return _check(root, values, pool, loading)
+        project = _check(root, values, pool, loading)
+    if project.data is not None:
+        keep(project.data)
+    return project
 
 
 def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future | None) -> Project:

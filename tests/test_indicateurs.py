@@ -16,11 +16,12 @@ from click.testing import CliRunner
 
 from cusdoc.cli import main
 from cusdoc.compute.references import compute_references, stock
+from cusdoc.errors import ContentError
 from cusdoc.load.data import load_data
 from cusdoc.model import Quantity
-from cusdoc.pipeline import build, prepare
+from cusdoc.pipeline import build, check, prepare
 from cusdoc.render import cell_text, layout
-from tests.conftest import EPOCH, PROJETS, copy_project, typed_data_kept
+from tests.conftest import EPOCH, PROJETS, copy_project, edit, typed_data_kept
 
 AGGLOPOLYS, CHAMBORD = "200030385", "244100798"
 
@@ -333,14 +334,15 @@ def test_the_rates_count_what_the_attributions_table_counts(db):
 
 
 def test_typed_data_is_kept_and_read_back_as_typed(tmp_path, monkeypatch):
-    """The typed tables are written to build/.cache/donnees/ while the checks go on; a later
-    command reads them instead of the CSV, with the same values."""
+    """The typed tables are written to build/.cache/donnees/ once the project passed its
+    checks; a later command reads them instead of the CSV, with the same values."""
     from cusdoc.load import data as loading
 
     monkeypatch.setattr(loading, "_TYPED", {})  # typed by no earlier test
     root = copy_project(PROJETS / "minimal", tmp_path / "p")
     fresh, problems = load_data(root)
     assert problems == []
+    loading.keep(fresh)
     typed_data_kept()
     kept = list((root / "build" / ".cache" / "donnees").glob("*.duckdb"))
     assert [p.stem for p in kept] == [fresh.digest]
@@ -349,6 +351,22 @@ def test_typed_data_is_kept_and_read_back_as_typed(tmp_path, monkeypatch):
     assert problems == [] and read.db is not fresh.db
     assert stock(read) == stock(fresh)
     assert compute_references(read, 2023) == compute_references(fresh, 2023)
+
+
+def test_typed_data_is_kept_only_for_a_project_that_passed(tmp_path, monkeypatch):
+    from cusdoc.load import data as loading
+
+    monkeypatch.setattr(loading, "_TYPED", {})
+    root = copy_project(PROJETS / "minimal", tmp_path / "p")
+    edit(root, "convention.yml", "date_effet: 2025-01-01", "date_effet: 2025-13-01")
+    with pytest.raises(ContentError):
+        check(root)
+    typed_data_kept()
+    assert not list((root / "build" / ".cache" / "donnees").glob("*.duckdb"))
+    edit(root, "convention.yml", "date_effet: 2025-13-01", "date_effet: 2025-01-01")
+    check(root)  # the data typed by the refused check, kept now
+    typed_data_kept()
+    assert len(list((root / "build" / ".cache" / "donnees").glob("*.duckdb"))) == 1
 
 
 def test_small_data_is_queried_on_one_thread_large_data_on_duckdbs_own(tmp_path, monkeypatch):

@@ -422,7 +422,8 @@ def load_data(root: Path) -> tuple[Data, list[Problem]]:
     """Every data file of content/donnees/ as a typed DuckDB table; problems for what is wrong.
 
     Data that passed its checks once is kept, typed, in build/.cache/donnees/ under the digest
-    of its files: a writer who changes only text does not pay for reading the CSV again.
+    of its files (`keep`): a writer who changes only text does not pay for reading the CSV
+    again.
     """
     cached = _cache_path(root)
     if cached is not None and cached.stem in _TYPED:
@@ -455,7 +456,7 @@ def load_data(root: Path) -> tuple[Data, list[Problem]]:
     if not problems:
         _derive(db, [int(SNAPSHOT.fullmatch(d.name)[1]) for d in later])
         if cached is not None:
-            _keep(db, cached)
+            _UNKEPT[cached.stem] = cached
             _TYPED[cached.stem] = Data(db, digest=cached.stem)
             return _TYPED[cached.stem], problems
     return Data(db, digest=cached.stem if cached else ""), problems
@@ -511,10 +512,18 @@ def _cache_path(root: Path) -> Path | None:
     return root / "build" / ".cache" / "donnees" / f"{digest.hexdigest()}.duckdb"
 
 
-def _keep(db, path: Path) -> None:
-    """Copy the typed tables into the cache file, in a thread of its own on a connection of its
-    own: DuckDB writes while the checks go on. A cache that cannot be written is skipped."""
-    threading.Thread(target=_copy, args=(db.cursor(), path), name="cusdoc-donnees").start()
+# Data typed by this process and not written to the cache yet: its file, by digest.
+_UNKEPT: dict[str, Path] = {}
+
+
+def keep(data: Data) -> None:
+    """Copy data this process typed into the cache file, in a thread of its own on a connection
+    of its own: DuckDB writes while the document is assembled and rendered, with a core to
+    spare. Called once the whole project passed its checks; a cache that cannot be written is
+    skipped."""
+    path = _UNKEPT.pop(data.digest, None)
+    if path is not None:
+        threading.Thread(target=_copy, args=(data.db.cursor(), path), name="cusdoc-donnees").start()
 
 
 def _copy(db, path: Path) -> None:
