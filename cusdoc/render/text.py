@@ -9,6 +9,7 @@ markup: `Markdown` strings (markupsafe's `Markup`, which Jinja passes through un
 
 import datetime
 import re
+from functools import lru_cache
 
 from markupsafe import Markup
 
@@ -23,13 +24,23 @@ SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|^~$@&])")
 LINE_START = re.compile(r"^(\s*)([-+:%]|\d+[.)])(?=\s|$)")
 LONG_WORD = 30  # characters: a longer run without a space is given break opportunities
 BREAK = "\u200b"  # zero-width space: a line may break there, nothing is printed
+NEWLINE = re.compile(r"\s*\n\s*")  # a line break in a value: a space in the Markdown
+LONG_RUN = re.compile(rf"\S{{{LONG_WORD + 1},}}")
+SEPARATOR = re.compile(r"([/.\-_?&=])(?=[^\s])")  # a long string may break after one
 
 
 def escape(text) -> Markdown:
     """Plain text as Markdown that prints it as it is."""
     if isinstance(text, Markup):
         return text
-    text = breakable(re.sub(r"\s*\n\s*", " ", str(text)))
+    return _escaped(str(text))
+
+
+@lru_cache(maxsize=1 << 14)  # the same names and figures, in cell after cell
+def _escaped(text: str) -> Markdown:
+    if "\n" in text:
+        text = NEWLINE.sub(" ", text)
+    text = breakable(text)
     return Markup(LINE_START.sub(_line_start, SPECIAL.sub(r"\\\1", text), count=1))
 
 
@@ -45,7 +56,7 @@ def breakable(text: str) -> str:
         return text
 
     def cut(match: re.Match) -> str:
-        word = re.sub(r"([/.\-_?&=])(?=[^\s])", r"\1" + BREAK, match[0])
+        word = SEPARATOR.sub(r"\1" + BREAK, match[0])
         pieces = word.split(BREAK)
         out = []
         for piece in pieces:
@@ -54,7 +65,7 @@ def breakable(text: str) -> str:
             )
         return BREAK.join(out)
 
-    return re.sub(rf"\S{{{LONG_WORD + 1},}}", cut, text)
+    return LONG_RUN.sub(cut, text)
 
 
 def inlines(items: list[Inline]) -> Markdown:
