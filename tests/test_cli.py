@@ -2,6 +2,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from cusdoc.cli import main
@@ -90,6 +91,7 @@ def test_a_crash_is_not_answered_as_success():
     assert "RuntimeError: en panne" in crash.stderr
 
 
+@pytest.mark.slow
 def test_the_extract_workers_end_without_a_word(tmp_path):
     """Two extracts: converted by two worker processes, which warm up, freeze what they made
     (extracts/pool.py) and end with every object freed: nothing on stderr."""
