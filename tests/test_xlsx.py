@@ -122,3 +122,18 @@ def test_the_workbook_is_byte_reproducible(convention, data):
     assert to_xlsx(convention, int(EPOCH)) == data
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert {i.date_time for i in archive.infolist()} == {(2026, 1, 1, 0, 0, 0)}
+
+
+def test_text_that_looks_like_a_formula_or_a_link_stays_text(convention):
+    """A name typed with « = » first, or a bare address, is text in the workbook: a spreadsheet
+    never computes nor follows what a writer typed."""
+    from dataclasses import replace
+
+    typed = {**convention.organisme, "raison_sociale": '=HYPERLINK("https://exemple.fr";"x")'}
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(to_xlsx(replace(convention, organisme=typed), int(EPOCH)))
+    )
+    name = workbook["Convention"]["B1"]
+    assert name.data_type == "s"
+    assert name.value.startswith("=HYPERLINK(")
+    assert name.hyperlink is None
