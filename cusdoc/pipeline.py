@@ -153,12 +153,13 @@ class Project:
         return known[code]
 
 
-def check(root: Path, values: bool = False) -> Project:
+def check(root: Path, values: bool = False, kept: bool = True) -> Project:
     """Load and check the content and the data; raise one error listing every problem.
 
     The project holds the warnings: what may stay in a draft but not in the signed text.
     values: the text's data values are computed beside the checks, for a command that makes a
-    document.
+    document; kept: the data typed here is kept in the project's build/.cache/ (not for a
+    revision's temporary folder, gone once read).
     """
     with ThreadPoolExecutor(max_workers=3) as pool:
         # DuckDB releases the GIL: the data loads (from the first moment: the checks' modules
@@ -167,8 +168,8 @@ def check(root: Path, values: bool = False) -> Project:
         # is found on the data counts only if the content is valid.
         loading = pool.submit(load_data, root) if data_present(root) else None
         project = _check(root, values, pool, loading)
-    if project.data is not None:
-        keep(project.data)
+    if kept and project.data is not None:
+        keep(project.data, root)
     return project
 
 
@@ -354,9 +355,12 @@ def document(
     )
 
 
-def prepare(root: Path, scopes: Sequence[str | None] = (ORGANISATION,)) -> list[Convention]:
-    """The one recipe: the checked, computed and assembled document of each scope."""
-    project = check(root, values=True)
+def prepare(
+    root: Path, scopes: Sequence[str | None] = (ORGANISATION,), kept: bool = True
+) -> list[Convention]:
+    """The one recipe: the checked, computed and assembled document of each scope (kept: as
+    for `check`)."""
+    project = check(root, values=True, kept=kept)
     return [document(project, scope) for scope in scopes]
 
 

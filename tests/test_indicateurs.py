@@ -339,10 +339,11 @@ def test_typed_data_is_kept_and_read_back_as_typed(tmp_path, monkeypatch):
     from cusdoc.load import data as loading
 
     monkeypatch.setattr(loading, "_TYPED", {})  # typed by no earlier test
+    monkeypatch.setattr(loading, "_UNKEPT", set())
     root = copy_project(PROJETS / "minimal", tmp_path / "p")
     fresh, problems = load_data(root)
     assert problems == []
-    loading.keep(fresh)
+    loading.keep(fresh, root)
     typed_data_kept()
     kept = list((root / "build" / ".cache" / "donnees").glob("*.duckdb"))
     assert [p.stem for p in kept] == [fresh.digest]
@@ -357,6 +358,7 @@ def test_typed_data_is_kept_only_for_a_project_that_passed(tmp_path, monkeypatch
     from cusdoc.load import data as loading
 
     monkeypatch.setattr(loading, "_TYPED", {})
+    monkeypatch.setattr(loading, "_UNKEPT", set())
     root = copy_project(PROJETS / "minimal", tmp_path / "p")
     edit(root, "convention.yml", "date_effet: 2025-01-01", "date_effet: 2025-13-01")
     with pytest.raises(ContentError):

@@ -13,7 +13,7 @@ from lxml import etree
 from cusdoc.cli import main
 from cusdoc.export.convert import TEMPLATES
 from cusdoc.review.tracked import diff_blocks
-from tests.conftest import PROJETS
+from tests.conftest import PROJETS, typed_data_kept
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -459,3 +459,21 @@ def test_diff_blocks_removed_heading_leaves_its_id():
     (result,) = diff_blocks([heading], [], AUTHOR, DATE)
     assert result["c"][1] == ["", [], []]
     assert spans(result, "deletion") == ["Le plan de vente"]
+
+
+def test_a_revisions_typed_data_is_not_kept_in_its_passing_folder(repo, monkeypatch):
+    """A revision is checked in a temporary folder that is deleted once read: its typed data is
+    not copied there (a copy still running would write into a folder being deleted)."""
+    from cusdoc.load import data as loading
+    from cusdoc.review.diff import load
+
+    copies = []
+    monkeypatch.setattr(loading, "_TYPED", {})  # typed afresh, as by a new process
+    monkeypatch.setattr(loading, "_UNKEPT", set())
+    monkeypatch.setattr(loading, "_copy", lambda db, path: copies.append(path))
+    load(repo, "HEAD~1")
+    typed_data_kept()
+    assert copies == []
+    loading.keep(loading.load_data(repo)[0], repo)  # the project's own data: kept
+    typed_data_kept()
+    assert [path.parent for path in copies] == [repo / "build" / ".cache" / "donnees"]

@@ -456,7 +456,7 @@ def load_data(root: Path) -> tuple[Data, list[Problem]]:
     if not problems:
         _derive(db, [int(SNAPSHOT.fullmatch(d.name)[1]) for d in later])
         if cached is not None:
-            _UNKEPT[cached.stem] = cached
+            _UNKEPT.add(cached.stem)
             _TYPED[cached.stem] = Data(db, digest=cached.stem)
             return _TYPED[cached.stem], problems
     return Data(db, digest=cached.stem if cached else ""), problems
@@ -509,20 +509,25 @@ def _cache_path(root: Path) -> Path | None:
             digest.update(b"-")
         except OSError:
             return None
-    return root / "build" / ".cache" / "donnees" / f"{digest.hexdigest()}.duckdb"
+    return _kept_file(root, digest.hexdigest())
 
 
-# Data typed by this process and not written to the cache yet: its file, by digest.
-_UNKEPT: dict[str, Path] = {}
+def _kept_file(root: Path, digest: str) -> Path:
+    return root / "build" / ".cache" / "donnees" / f"{digest}.duckdb"
 
 
-def keep(data: Data) -> None:
-    """Copy data this process typed into the cache file, in a thread of its own on a connection
-    of its own: DuckDB writes while the document is assembled and rendered, with a core to
-    spare. Called once the whole project passed its checks; a cache that cannot be written is
-    skipped."""
-    path = _UNKEPT.pop(data.digest, None)
-    if path is not None:
+# The digests of the data this process typed and did not write to a cache yet.
+_UNKEPT: set[str] = set()
+
+
+def keep(data: Data, root: Path) -> None:
+    """Copy data this process typed into root's cache file, in a thread of its own on a
+    connection of its own: DuckDB writes while the document is assembled and rendered, with a
+    core to spare. Called once the whole project passed its checks; a cache that cannot be
+    written is skipped."""
+    if data.digest in _UNKEPT:
+        _UNKEPT.remove(data.digest)
+        path = _kept_file(root, data.digest)
         threading.Thread(target=_copy, args=(data.db.cursor(), path), name="cusdoc-donnees").start()
 
 

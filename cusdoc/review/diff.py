@@ -62,7 +62,7 @@ def load(root: Path, revision: str) -> tuple[Convention, Project]:
     """The checked document model of a revision, and its project (partners, references)."""
     with checkout(root, revision) as folder:
         try:
-            project = check(folder)
+            project = check(folder, kept=False)
         except CusdocError as error:
             message = f"la version {revision} ne passe pas la vérification :\n{error}"
             raise CusdocError(message) from error

@@ -273,7 +273,7 @@ def tracked_docx(root: Path, base: str, head: str) -> bytes:
     from cusdoc.render import render_markdown
 
     def parsed(folder: Path):
-        (convention,) = prepare(folder)
+        (convention,) = prepare(folder, kept=False)
         templates = Templates.of(folder)
         markdown = render_markdown(convention, templates.root)
         return convention, templates, ast.for_docx(ast.read(markdown, 0))
