@@ -103,7 +103,7 @@ class _Sheets:
 
 
 def _write(sheet, row: int, column: int, value, cell_format=None) -> None:
-    """One cell (0-based), as what it is: a number, a date or text; nothing for None."""
+    """One cell (0-based), as what it is: a number, a truth value or text; nothing for None."""
     if value is None:
         if cell_format is not None:
             sheet.write_blank(row, column, None, cell_format)
