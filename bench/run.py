@@ -15,6 +15,8 @@ measured, the target and « ok » or « TROP LENT »; exit status 1 if a target 
    temporary folder (cusdoc-bench/); generating it is not measured.
 
 Then bench/indicateurs.py measures the data stage at scale (550 000 and 5.4 million logements).
+The first and the last line give the machine's load and the time of a fixed Python loop: on a
+shared machine the same code can measure half as fast from one minute to the next.
 
     python bench/run.py                 # everything
     python bench/run.py 1 3             # some targets only (1, 2, 3, 4, indicateurs)
@@ -673,6 +675,16 @@ def load_average() -> str:
     return decimal(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else "inconnue"
 
 
+# A fixed pure-Python loop: the same code measures slower on a slower or busier machine, by about
+# as much, so that figures taken at different moments can be compared.
+REFERENCE_LOOP = "sum(range(30_000_000))"
+
+
+def machine_speed() -> str:
+    """Seconds of the reference loop in a fresh interpreter, median of 3."""
+    return decimal(median_of(3, lambda: run([sys.executable, "-c", REFERENCE_LOOP])))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Mesure les cibles de performance de cusdoc.")
     parser.add_argument(
@@ -685,7 +697,8 @@ def main() -> int:
     cpus = pin_cores()
     print(
         f"cusdoc : {cusdoc_command()} ; mesures sur {len(cpus)} cœur(s) "
-        f"(processeurs {', '.join(map(str, cpus))}) ; charge de la machine : {load_average()}",
+        f"(processeurs {', '.join(map(str, cpus))}) ; charge de la machine : {load_average()} ; "
+        f"boucle de référence ({REFERENCE_LOOP}) : {machine_speed()} s",
         flush=True,
     )
     if len(cpus) < CORES:
@@ -704,7 +717,7 @@ def main() -> int:
         f"Cibles atteintes : {len(results) - len(missed)} sur {len(results)}"
         + (f" ; manquées : {', '.join(missed)}" if missed else "")
         + f" (charge de la machine à la fin : {load_average()} ; au-delà de {CORES}, d'autres "
-        "travaux ralentissent les mesures)"
+        f"travaux ralentissent les mesures ; boucle de référence : {machine_speed()} s)"
     )
     return 1 if missed else 0
 
