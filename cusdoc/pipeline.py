@@ -22,7 +22,6 @@ from cusdoc.load.geography import Geographie, load_geographie
 from cusdoc.model import ORGANISME, Convention, EngagementContext, Partenaire, Version
 
 if TYPE_CHECKING:
-    from cusdoc.compute import Calculs
     from cusdoc.compute.secrecy import Secret
 
 ORGANISATION = None  # the scope of the whole convention; a partner's code otherwise
@@ -177,7 +176,7 @@ def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future |
     """check's work once the data is loading on the pool (loading: None without data)."""
     from cusdoc.assemble import engagement_context
     from cusdoc.assemble.scope import partenaires
-    from cusdoc.compute import Calculs
+    from cusdoc.compute import Calculs, compute
     from cusdoc.load.catalogue import for_data, load_catalogue, verified
     from cusdoc.validate.content import data_file_needed, data_needed, validate_content
     from cusdoc.validate.engagements import (
@@ -192,10 +191,11 @@ def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future |
     content, problems = load_content(root)
     on_data = computing = values_found = None
     if loading is not None and not problems:
-        on_data = pool.submit(_check_data, loading, content)
-        computing = pool.submit(_compute, loading, content)
+        on_data = pool.submit(_beside, loading, _check_data, content)
+        computing = pool.submit(_beside, loading, compute, content)
         if values:
-            values_found = pool.submit(_values_beside, loading, content)
+            declared = [ORGANISME, *(t["code"] for t in content.convention["territoires"])]
+            values_found = pool.submit(_beside, loading, _data_values, content, declared)
     geo = load_geographie()  # read while the data is checked: only the content's checks need it
     problems += validate_content(content, geo, complete=not problems)
     data, data_problems = loading.result() if loading else (None, [])
@@ -246,19 +246,22 @@ def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future |
     )
 
 
-def _check_data(loading: Future, content: Content) -> list[Problem]:
-    """The data's problems against the content: found beside the content's validation, counted
-    only once the content passed its checks."""
+def _beside(loading: Future, work: Callable, *args):
+    """work(data, *args) on a connection of its own, beside the content's validation, once the
+    data loaded; None if it did not (its problems stop the check before any result is asked)."""
+    data, problems = loading.result()
+    return None if problems else work(data.cursor(), *args)
+
+
+def _check_data(data: Data, content: Content) -> list[Problem]:
+    """The data's problems against the content, counted only once the content passed its
+    checks."""
     from cusdoc.assemble import assujettis_ps1
     from cusdoc.validate.data import check_data
     from cusdoc.validate.npl import check_npl
     from cusdoc.validate.vente import check_plan, plan_needs_data
     from cusdoc.validate.volets import check_volets
 
-    data, loaded = loading.result()
-    if loaded:
-        return []
-    data = data.cursor()  # the checks run beside the main thread's queries
     territoires = [t["code"] for t in content.convention["territoires"]]
     problems = check_data(data, content.settings, territoires, assujettis_ps1(content.convention))
     problems += check_npl(data, content, territoires)
@@ -267,27 +270,6 @@ def _check_data(loading: Future, content: Content) -> list[Problem]:
     effet = content.convention["generation"]["date_effet"]
     problems += check_volets(data, content.sources["convention"], effet.year)
     return problems
-
-
-def _compute(loading: Future, content: Content) -> "Calculs":
-    """The organisation's references, stock and secrecy, on a connection of their own beside
-    the data's checks: used only once the content and the data passed them."""
-    from cusdoc.compute import Calculs, compute
-
-    data, loaded = loading.result()
-    if loaded:
-        return Calculs({}, {}, {})
-    return compute(data.cursor(), content)
-
-
-def _values_beside(loading: Future, content: Content) -> dict[str, dict]:
-    """The data values of the organisation and of its declared territories, on a connection
-    of its own, beside the checks."""
-    data, problems = loading.result()
-    if problems:
-        return {}
-    territoires = [ORGANISME, *(t["code"] for t in content.convention["territoires"])]
-    return _data_values(data.cursor(), content, territoires)
 
 
 def _data_values(data: Data, content: Content, territoires: list[str]) -> dict[str, dict]:

@@ -83,7 +83,7 @@ def displayed_length(value, unite: str) -> int:
     return len(str(value))
 
 
-class _Sheets:
+class _Formats:
     """The workbook's cell formats, each made once (XlsxWriter wants one object per look)."""
 
     def __init__(self, workbook):
@@ -103,19 +103,17 @@ class _Sheets:
 
 
 def _write(sheet, row: int, column: int, value, cell_format=None) -> None:
-    """One cell (0-based), as what it is: a number, a truth value or text; nothing for None."""
+    """One cell (0-based), as what it is: a number or text; nothing for None."""
     if value is None:
         if cell_format is not None:
             sheet.write_blank(row, column, None, cell_format)
-    elif isinstance(value, bool):
-        sheet.write_boolean(row, column, value, cell_format)
     elif isinstance(value, int | float):
         sheet.write_number(row, column, value, cell_format)
     else:
         sheet.write_string(row, column, str(value), cell_format)
 
 
-def _head(sheet, formats: _Sheets, title: str, subtitle: str, headers: list[str]) -> None:
+def _head(sheet, formats: _Formats, title: str, subtitle: str, headers: list[str]) -> None:
     """Title, subtitle, then the header row (HEADER_ROW, 1-based)."""
     sheet.write_string(0, 0, title, formats.title)
     sheet.write_string(1, 0, subtitle)
@@ -131,7 +129,7 @@ def _finish(sheet, widths: list[int], rows: int, frozen_column: int) -> None:
     sheet.autofilter(HEADER_ROW - 1, 0, HEADER_ROW - 1 + rows, len(widths) - 1)
 
 
-def _npl_sheet(workbook, formats: _Sheets, table: Table) -> None:
+def _npl_sheet(workbook, formats: _Formats, table: Table) -> None:
     """The NPL annex, one row per ensemble and category, each row naming its ensemble."""
     sheet = workbook.add_worksheet(NPL_SHEET)
     _head(
@@ -190,7 +188,7 @@ def to_xlsx(convention: Convention, epoch: int) -> bytes:
             "strings_to_urls": False,
         },
     )
-    formats = _Sheets(workbook)
+    formats = _Formats(workbook)
     about = workbook.add_worksheet("Convention")
     organisme = typographie(convention.organisme["raison_sociale"])
     facts = (
