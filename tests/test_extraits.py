@@ -120,6 +120,8 @@ def test_figures_are_recomputed_on_the_territory(project):
         t for t in document.tables if t.cell(0, 0).text == "Financement" and len(t.columns) == 4
     )
     assert financement.rows[-1].cells[1].text == "7"  # 7 of the 8 logements are in Agglopolys
+    # the column of those 7 is headed by the EPCI: Loir-et-Cher has 8
+    assert financement.cell(0, 1).text.startswith("Communauté d’agglomération de Blois")
     titles = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert "Signatures" in titles
     # the organisation's commitments (G-1) are not the partner's: they stay in the convention

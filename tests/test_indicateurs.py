@@ -307,7 +307,10 @@ def test_attributions_table_masks_small_counts_and_their_complements(db):
         ["dont Grand Chambord", "s", "s"],
         ["Ensemble", "5", "s"],
     ]
-    assert layout(table)["source"].endswith("s : secret statistique (effectif inférieur à 5)")
+    assert layout(table)["source"].endswith(
+        "s : secret statistique (effectif inférieur à 5, ou qui permettrait d'en retrouver un par "
+        "différence)"
+    )
 
 
 def test_the_rates_count_what_the_attributions_table_counts(db):

@@ -58,7 +58,10 @@ def test_compute_returns_numbers_with_units_and_render_formats_them(tmp_path):
     reference = ps1.reference["total"]
     assert reference.unit == "pourcent"
     # 3 signed leases hors QPV in Agglopolys: under the secrecy threshold, the rate is masked
-    assert reference.masked == "secret statistique (effectif inférieur à 5)"
+    assert reference.masked == (
+        "secret statistique (effectif inférieur à 5, ou qui permettrait d'en retrouver un par "
+        "différence)"
+    )
 
 
 def test_an_unchanged_build_comes_from_the_cache_byte_for_byte(tmp_path, monkeypatch):

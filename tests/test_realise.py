@@ -522,7 +522,7 @@ def test_secrecy_of_a_later_year_masks_a_small_epci_and_what_gives_it_back(tmp_p
         caption = f": PS-1 — {typographie(nom)}"
         table = markdown.split(caption)[0].rstrip().rsplit("\n\n", 1)[-1]
         assert [cells[2:4] for cells in _pipe_rows(table)[1:]] == [["s", "s"]]
-    assert "s\u00a0: secret statistique (effectif inférieur à 5)" in markdown
+    assert "s\u00a0: secret statistique (effectif inférieur à 5, ou qui permettrait" in markdown
 
 
 # ---------------------------------------------------------------------------------------------

@@ -219,7 +219,7 @@ def test_the_printed_threshold_is_the_one_applied(minimal):
     convention, extrait = prepare(minimal, [None, "41"])
     markdown = render_markdown(extrait, TEMPLATES)
     assert "les effectifs de moins de 7 ménages sont masqués" in markdown
-    assert "s\u00a0: secret statistique (effectif inférieur à 7)" in markdown
+    assert "s\u00a0: secret statistique (effectif inférieur à 7, ou qui permettrait" in markdown
     assert "inférieur à 5" not in render_markdown(convention, TEMPLATES)
 
 

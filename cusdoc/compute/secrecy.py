@@ -21,8 +21,12 @@ from cusdoc.load.content import SEUIL
 
 
 def reason(seuil: int) -> str:
-    """Why a masked cell is not printed, as the note under its table says."""
-    return f"secret statistique (effectif inférieur à {seuil})"
+    """Why a masked cell is not printed, as the note under its table says: under the threshold,
+    or masked so that no count under it can be worked out by difference."""
+    return (
+        f"secret statistique (effectif inférieur à {seuil}, ou qui permettrait d'en retrouver un "
+        "par différence)"
+    )
 
 
 def primary(counts: list[list[int]], seuil: int = SEUIL) -> set[tuple[int, int]]:

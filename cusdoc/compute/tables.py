@@ -50,7 +50,27 @@ def share(part: int, whole: int) -> Quantity:
     return Quantity(100 * part / whole if whole else None, "pourcent")
 
 
+def within_epci(data: Data) -> bool:
+    """Whether the data are an EPCI's view: a département's rows are then the EPCI's only."""
+    return bool(data.territoire) and data.territoire[0] != "département"
+
+
+def departement_labels(data: Data, names: dict[str, str], departements) -> dict[str, str]:
+    """How a table names each département's rows: its name; in an EPCI's view, the EPCI's
+    (with the département's, for an EPCI that spans several), since a reader would take the
+    département's name for the whole département's figures."""
+    departements = list(dict.fromkeys(departements))
+    if not within_epci(data):
+        return {d: names.get(d, d) for d in departements}
+    epci = names.get(data.territoire[1], data.territoire[1])
+    if len(departements) == 1:
+        return {departements[0]: epci}
+    return {d: f"{epci} ({names.get(d, d)})" for d in departements}
+
+
 def parc_par_territoire(data: Data, context: TableContext) -> Table:
+    """The stock by département and EPCI. In an EPCI's view, one row per département part of
+    the EPCI (one in all but a few cases), and the total only when there are several."""
     names = context.names
     rows = data.execute(
         """
@@ -61,13 +81,16 @@ def parc_par_territoire(data: Data, context: TableContext) -> Table:
         """
     ).fetchall()
     total = next((r[2] for r in rows if r[0] is None), 0)
+    labels = departement_labels(data, names, (r[0] for r in rows if r[0] is not None))
+    if within_epci(data):  # an EPCI's rows are its départements' rows: printed once
+        rows = [r for r in rows if r[1] is None and (r[0] is not None or len(labels) > 1)]
     lignes = []
     for departement, epci, n, qpv, fg, pmr in rows:
         if departement is None:
             # a partner's table adds up its territory only, and says so
             label = "Ensemble du territoire" if data.scope else "Ensemble du patrimoine"
         elif epci is None:
-            label = names.get(departement, departement)
+            label = labels[departement]
         else:
             label = f"dont {names.get(epci, epci)}"
         lignes.append([label, count(n), share(n, total), count(qpv), count(fg), count(pmr)])
@@ -107,8 +130,8 @@ def _by_departement(data: Data, column: str, keys: tuple[str, ...], names: dict[
         lignes.append([key, *map(count, per_dep), count(sum(per_dep)), share(sum(per_dep), total)])
     per_dep_total = [sum(counts.get((k, d), 0) for k in keys) for d in departements]
     lignes.append(["Total", *map(count, per_dep_total), count(total), share(total, total)])
-    colonnes = [names.get(d, d) for d in departements]
-    return colonnes, lignes
+    labels = departement_labels(data, names, departements)
+    return [labels[d] for d in departements], lignes
 
 
 PLAFONDS = "catégorie de plafonds de ressources au titre de la convention d'utilité sociale"
@@ -219,12 +242,17 @@ def attributions_par_territoire(data: Data, context: TableContext) -> Table:
     secret = context.secret or decide(counts, columns, context.seuil)
     leaves = [row for row in counts if len(row) == 2]
     why = reason(context.seuil)
+    labels = departement_labels(data, context.names, (row[0] for row in counts if row))
+    shown = list(counts)
+    if within_epci(data):  # an EPCI's rows are its départements' rows: printed once
+        shown = [row for row in shown if len(row) == 1 or (not row and len(labels) > 1)]
     lignes = []
-    for row, values in counts.items():
+    for row in shown:
+        values = counts[row]
         if not row:
             label = "Ensemble du territoire" if data.scope else "Ensemble"
         elif len(row) == 1:
-            label = context.names.get(row[0], row[0])
+            label = labels[row[0]]
         elif row[1] is None:
             label = "dont communes hors EPCI"
         else:

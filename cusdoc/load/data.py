@@ -345,6 +345,7 @@ class Data:
     db: duckdb.DuckDBPyConnection
     scope: tuple[tuple[str, str], ...] = ()  # (table, condition) of a territory's view
     digest: str = ""  # of the data files it was read from: what the deliverables' cache keys
+    territoire: tuple[str, str] = ()  # (nature, code) of the territory a view shows
 
     def execute(self, sql: str, parameters: list | None = None) -> duckdb.DuckDBPyConnection:
         # Only the tables the query names are shadowed: DuckDB binds every expression given.
@@ -381,7 +382,7 @@ class Data:
     def cursor(self) -> "Data":
         """The same data on a connection of its own, for a thread that queries beside another
         (a DuckDB connection is used by one thread at a time)."""
-        return Data(self.db.cursor(), self.scope, self.digest)
+        return Data(self.db.cursor(), self.scope, self.digest, self.territoire)
 
     def snapshots(self) -> list[int]:
         """The years of the later snapshots of the stock (tables logements_AAAA)."""
@@ -399,6 +400,7 @@ class Data:
         return Data(
             self.db,
             digest=self.digest,
+            territoire=(nature, code),
             scope=(
                 ("logements", f"{column} = '{code}'"),
                 ("attribution", f"{column} = '{code}'"),
