@@ -234,6 +234,21 @@ def test_what_is_not_markup_prints_as_typed():
         assert out.replace(BREAK, "") == " ".join(text.split()), text
 
 
+def test_text_after_a_value_or_a_note_is_never_read_as_a_line_start():
+    """« - », « : », « % » or « 1. » open a list or a definition at the start of a line only:
+    after a value or a note they are plain text, and « 12 : » keeps its no-break space."""
+    texts = [" : 52,1 %", " - suite", " % du parc", " 1. point", " + un"]
+    for before in (Valeur("logements", quantite=Quantity(12)), Note([Texte("note")])):
+        markdowns = [typographie(str(inlines([before, Texte(t)]))) for t in texts]
+        assert "\\" not in "".join(markdowns), markdowns
+        assert markdowns[0].endswith("\u00a0: 52,1\u00a0%") and " \u00a0" not in markdowns[0]
+        if isinstance(before, Valeur):  # (pandoc prints a note apart from its paragraph)
+            printed = [" ".join(p.split()[1:]) for p in _printed(markdowns)]
+            assert printed == [" ".join(t.split()) for t in texts]
+    # at the start of a paragraph they are still escaped, and print as typed
+    assert str(inlines([Texte("- x")])) == "\\- x"
+
+
 def test_a_long_word_gets_break_opportunities():
     url = "https://www.exemple.fr/un/chemin/tres/long/vers/une/page/qui/ne/tient/pas?x=1"
     rendered = str(inlines([Texte(f"Voir {url}.")]))

@@ -37,11 +37,14 @@ def escape(text) -> Markdown:
 
 
 @lru_cache(maxsize=1 << 14)  # the same names and figures, in cell after cell
-def _escaped(text: str) -> Markdown:
+def _escaped(text: str, line_start: bool = True) -> Markdown:
+    """line_start: the text may open a line, where « - », « : » or « 1. » would be syntax; a
+    piece of text after a value or a note never does (escaped there, « 2023 : » would lose
+    its no-break space to the backslash)."""
     if "\n" in text:
         text = NEWLINE.sub(" ", text)
-    text = breakable(text)
-    return Markup(LINE_START.sub(_line_start, SPECIAL.sub(r"\\\1", text), count=1))
+    text = SPECIAL.sub(r"\\\1", breakable(text))
+    return Markup(LINE_START.sub(_line_start, text, count=1) if line_start else text)
 
 
 def _line_start(match: re.Match) -> str:
@@ -68,23 +71,24 @@ def breakable(text: str) -> str:
     return LONG_RUN.sub(cut, text)
 
 
-def inlines(items: list[Inline]) -> Markdown:
-    """A writer's parsed text, with its resolved values and renvois."""
-    return Markup("".join(_inline(item) for item in items))
+def inlines(items: list[Inline], line_start: bool = True) -> Markdown:
+    """A writer's parsed text, with its resolved values and renvois; line_start: it may open a
+    line (a paragraph, a cell), not when it is inside an emphasis, a link or a note."""
+    return Markup("".join(_inline(item, line_start and i == 0) for i, item in enumerate(items)))
 
 
-def _inline(item: Inline) -> str:
+def _inline(item: Inline, line_start: bool) -> str:
     if isinstance(item, Texte):
-        return escape(item.text)
+        return _escaped(item.text, line_start)
     if isinstance(item, Emphase):
         mark = "**" if item.fort else "*"
-        return f"{mark}{inlines(item.contenu)}{mark}"
+        return f"{mark}{inlines(item.contenu, False)}{mark}"
     if isinstance(item, Lien):
         # The address is kept whole; pandoc percent-encodes what a link target cannot hold.
         url = item.url.replace("\\", "%5C").replace(")", "%29").replace(" ", "%20")
-        return f"[{inlines(item.contenu)}](<{url.replace('>', '%3E')}>)"
+        return f"[{inlines(item.contenu, False)}](<{url.replace('>', '%3E')}>)"
     if isinstance(item, Note):
-        return f"^[{inlines(item.contenu)}]"
+        return f"^[{inlines(item.contenu, False)}]"
     if isinstance(item, Renvoi):
         return renvoi(item)
     if isinstance(item, Valeur):
