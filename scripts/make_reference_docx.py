@@ -138,6 +138,10 @@ def main(target: Path) -> None:
         style.paragraph_format.keep_with_next = True
         style.paragraph_format.space_before = Pt(18 if level < 3 else 12)
         style.paragraph_format.space_after = Pt(8)
+        # A heading is never hyphenated, as in the PDF (convention.typ).
+        style.element.get_or_add_pPr().find(qn("w:spacing")).addprevious(
+            parse_xml(f"<w:suppressAutoHyphens {nsdecls('w')}/>")
+        )
     styles["Heading 1"].paragraph_format.page_break_before = True
     styles["Heading 1"].paragraph_format.space_before = Pt(0)  # at the top of its page
     # The title page of the PDF (convention.typ), whose blue rules cusdoc draws around these.

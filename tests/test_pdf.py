@@ -2,7 +2,10 @@
 
 import re
 
+import docx
+import pypdfium2
 import pytest
+from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 from tests.conftest import leftovers
@@ -23,8 +26,18 @@ def test_metadata_keep_the_apostrophes_of_the_text(pdf):
     assert pdf.metadata.author == "Habitat Loire et Sologne"
 
 
-def test_at_least_thirty_pages(pdf):
-    assert len(pdf.pages) >= 30
+def test_headings_are_printed_whole_never_hyphenated(example_build):
+    """Every heading of the DOCX is in the PDF as typed: a hyphenated one (« loge- ments »)
+    would not be found. The DOCX's heading styles forbid hyphenation too."""
+    document = docx.Document(example_build / "convention.docx")
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert len(headings) > 100
+    pdf = pypdfium2.PdfDocument(example_build / "convention.pdf")
+    text = " ".join(" ".join(page.get_textpage().get_text_range().split()) for page in pdf)
+    assert [h for h in headings if " ".join(h.split()) not in text] == []
+    for level in (1, 2, 3, 4):
+        properties = document.styles[f"Heading {level}"].element.pPr
+        assert properties.find(qn("w:suppressAutoHyphens")) is not None, level
 
 
 def test_title_page(pages):
