@@ -1,5 +1,6 @@
 """Partner extracts: only the partner's territory, checked for leaks, nothing written on a leak."""
 
+import datetime
 import io
 import multiprocessing
 
@@ -9,6 +10,7 @@ from click.testing import CliRunner
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
+from cusdoc.assemble import month_before
 from cusdoc.cli import main
 from cusdoc.errors import ContentError
 from cusdoc.extracts import LeakError, build_extracts, pool
@@ -106,6 +108,20 @@ def test_the_cover_names_version_consultation_and_contact(project):
     assert "Léa Morel, chargée de mission, lm@exemple.fr" in text
     assert "Version\u00a0: Projet du 1er janvier 2026\u202f;" in text
     assert "les effectifs de moins de 5 ménages sont masqués" in text
+
+
+@pytest.mark.parametrize(
+    ("consultation", "limite"),
+    [
+        ("2025-04-30", "2025-03-30"),  # not the 28th: a full month, no more
+        ("2025-03-31", "2025-02-28"),  # February has no 31st: its last day
+        ("2024-03-30", "2024-02-29"),
+        ("2025-01-15", "2024-12-15"),
+    ],
+)
+def test_the_deadline_is_a_month_before_the_consultation(consultation, limite):
+    day = datetime.date.fromisoformat
+    assert month_before(day(consultation)) == day(limite)
 
 
 def test_figures_are_recomputed_on_the_territory(project):

@@ -4,6 +4,9 @@ Numbers every chapter and section (the one numbering authority for DOCX, PDF and
 names territories from the official geography and resolves §[id] cross-references.
 """
 
+import calendar
+import datetime
+
 from cusdoc import french
 from cusdoc.assemble.engagements import build_lignes, indicator_sections, lignes_for
 from cusdoc.assemble.scope import filter_chapter
@@ -203,13 +206,19 @@ def outline(content: Content) -> dict[str, tuple[str, str]]:
     return out
 
 
+def month_before(day: datetime.date) -> datetime.date:
+    """The same day a month earlier; the month's last day when it has no such day (31 March
+    → 28 or 29 February), so that the delay is never shorter than a month."""
+    year, month = (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def _extrait(partenaire: Partenaire) -> Extrait:
     consultation = partenaire.date_consultation
     limite = None
     if consultation is not None:
         # CCH L. 445-1: partners receive the document at least a month before the meeting.
-        month, year = consultation.month - 1 or 12, consultation.year - (consultation.month == 1)
-        limite = consultation.replace(year=year, month=month, day=min(consultation.day, 28))
+        limite = month_before(consultation)
     contact = partenaire.contact and {
         "fonction": None,
         "courriel": None,
