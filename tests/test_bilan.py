@@ -206,7 +206,7 @@ def test_a_partners_bilan_holds_its_territory_only(project):
     assert result.exit_code == 0, result.output
     path = project / "build" / "extraits" / "bilan-2027-37-indre-et-loire.docx"
     text = docx_printed_text(path)
-    assert "Extrait pour Indre-et-Loire" in text
+    assert "Extrait pour le Département d’Indre-et-Loire" in text
     assert "Loir-et-Cher" not in text and "Agglopolys" not in text
     assert "Tours Métropole Val de Loire" in text  # an EPCI of the département
 

@@ -175,7 +175,7 @@ def assemble_bilan(
         titre = f"Bilan annuel {annee} de la convention d'utilité sociale"
     sous_titre = f"Année {annee} — engagements {periode[0]}-{periode[1]}"
     if convention.extrait is not None:
-        sous_titre = f"Extrait pour {convention.extrait.partenaire.nom} — année {annee}"
+        sous_titre = f"Extrait pour {convention.extrait.partenaire.appellation.le} — année {annee}"
     return (
         replace(
             convention,
