@@ -200,6 +200,28 @@ def test_the_language_is_parsed_into_the_model():
     ]
 
 
+@pytest.mark.parametrize(
+    ("typed", "inlines_"),
+    [
+        (
+            "un [ parc de §{logements} logements",
+            [Texte("un [ parc de "), Valeur("logements", None, 13), Texte(" logements")],
+        ),
+        (
+            "voir [ci-dessous §[edl]) suite",
+            [Texte("voir [ci-dessous "), Renvoi("edl", 17), Texte(") suite")],
+        ),
+        ("un [ ^[note] suite", [Texte("un [ "), Note([Texte("note")]), Texte(" suite")]),
+        ("[*sic*] et [1]", [Texte("["), Emphase([Texte("sic")], fort=False), Texte("] et [1]")]),
+        ("[ <https://x.fr>", [Texte("[ "), Lien([Texte("https://x.fr")], "https://x.fr")]),
+    ],
+)
+def test_a_bracket_that_opens_no_link_loses_nothing_after_it(typed, inlines_):
+    """A lone « [ » is text; the values, renvois, notes and emphasis after it are still read
+    (they used to vanish from the printed text, the check passing)."""
+    assert parse(typed) == (inlines_, [])
+
+
 # Whatever a writer types outside the language's forms prints as typed.
 
 HOSTILE = [

@@ -202,7 +202,7 @@ class _Parser:
                 out.append(self.valeur())
             elif char == "[":
                 flush()
-                out.append(self.lien(in_note))
+                out.extend(self.lien(in_note))
             elif text.startswith(("<https://", "<mailto:"), start) or EMAIL.match(text, start):
                 flush()
                 out.append(self.autolien())
@@ -288,15 +288,17 @@ class _Parser:
         nom, _, territoire = name.partition("@")
         return Valeur(nom, territoire or None, offset=start, formes=tuple(formes) or None)
 
-    def lien(self, in_note: bool) -> Inline:
+    def lien(self, in_note: bool) -> list[Inline]:
+        """A link; or, for a bracket that opens none (« [sic] », « [1] », a lone « [ »), the
+        bracket as text and what follows it read as ever: values, notes, renvois included."""
         start = self.i
         self.i += 1
         contenu = self.nested(("]",), in_note)
         if not self.text.startswith("](", self.i):
-            if self.text.startswith("]", self.i):
-                self.i += 1
-            # A bracket that opens no link is text: « [sic] », « [1] ».
-            return Texte("[" + _plain(contenu) + ("]" if self.text[self.i - 1] == "]" else ""))
+            if not self.text.startswith("]", self.i):
+                return [Texte("["), *contenu]
+            self.i += 1
+            return [Texte("["), *contenu, Texte("]")]
         end = self.text.find(")", self.i)
         url = self.text[self.i + 2 : end if end >= 0 else len(self.text)].strip()
         self.i = end + 1 if end >= 0 else len(self.text)
@@ -308,8 +310,8 @@ class _Parser:
                 f"adresse de lien non acceptée « {url[:40]} »{hint} : seuls les liens https: "
                 "et mailto: sont acceptés",
             )
-            return Texte(_plain(contenu))
-        return Lien(contenu or [Texte(url)], url)
+            return [Texte(_plain(contenu))]
+        return [Lien(contenu or [Texte(url)], url)]
 
     def autolien(self) -> Inline:
         start = self.i
