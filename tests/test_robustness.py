@@ -96,6 +96,16 @@ def test_impossible_date(minimal):
     )
 
 
+def test_a_siren_with_a_full_width_digit(minimal):
+    """« ５ » is a digit to Python, not to INSEE: the PDF's font has no glyph for it."""
+    edit(minimal, "convention.yml", '"273700005"', '"27370000\uff15"')
+    assert_refused(
+        minimal,
+        "content/convention.yml:4:10: organisme.siren : un SIREN de 9 chiffres est attendu, "
+        "trouvé « 27370000\uff15 »",
+    )
+
+
 def test_not_a_number_in_yaml(minimal):
     edit(minimal, "engagements.yml", "reference: 1150", "reference: .nan")
     assert_refused(

@@ -133,7 +133,7 @@ class ContentValidator(cerberus.Validator):
             self._error(field, "une section a un « contenu » ou des « sections »")
 
     def _check_with_siren(self, field, value):
-        if not re.fullmatch(r"\d{9}", value):
+        if not re.fullmatch(r"[0-9]{9}", value):
             self._error(field, f"un SIREN de 9 chiffres est attendu, trouvé {describe(value)}")
         elif not luhn_ok(value):
             self._error(field, f"le SIREN {value} est invalide (clé de contrôle erronée)")
