@@ -1,10 +1,13 @@
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from cusdoc import cli_fr
 from cusdoc.cli import main
 from tests.conftest import EPOCH, PROJETS, copy_project
 
@@ -23,6 +26,41 @@ def test_unknown_format_is_refused_in_french(tmp_path):
     assert result.exit_code == 2
     assert "formats possibles : docx, pdf, xlsx, md" in result.stderr
     assert "trouvé « odt »" in result.stderr
+
+
+def _click_messages() -> set[str]:
+    """Every message click's modules pass through gettext, read from their source."""
+    found = set()
+    for module in cli_fr.MODULES:
+        source = Path(module.__file__).read_text(encoding="utf-8")
+        for call in re.finditer(r"\b_\(\s*((?:\"[^\"\n]*\"\s*)+)\)", source):
+            found.add("".join(re.findall(r'"([^"]*)"', call[1])))
+        plural = r"ngettext\(\s*((?:\"[^\"\n]*\"\s*)+),\s*((?:\"[^\"\n]*\"\s*)+),"
+        for call in re.finditer(plural, source):
+            for form in call.groups():
+                found.add("".join(re.findall(r'"([^"]*)"', form)))
+    return {message.encode().decode("unicode_escape") for message in found}
+
+
+def test_every_message_of_click_has_its_french():
+    messages = _click_messages()
+    assert "Option {name!r} requires an argument." in messages  # the source was read
+    assert messages - set(cli_fr.FRENCH) - cli_fr.DEVELOPER_ONLY == set()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["bilan", "--annee", "abc"], "« abc » n'est pas un nombre valide."),
+        (["avenant", "--numero", "0"], "0 est hors des valeurs permises (x>=1)."),
+        (["extrait", "--partenaire"], "L'option --partenaire attend une valeur."),
+        (["check", "en-trop"], "Argument en trop : en-trop."),
+    ],
+)
+def test_a_mistyped_command_is_answered_in_french(tmp_path, arguments, message):
+    result = CliRunner().invoke(main, ["-C", str(tmp_path), *arguments])
+    assert result.exit_code == 2
+    assert result.stderr.rstrip().endswith(message), result.stderr
 
 
 def test_help_is_in_french_with_examples():
