@@ -1,11 +1,12 @@
 """The command line: a thin layer over cusdoc.build."""
 
+import errno
 from pathlib import Path
 
 import click
 
 from cusdoc import __version__, cli_fr
-from cusdoc.errors import ContentError, Problem, plural
+from cusdoc.errors import ContentError, Problem, ToolError, os_reason, plural
 from cusdoc.pipeline import DELIVERABLES, build, check, check_signable, prepare
 
 cli_fr.install()
@@ -84,7 +85,29 @@ def _formats(ctx, param, value: str) -> tuple[str, ...]:
     return chosen
 
 
-@click.group(context_settings=CONTEXT, subcommand_metavar="COMMANDE [ARGUMENTS]...")
+class Commands(click.Group):
+    """The commands, under a net: the stages report what they foresee at file:line:column; a
+    file the system refuses (permissions, a vanished folder) or a query stopped by Ctrl-C
+    still ends in French, never in a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OSError as error:
+            if error.errno == errno.EPIPE:  # the reader went away: click ends quietly
+                raise
+            where = f" {error.filename}" if error.filename else ""
+            raise ToolError(
+                f"accès impossible à{where or ' un fichier'} ({os_reason(error)}) : vérifiez "
+                "ses droits de lecture et d'écriture, puis relancez la commande"
+            ) from error
+        except RuntimeError as error:  # DuckDB turns Ctrl-C during a query into this
+            if str(error) == "Query interrupted":
+                raise click.Abort() from error
+            raise
+
+
+@click.group(cls=Commands, context_settings=CONTEXT, subcommand_metavar="COMMANDE [ARGUMENTS]...")
 @click.version_option(__version__, "--version", message="cusdoc %(version)s")
 @click.option(
     "-C",

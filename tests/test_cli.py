@@ -1,3 +1,4 @@
+import errno
 import os
 import re
 import subprocess
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cusdoc import cli_fr
+from cusdoc import cli_fr, pipeline
 from cusdoc.cli import main
 from tests.conftest import EPOCH, PROJETS, copy_project
 
@@ -61,6 +62,33 @@ def test_a_mistyped_command_is_answered_in_french(tmp_path, arguments, message):
     result = CliRunner().invoke(main, ["-C", str(tmp_path), *arguments])
     assert result.exit_code == 2
     assert result.stderr.rstrip().endswith(message), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("raised", "message", "status"),
+    [
+        (
+            PermissionError(errno.EACCES, "Permission denied", "content/donnees/ensembles.csv"),
+            "accès impossible à content/donnees/ensembles.csv (permission refusée) : vérifiez "
+            "ses droits de lecture et d'écriture, puis relancez la commande",
+            1,
+        ),
+        (RuntimeError("Query interrupted"), "Interrompu.", 1),
+    ],
+)
+def test_a_file_the_system_refuses_or_a_stopped_query_ends_in_french(
+    tmp_path, monkeypatch, raised, message, status
+):
+    """The net under the stages: what they cannot foresee still ends without a traceback."""
+    root = copy_project(PROJETS / "minimal", tmp_path)
+
+    def refused(root):
+        raise raised
+
+    monkeypatch.setattr(pipeline, "load_data", refused)
+    result = CliRunner().invoke(main, ["-C", str(root), "check"])
+    assert (result.exit_code, result.stderr.strip()) == (status, message)
+    assert not isinstance(result.exception, type(raised))
 
 
 def test_help_is_in_french_with_examples():
