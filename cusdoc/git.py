@@ -150,8 +150,14 @@ def checkout(root: Path, revision: str) -> Iterator[Path]:
         raise CusdocError(f"révision introuvable : {revision}") from e
     tmp = tempfile.mkdtemp(prefix="cusdoc-")
     try:
-        with tarfile.open(fileobj=BytesIO(archive)) as tar:
-            tar.extractall(tmp, filter="data")
+        try:
+            with tarfile.open(fileobj=BytesIO(archive)) as tar:
+                tar.extractall(tmp, filter="data")
+        except tarfile.ReadError as e:
+            # git's archive of an empty tree holds a header alone, which tarfile refuses:
+            # the revision holds no file, as the empty folder says.
+            if git(root, "ls-tree", revision).strip():
+                raise CusdocError(f"révision illisible : {revision} ({e})") from e
         yield Path(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

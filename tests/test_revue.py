@@ -126,6 +126,26 @@ def test_unknown_revision(repo):
     assert "révision introuvable : nulle-part" in result.stderr
 
 
+@pytest.mark.parametrize("command", ["diff", "suivi"])
+def test_a_revision_of_an_empty_tree_is_named_as_failing_its_check(repo, command):
+    """A commit with no file at all (git checkout --orphan; git commit --allow-empty): git's
+    archive of it is a lone header, which used to end in a traceback."""
+    empty_tree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's, whatever the repository
+    commit = subprocess.run(
+        ["git", "-C", str(repo), *RELECTURE, "commit-tree", empty_tree, "-m", "vide"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    git(repo, "tag", "-f", "vide", commit)
+    result = CliRunner().invoke(main, ["-C", str(repo), command, "vide", "HEAD"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[:2] == [
+        "la version vide ne passe pas la vérification :",
+        "content/convention.yml:1:1: fichier introuvable",
+    ]
+
+
 # Tables: a changed engagement value or cell is a revision in its own cell.
 
 RELECTURE = ["-c", "user.name=Dominique Relecture", "-c", "user.email=d@exemple.fr"]

@@ -58,14 +58,19 @@ class Differences:
     extraits: list[Partenaire]  # the partners whose extract changes
 
 
+def checked_at(folder: Path, revision: str) -> Project:
+    """The checked project of a revision's checkout; a refusal names the revision."""
+    try:
+        return check(folder, values=True, kept=False)
+    except CusdocError as error:
+        message = f"la version {revision} ne passe pas la vérification :\n{error}"
+        raise CusdocError(message) from error
+
+
 def load(root: Path, revision: str) -> tuple[Convention, Project]:
     """The checked document model of a revision, and its project (partners, references)."""
     with checkout(root, revision) as folder:
-        try:
-            project = check(folder, kept=False)
-        except CusdocError as error:
-            message = f"la version {revision} ne passe pas la vérification :\n{error}"
-            raise CusdocError(message) from error
+        project = checked_at(folder, revision)
         return document(project), project
 
 

@@ -269,22 +269,23 @@ def tracked_docx(root: Path, base: str, head: str) -> bytes:
     """The DOCX of `head` with its differences from `base` as tracked changes."""
     from cusdoc.export import ast
     from cusdoc.export.convert import Templates, finish
-    from cusdoc.pipeline import prepare, source_date_epoch
+    from cusdoc.pipeline import document, source_date_epoch
     from cusdoc.render import render_markdown
+    from cusdoc.review.diff import checked_at
 
-    def parsed(folder: Path):
-        (convention,) = prepare(folder, kept=False)
+    def parsed(folder: Path, revision: str):
+        convention = document(checked_at(folder, revision))
         templates = Templates.of(folder)
         markdown = render_markdown(convention, templates.root)
         return convention, templates, ast.for_docx(ast.read(markdown, 0))
 
     # Each version is rendered with its own templates, while its checkout exists.
     with checkout(root, base) as folder:
-        _, _, before = parsed(folder)
+        _, _, before = parsed(folder, base)
     author, date = author_and_date(root, head)
     epoch = source_date_epoch(root)
     with checkout(root, head) as folder:
-        convention, templates, after = parsed(folder)
+        convention, templates, after = parsed(folder, head)
         after["blocks"] = diff_blocks(before["blocks"], after["blocks"], author, date)
         raw = ast.pandoc(
             ast.write(after),
