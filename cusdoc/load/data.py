@@ -95,7 +95,7 @@ KINDS = {
     "epci": Kind("trim({c})", "le SIREN d'un EPCI existant", lookup=("epci", "siren")),
     "entier": Kind(_whole(-(10**15), 10**15, "BIGINT"), "un nombre entier"),
     "nombre": Kind("{n}", "un nombre (virgule décimale acceptée)"),
-    "annee": Kind(_whole(1800, 2100, "INTEGER"), "une année sur quatre chiffres"),
+    "annee": Kind(_whole(1800, 2100, "INTEGER"), "une année de 1800 à 2100"),
     "pieces": Kind(_whole(1, 20, "BIGINT"), "un nombre entier de pièces, de 1 à 20"),
     "surface": Kind(
         "CASE WHEN {n} BETWEEN 5 AND 500 THEN {n} END", "une surface habitable de 5 à 500 m²"

@@ -71,6 +71,54 @@ def check_data(
     problems += households_beyond_total(data)
     problems += logements_elsewhere(data, list(territoires))
     problems += works_problems(data, settings.periode[1])
+    problems += years_beyond(data, annee_reference, last)
+    return problems
+
+
+# Years no row can hold: (file, column, which bound). The stock is described on 1 January of
+# the year after the reference year (RPLS): nothing in it was built later. Nothing was agreed,
+# renovated, allotted or sold after the convention's last year.
+LATEST_YEARS = (
+    ("patrimoine", "CONSTRUCT", "parc"),
+    ("foyers", "annee_construction", "parc"),
+    ("foyers", "annee_rehabilitation", "fin"),
+    ("foyers", "annee_agrement", "fin"),
+    ("foyers", "annee_renovation", "fin"),
+    ("attributions", "annee", "fin"),
+    ("accession", "annee", "fin"),
+)
+
+
+def years_beyond(data: Data, annee_reference: int, derniere_annee: int) -> list[Problem]:
+    """The first row of each file and year column whose year comes after what it can be."""
+    bounds = {
+        "parc": (annee_reference + 1, f"l'état du parc au 1er janvier {annee_reference + 1}"),
+        "fin": (derniere_annee, f"la dernière année de la convention ({derniere_annee})"),
+    }
+    problems = []
+    for dataset, column, bound in LATEST_YEARS:
+        if not data.has_column(dataset, column):  # a file, or a column, the project has not
+            continue
+        latest, what = bounds[bound]
+        found = data.execute(
+            f"SELECT ligne + 2, {column}, count(*) OVER () FROM {dataset} "
+            f"WHERE {column} > ? ORDER BY ligne LIMIT 1",
+            [latest],
+        ).fetchone()
+        if found is None:
+            continue
+        line, year, count = found
+        plural = "s" if count > 2 else ""
+        more = f" (et {count - 1} autre{plural} ligne{plural})" if count > 1 else ""
+        problems.append(
+            Problem(
+                f"{DATA_DIR}/{dataset}.csv",
+                line,
+                data.position(dataset, column),
+                column,
+                f"année {year} postérieure à {what}{more}",
+            )
+        )
     return problems
 
 
