@@ -109,19 +109,23 @@ class Project:
         """The values of territories not computed yet (the organisation first of all)."""
         from cusdoc.compute import foyers
         from cusdoc.compute.tables import share
-        from cusdoc.compute.values import setting_values, under_secret
+        from cusdoc.compute.values import setting_values, situation, under_secret
 
         settings = self.content.settings
         common = setting_values(settings.periode, settings.annee_reference, settings.seuil)
+        where = {
+            t: {"sur_le_territoire": situation(None if t == ORGANISME else self.geo.territoire(t))}
+            for t in territoires
+        }
         if self.data is None:
-            return {territoire: dict(common) for territoire in territoires}
+            return {territoire: common | where[territoire] for territoire in territoires}
         found = {t: self._found[t] for t in territoires if t in self._found}
         if missing := [t for t in territoires if t not in found]:
             found |= _data_values(self.data, self.content, missing)
         whole = found[ORGANISME] if ORGANISME in found else self._values[ORGANISME]
         out = {}
         for territoire, values in found.items():
-            values = {**common, **values}
+            values = {**common, **where[territoire], **values}
             values["part_parc"] = share(values["logements"].value, whole["logements"].value)
             # the rule applies to the organisation's stock, whatever the passage's territory
             values["regime_foyers"] = foyers.regime(whole["part_foyers"].value)

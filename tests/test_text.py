@@ -348,6 +348,25 @@ def test_a_sentence_in_an_extract_prints_the_partners_figures(minimal):
     assert _sentence(*partner) in _markdown(minimal, AGGLOPOLYS)
 
 
+def test_a_sentence_says_whose_figures_it_prints(minimal):
+    """§{sur_le_territoire} names the partner in its extract, and is nothing (its space
+    included) in the convention: the extract's figures do not read as the organisation's."""
+    sentence = (
+        "      - Le parc §{sur_le_territoire} compte §{logements} logements §{sur_le_territoire}.\n"
+    )
+    add_to_etat_des_lieux(minimal, "  - titre: Chiffres\n    contenu:\n" + sentence)
+    whole, partner = (
+        _counts(minimal, None)[0],
+        _counts(minimal, set(load_geographie().communes_of_epci(AGGLOPOLYS)))[0],
+    )
+    assert f"Le parc compte {whole} logements." in _markdown(minimal)
+    assert (
+        f"Le parc sur le territoire de la Communauté d’agglomération de Blois «\u00a0Agglopolys"
+        f"\u00a0» compte {partner} logements sur le territoire" in _markdown(minimal, AGGLOPOLYS)
+    )
+    assert "Le parc dans le département de Loir-et-Cher compte" in _markdown(minimal, "41")
+
+
 def test_a_masked_count_is_not_printed(minimal):
     add_to_etat_des_lieux(
         minimal,

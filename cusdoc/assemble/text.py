@@ -13,10 +13,14 @@ from cusdoc.load.text import parse, references
 from cusdoc.model import (
     ORGANISME,
     TOTAL,
+    Emphase,
+    Lien,
     Ligne,
+    Note,
     Quantity,
     Renvoi,
     Rich,
+    Texte,
     Valeur,
     cumulative,
     ventilation_key,
@@ -41,7 +45,7 @@ class Resolver:
         for item in references(inlines):
             if isinstance(item, Valeur):
                 item.quantite = self.value(item.nom, item.territoire or territoire)
-        return inlines
+        return _without_space_before_nothing(inlines)
 
     def value(self, nom: str, territoire: str) -> Quantity | str | None:
         head, _, rest = nom.partition(".")
@@ -116,6 +120,20 @@ class Resolver:
         else:
             value = None
         return None if value is None else Quantity(value, unite)
+
+
+def _without_space_before_nothing(inlines: Rich) -> Rich:
+    """A value that prints nothing (`sur_le_territoire` for the organisation) takes the space
+    before it along: « le parc de l'office §{sur_le_territoire} compte » reads « le parc de
+    l'office compte », « familiaux §{sur_le_territoire}, tous » reads « familiaux, tous »."""
+    for index, item in enumerate(inlines):
+        if isinstance(item, Emphase | Lien | Note):
+            _without_space_before_nothing(item.contenu)
+        elif isinstance(item, Valeur) and item.quantite == "" and index > 0:
+            before = inlines[index - 1]
+            if isinstance(before, Texte) and before.text.endswith(" "):
+                inlines[index - 1] = Texte(before.text[:-1])
+    return inlines
 
 
 def _ventilation(ligne: Ligne, name: str) -> dict[int, float] | None:

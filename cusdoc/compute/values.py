@@ -19,6 +19,7 @@ from cusdoc.compute import classement, foyers, npl
 from cusdoc.compute.references import REFERENCES
 from cusdoc.compute.tables import CLASSES, FAMILLES
 from cusdoc.load.data import Data
+from cusdoc.load.geography import Territoire
 from cusdoc.model import CATEGORIES_NPL, ORGANISME, TOTAL, Quantity, slug
 
 
@@ -125,6 +126,13 @@ def _catalogue() -> dict[str, Definition]:
         ),
         "seuil_secret": Definition(
             "seuil du secret statistique : un effectif inférieur est masqué", "nombre", CONVENTION
+        ),
+        "sur_le_territoire": Definition(
+            "le territoire du passage, pour qu'un chiffre se lise comme le sien : « dans le "
+            "département d'Indre-et-Loire », « sur le territoire de la Communauté de communes du "
+            "Grand Chambord » ; rien pour l'organisme (l'espace qui le précède disparaît avec lui)",
+            "texte",
+            CONVENTION,
         ),
         "logements": Definition("logements familiaux", "nombre", PATRIMOINE),
         "part_parc": Definition(
@@ -723,6 +731,16 @@ def under_secret(values: dict, secret, parts: frozenset) -> dict:
         if share in out and ({name, "attributions"} & masked):
             out[share] = replace(out[share], masked=SECRET)
     return out
+
+
+def situation(territoire: Territoire | None) -> str:
+    """Where a passage's figures lie, as a sentence says it (`sur_le_territoire`); nothing for
+    the organisation."""
+    if territoire is None:
+        return ""
+    if territoire.nature == "département":
+        return f"dans le département {territoire.appellation.du}"
+    return f"sur le territoire {territoire.appellation.du}"
 
 
 def setting_values(periode: tuple[int, int], annee: int, seuil: int) -> dict[str, Quantity | str]:
