@@ -183,6 +183,7 @@ def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future |
     from cusdoc.compute import Calculs, compute
     from cusdoc.load.catalogue import for_data, load_catalogue, verified
     from cusdoc.validate.content import data_file_needed, data_needed, validate_content
+    from cusdoc.validate.data import undeclared_epci
     from cusdoc.validate.engagements import (
         check_engagements,
         check_ps1_subjects,
@@ -236,6 +237,8 @@ def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future |
     warnings += likely_subjects(content.sources["convention"], context)
     if data is not None:
         warnings += sale_warnings(data) + missing_addresses(content, data)
+        territoires = [t["code"] for t in content.convention["territoires"]]
+        warnings += undeclared_epci(data, territoires)
     warnings = sorted(warnings)
     return Project(
         root,

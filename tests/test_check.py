@@ -62,3 +62,28 @@ def test_example_content_is_valid():
     root = Path(__file__).resolve().parent.parent
     result = CliRunner().invoke(main, ["-C", str(root), "check"])
     assert result.exit_code == 0, result.stderr
+
+
+def test_an_undeclared_epci_that_owes_a_plh_is_warned_at_its_first_row(tmp_path):
+    """Vendôme (41269) lies in the declared Loir-et-Cher, but in the CA Territoires Vendômois,
+    which the minimal project does not declare: a communauté d'agglomération owes a PLH, so it
+    is associated with the convention. A communauté de communes is not asked for."""
+    root = copy_project(PROJETS / "minimal", tmp_path)
+    donnees = root / "content" / "donnees"
+    with (donnees / "ensembles.csv").open("a", encoding="utf-8") as f:
+        f.write("E5;Les Prés;41269;3;3;3;3;1;0;0;0;5;3 rue du Pré\n")
+    with (donnees / "patrimoine.csv").open("a", encoding="utf-8") as f:
+        f.write("41269;;13;D;3;60;1990;C;;E5;non;Vendôme\n" * 2)
+    result = CliRunner().invoke(main, ["-C", str(root), "check"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "content/donnees/patrimoine.csv:10:1: DEPCOM : avertissement : la commune 41269 (2 "
+        "lignes, dont celle-ci) est dans « CA Territoires Vendômois » (200072072), communauté "
+        "d'agglomération tenue de se doter d'un programme local de l'habitat, que "
+        "content/convention.yml ne déclare pas : un tel EPCI est associé à l'élaboration de la "
+        "convention pour ce qui concerne son territoire (CCH L. 445-1) ; déclarez-le dans "
+        "« territoires »"
+    )
+    # Bracieux (41025) lies in the undeclared CC du Grand Chambord: a CC is not warned
+    assert "41025" not in result.stderr
+    assert len(result.stderr.splitlines()) == 2  # the warning and the count

@@ -75,6 +75,58 @@ def check_data(
     return problems
 
 
+# EPCI that must adopt a programme local de l'habitat whatever their size (CCH L. 302-1
+# [MEMORY — verify]): métropoles, communautés urbaines and d'agglomération. An EPCI tenu de se
+# doter d'un PLH is associated with the clauses on the buildings on its territory (CCH L. 445-1,
+# through L. 441-1): the convention declares it. A communauté de communes owes a PLH only above
+# sizes the geography does not give: it is not asked for.
+PLH_REQUIRED = ("METRO", "MET69", "CU", "CA")
+EPCI_KINDS = {
+    "METRO": "métropole",
+    "MET69": "métropole",
+    "CU": "communauté urbaine",
+    "CA": "communauté d'agglomération",
+}
+
+
+def undeclared_epci(data: Data, territoires: list[str]) -> list[Problem]:
+    """A warning for each EPCI tenu de se doter d'un PLH where the organisation has logements
+    or a foyer and that content/convention.yml does not declare: at its first row."""
+    kinds = ", ".join(f"'{kind}'" for kind in PLH_REQUIRED)
+    rows = " UNION ALL ".join(
+        f"SELECT '{t}' AS fichier, ligne, DEPCOM FROM {t}"
+        for t in ("patrimoine", "foyers")
+        if data.present(t)
+    )
+    found = data.execute(
+        f"""
+        SELECT r.fichier, min(r.ligne) + 2, any_value(r.DEPCOM), e.siren, e.nom, e.type, count(*)
+        FROM ({rows}) r JOIN communes c ON c.code = r.DEPCOM JOIN epci e ON e.siren = c.epci
+        WHERE e.type IN ({kinds}) AND NOT list_contains($1, e.siren)
+        GROUP BY r.fichier, e.siren, e.nom, e.type ORDER BY 1, 2
+        """,
+        [territoires],
+    ).fetchall()
+    problems = []
+    for table, line, commune, siren, nom, kind, count in found[:MAX_REPORTED]:
+        rows_there = f"{count} lignes, dont celle-ci" if count > 1 else "cette ligne"
+        problems.append(
+            Problem(
+                f"{DATA_DIR}/{table}.csv",
+                line,
+                data.position(table, "DEPCOM"),
+                "DEPCOM",
+                f"la commune {commune} ({rows_there}) est dans « {nom} » ({siren}), "
+                f"{EPCI_KINDS[kind]} tenue de se doter d'un programme local de l'habitat, que "
+                "content/convention.yml ne déclare pas : un tel EPCI est associé à l'élaboration "
+                "de la convention pour ce qui concerne son territoire (CCH L. 445-1) ; "
+                "déclarez-le dans « territoires »",
+                avertissement=True,
+            )
+        )
+    return problems
+
+
 # Years no row can hold: (file, column, which bound). The stock is described on 1 January of
 # the year after the reference year (RPLS): nothing in it was built later. Nothing was agreed,
 # renovated, allotted or sold after the convention's last year.
