@@ -296,3 +296,29 @@ def test_workers_started_early_make_the_same_extracts(project, tmp_path):
     assert not (other / "build").exists()  # nothing cached: the workers start at once
     early = {p.name: p.read_bytes() for p in build_extracts(other, workers=2)}
     assert early == alone
+
+
+def test_a_list_cut_short_by_an_extract_still_ends_with_a_full_stop(minimal):
+    """An item of another territory left out of the end of a list: the item that now ends it
+    ends with the list's full stop, not with its « ; »."""
+    from cusdoc.assemble.scope import filter_chapter
+
+    agglopolys = check(minimal).partenaire(AGGLOPOLYS)
+    chapter = {
+        "liste": [
+            "un premier point ;",
+            {"texte": "un point de l'EPCI ;", "territoires": [AGGLOPOLYS]},
+            {"texte": "un point d'ailleurs.", "territoires": ["37"]},
+        ],
+        "autre": ["a ;", "b."],
+    }
+    assert filter_chapter(chapter, agglopolys) == {
+        "liste": [
+            "un premier point ;",
+            {"texte": "un point de l'EPCI.", "territoires": [AGGLOPOLYS]},
+        ],
+        "autre": ["a ;", "b."],
+    }
+    # a list whose last item stays is left as the writer wrote it
+    whole = ["x ;", {"texte": "y ;", "territoires": ["37"]}, "z."]
+    assert filter_chapter(whole, agglopolys) == ["x ;", "z."]

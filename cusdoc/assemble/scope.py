@@ -48,12 +48,35 @@ def _kept(item, partenaire: Partenaire) -> bool:
 
 def filter_chapter(value, partenaire: Partenaire):
     """A copy of chapter data without the sections, orientations and actions of other
-    territories: new dicts and lists, the same text, numbers and dates (which never change)."""
+    territories: new dicts and lists, the same text, numbers and dates (which never change),
+    but for a list whose last item is left out: the item that now ends it ends as it did."""
     if isinstance(value, dict):
         return {k: filter_chapter(v, partenaire) for k, v in value.items()}
     if isinstance(value, list):
-        return [filter_chapter(v, partenaire) for v in value if _kept(v, partenaire)]
+        kept = [filter_chapter(v, partenaire) for v in value if _kept(v, partenaire)]
+        if kept and not _kept(value[-1], partenaire):
+            kept[-1] = _ending_as(kept[-1], value[-1])
+        return kept
     return value
+
+
+def _ending_as(item, last):
+    """A list item that ends with « ; » ends with the full stop of the list's last item."""
+    text, ending = _text(item), _text(last)
+    if text is None or ending is None or not ending.rstrip().endswith("."):
+        return item
+    stripped = text.rstrip()
+    if not stripped.endswith(";"):
+        return item
+    ended = stripped[:-1].rstrip() + "."
+    return ended if isinstance(item, str) else {**item, "texte": ended}
+
+
+def _text(item) -> str | None:
+    """The text of a list item: a string, or the « texte » of a tagged one."""
+    if isinstance(item, dict):
+        item = item.get("texte")
+    return item if isinstance(item, str) else None
 
 
 def kept_strings(value, partenaire: Partenaire, path: tuple = ()):
