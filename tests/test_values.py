@@ -14,6 +14,7 @@ from cusdoc.compute.values import (
     known,
     npl_values,
     setting_values,
+    situation,
     under_secret,
 )
 from cusdoc.load.geography import load_geographie
@@ -146,6 +147,10 @@ def reference_values(project: Project, territoire: str) -> dict:
     whole = out if territoire == ORGANISME else reference_values(project, ORGANISME)
     out["part_parc"] = share(out["logements"].value, whole["logements"].value)
     out["regime_foyers"] = foyers.regime(whole["part_foyers"].value)
+    # not a value of the data (tests/test_text.py checks what it prints)
+    out["sur_le_territoire"] = situation(
+        None if territoire == ORGANISME else project.geo.territoire(territoire)
+    )
     return under_secret(out, project.secret, project._leaves(territoire))
 
 
