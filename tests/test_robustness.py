@@ -120,6 +120,49 @@ def test_a_siren_with_a_full_width_digit(minimal):
     )
 
 
+def test_a_territory_code_with_a_space_too_many(minimal):
+    edit(minimal, "convention.yml", '- code: "200030385"', '- code: "200030385 "')
+    result = CliRunner().invoke(main, ["-C", str(minimal), "check"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "content/convention.yml:23:11: territoires[1].code : espace en trop dans le code "
+        "« 200030385  » : écrivez « 200030385 » (Communauté d'agglomération de Blois "
+        "«\u00a0Agglopolys\u00a0»)"
+    )
+
+
+def test_an_identifier_of_the_wrong_format_is_told_what_format(minimal):
+    edit(minimal, "etat_des_lieux.yml", "  - id: patrimoine", "  - id: Indicateur-PP-1")
+    assert_refused(
+        minimal,
+        "content/etat_des_lieux.yml:3:5: introduction[0] : renvoi §[patrimoine] vers une "
+        "section inconnue",
+        "content/etat_des_lieux.yml:5:9: sections[0].id : format invalide, trouvé "
+        "« Indicateur-PP-1 » : il faut des lettres minuscules sans accent, des chiffres et des "
+        "tirets (« edl-patrimoine »)",
+    )
+
+
+def test_every_format_of_the_schema_is_told_in_words():
+    """A value that does not have its key's format is told what it should be."""
+    from cusdoc.load.content import BILANS, REALISE
+    from cusdoc.validate.schema import FORMATS, SPECIAL_CHAPTERS, schema_for
+
+    def patterns(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("regex"), str):
+                yield node["regex"]
+            for value in node.values():
+                yield from patterns(value)
+        elif isinstance(node, list | tuple):
+            for value in node:
+                yield from patterns(value)
+
+    names = ("convention", "chapitre", *SPECIAL_CHAPTERS, REALISE, f"{BILANS}/2027")
+    found = {p for name in names for p in patterns(schema_for(name))}
+    assert found and found <= set(FORMATS)
+
+
 def test_not_a_number_in_yaml(minimal):
     edit(minimal, "engagements.yml", "reference: 1150", "reference: .nan")
     assert_refused(

@@ -19,7 +19,7 @@ from cusdoc.load.geography import Geographie
 from cusdoc.load.text import parse, references
 from cusdoc.model import REF, Valeur, chapter_id, generated_id, parse_calendrier
 from cusdoc.validate.images import check_images
-from cusdoc.validate.schema import LIGNE_BALISEE, REQUIRED_CHAPTERS, schema_for
+from cusdoc.validate.schema import FORMATS, LIGNE_BALISEE, REQUIRED_CHAPTERS, schema_for
 from cusdoc.validate.text import check_text
 from cusdoc.validate.volets import check_accession_signatories
 
@@ -287,7 +287,8 @@ def _french(error, schema: dict, path: Path_) -> str:
     if rule == "max":
         return f"une valeur d'au plus {_nombre(constraint)} est attendue, trouvé {describe(value)}"
     if rule == "regex":
-        return f"format invalide : {describe(value)} ne correspond pas au format attendu"
+        expected = FORMATS.get(constraint, "le format que décrit la documentation de la clé")
+        return f"format invalide, trouvé {describe(value)} : il faut {expected}"
     return f"valeur refusée par la règle {rule} : {describe(value)}"
 
 
@@ -438,8 +439,16 @@ def _check_territories(source: Source, geo: Geographie) -> list[Problem]:
         path = ("territoires", index, "code")
         if code in statut_of:
             problems.append(source.problem(path, f"le territoire {code} est déjà déclaré"))
+        elif code != code.strip() and geo.territoire(code.strip()) is not None:
+            problems.append(
+                source.problem(
+                    path,
+                    f"espace en trop dans le code « {code} » : écrivez « {code.strip()} » "
+                    f"({geo.territoire(code.strip()).nom})",
+                )
+            )
         elif geo.territoire(code) is None:
-            nature = "l'EPCI de SIREN" if len(code) == 9 else "le département"
+            nature = "l'EPCI de SIREN" if len(code.strip()) == 9 else "le département"
             problems.append(
                 source.problem(path, f"{nature} {code} n'existe pas dans la géographie officielle")
             )

@@ -12,6 +12,22 @@ TEXT = {"type": "string", "empty": False}
 DATE = {"type": "date"}
 ID = {"type": "string", "regex": r"[a-z0-9]+(-[a-z0-9]+)*"}
 CODE = {"type": "string", "regex": r"[0-9][0-9AB][0-9]{0,3}|[0-9]{9}"}
+IMAGE_FILE = r"[A-Za-z0-9][A-Za-z0-9_.-]*\.(png|jpg|jpeg|svg|PNG|JPG|JPEG|SVG)"
+
+# What each format of the schema asks for, as the message of a value that does not have it says.
+FORMATS = {
+    ID["regex"]: "des lettres minuscules sans accent, des chiffres et des tirets "
+    "(« edl-patrimoine »)",
+    CODE["regex"]: "un code de département (« 37 », « 2A ») ou le SIREN d'un EPCI (9 chiffres)",
+    r"organisme|" + CODE["regex"]: "« organisme », un code de département (« 37 ») ou le SIREN "
+    "d'un EPCI (9 chiffres)",
+    IMAGE_FILE: "un nom de fichier d'image en .png, .jpg ou .svg, sans dossier ni accent",
+    r"[0-9]{4}": "une année sur quatre chiffres",
+    r"[0-9]{5}": "un code postal de cinq chiffres",
+    r"[0-9][0-9AB][0-9]{3}": "un code de commune de cinq caractères (« 41018 »)",
+    r"[0-9]{4}-[0-9]{4}": "deux années « AAAA-AAAA »",
+    r"[a-z0-9_]+": "des lettres minuscules sans accent, des chiffres et « _ »",
+}
 TEXTS = {"type": "list", "minlength": 1, "schema": TEXT}
 
 
@@ -92,7 +108,7 @@ IMAGE = mapping(
         "fichier": field(
             {
                 "type": "string",
-                "regex": r"[A-Za-z0-9][A-Za-z0-9_.-]*\.(png|jpg|jpeg|svg|PNG|JPG|JPEG|SVG)",
+                "regex": IMAGE_FILE,
             },
             "Nom du fichier dans content/images/ (PNG, JPEG ou SVG)",
             required=True,
