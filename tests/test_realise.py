@@ -405,7 +405,8 @@ def test_declared_realise_refused(declaring, text, expected):
         (
             b"realise: " + b"[" * 1000 + b"]" * 1000 + b"\n",
             "content/realise.yml:1:41: YAML invalide : imbrication trop profonde (plus de 32 "
-            "niveaux de listes et de clés) : un texte entre crochets doit être entre guillemets",
+            "niveaux de listes et de clés) : un texte qui commence par « [ » ou « { » doit être "
+            "entre guillemets",
         ),
         (
             b"realise:\n  PP-1: \xff\n",

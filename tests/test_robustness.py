@@ -300,8 +300,22 @@ def test_nesting_a_thousand_levels_deep(minimal):
     assert_refused(
         minimal,
         "content/gestion_sociale.yml:5:37: YAML invalide : imbrication trop profonde (plus de "
-        "32 niveaux de listes et de clés) : un texte entre crochets doit être entre guillemets",
+        "32 niveaux de listes et de clés) : un texte qui commence par « [ » ou « { » doit être "
+        "entre guillemets",
         before_composing=True,
+    )
+
+
+def test_keys_nested_forty_levels_deep(minimal):
+    """Block nesting is not a bracket typed as text: the message speaks of indentation."""
+    nested = "".join(f"{'  ' * level}k{level}:\n" for level in range(40)) + "  " * 40 + "x: 1\n"
+    (minimal / "content" / "gestion_sociale.yml").write_text(nested, encoding="utf-8")
+    status, stderr = check(minimal)
+    assert status == 1
+    assert stderr.splitlines()[0] == (
+        "content/gestion_sociale.yml:33:65: YAML invalide : imbrication trop profonde (plus de "
+        "32 niveaux de listes et de clés) : cusdoc n'attend pas autant de niveaux : vérifiez "
+        "l'indentation"
     )
 
 
@@ -315,7 +329,8 @@ def test_nesting_fifty_thousand_levels_deep_does_not_crash(minimal):
     assert_refused(
         minimal,
         "content/gestion_sociale.yml:5:37: YAML invalide : imbrication trop profonde (plus de "
-        "32 niveaux de listes et de clés) : un texte entre crochets doit être entre guillemets",
+        "32 niveaux de listes et de clés) : un texte qui commence par « [ » ou « { » doit être "
+        "entre guillemets",
         before_composing=True,
     )
 

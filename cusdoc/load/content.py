@@ -377,9 +377,15 @@ def _scan_events(text: str) -> None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
+                    # in a flow collection, « [[[… » is most likely text that opens a bracket
+                    hint = (
+                        "un texte qui commence par « [ » ou « { » doit être entre guillemets"
+                        if event.flow_style
+                        else "cusdoc n'attend pas autant de niveaux : vérifiez l'indentation"
+                    )
                     raise Refused(
                         problem=f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux de "
-                        "listes et de clés) : un texte entre crochets doit être entre guillemets",
+                        f"listes et de clés) : {hint}",
                         problem_mark=event.start_mark,
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
