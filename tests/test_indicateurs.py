@@ -153,6 +153,19 @@ def test_encoding_and_separator_variants_give_the_same_references(tmp_path, enco
     assert compute_references(variant, 2023) == compute_references(db, 2023)
 
 
+def test_tab_separated_files_give_the_same_references(tmp_path, db):
+    """A spreadsheet's « texte (séparateur : tabulation) » export reads like its CSV."""
+    root = copy_project(PROJETS / "minimal", tmp_path)
+    for name in ("patrimoine", "attributions", "seuils_premier_quartile", "ensembles", "travaux"):
+        path = root / "content" / "donnees" / f"{name}.csv"
+        text = path.read_text(encoding="utf-8")
+        separator = ";" if ";" in text.splitlines()[0] else ","
+        path.write_text(text.replace(separator, "\t"), encoding="utf-8")
+    variant, problems = load_data(root)
+    assert problems == []
+    assert compute_references(variant, 2023) == compute_references(db, 2023)
+
+
 def test_indicateurs_csv_rows(tmp_path):
     root = copy_project(PROJETS / "minimal", tmp_path)
     result = CliRunner().invoke(main, ["-C", str(root), "indicateurs", "--format", "csv"])

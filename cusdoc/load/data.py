@@ -682,7 +682,8 @@ def _load_dataset(db, root: Path, dataset: Dataset, aliases: dict) -> list[Probl
             return [
                 Problem(file, 1, 1, "", "le fichier est vide : une ligne d'en-tête est attendue")
             ]
-        delimiter = ";" if header_line.count(";") >= header_line.count(",") else ","
+        # the separator the header line holds most of: « ; » on a tie (French spreadsheets)
+        delimiter = max((";", ",", "\t"), key=header_line.count)
         header = next(csv.reader([header_line], delimiter=delimiter))
         if len(header) > MAX_COLUMNS:
             return [
