@@ -163,6 +163,25 @@ def test_every_format_of_the_schema_is_told_in_words():
     assert found and found <= set(FORMATS)
 
 
+def test_a_link_out_of_the_project_is_not_followed(minimal, tmp_path_factory):
+    """A committed symbolic link to a file of the machine would print its first line in the
+    messages (a CI's public log); one within the project is read as the file."""
+    outside = tmp_path_factory.mktemp("machine") / "ailleurs.csv"
+    outside.write_text("secret;de;la;machine\n", encoding="utf-8")
+    donnees = minimal / "content" / "donnees"
+    kept = minimal / "ensembles.csv"
+    (donnees / "ensembles.csv").rename(kept)
+    (donnees / "ensembles.csv").symlink_to(outside)
+    assert_refused(
+        minimal,
+        "content/donnees/ensembles.csv:1:1: lien symbolique vers un fichier hors du projet : "
+        "copiez le fichier dans le projet",
+    )
+    (donnees / "ensembles.csv").unlink()
+    (donnees / "ensembles.csv").symlink_to(Path("..", "..", "ensembles.csv"))
+    assert check(minimal) == (0, "")
+
+
 def test_not_a_number_in_yaml(minimal):
     edit(minimal, "engagements.yml", "reference: 1150", "reference: .nan")
     assert_refused(
