@@ -4,6 +4,7 @@ Every input error is a French line « file:line:column: … » and status 1: no 
 crash, no exit 0 on invalid data; resources are bounded and refusals are fast.
 """
 
+import os
 from pathlib import Path
 
 import pytest
@@ -395,6 +396,22 @@ def test_content_file_that_is_a_folder(minimal):
     path.unlink()
     path.mkdir()
     assert_refused(minimal, "content/convention.yml:1:1: un fichier est attendu, trouvé un dossier")
+
+
+def test_a_chapter_that_is_a_folder_or_a_pipe(minimal):
+    """Not « introuvable »: the writer sees it in the folder."""
+    path = minimal / "content" / "gestion_sociale.yml"
+    path.unlink()
+    path.mkdir()
+    assert_refused(
+        minimal, "content/gestion_sociale.yml:1:1: un fichier est attendu, trouvé un dossier"
+    )
+    path.rmdir()
+    os.mkfifo(path)
+    assert_refused(
+        minimal,
+        "content/gestion_sociale.yml:1:1: un fichier est attendu, trouvé un fichier spécial",
+    )
 
 
 # Data: values checked by meaning, in SQL.

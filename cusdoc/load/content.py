@@ -204,7 +204,7 @@ def load_content(root: Path) -> tuple[Content, list[Problem]]:
     for index, name in enumerate(chapitres if isinstance(chapitres, list) else []):
         if not isinstance(name, str) or not CHAPTER_NAME.fullmatch(name) or name in sources:
             continue  # reported by validation; a name is never a path (« ../ »)
-        if not (root / "content" / f"{name}.yml").is_file():
+        if not (root / "content" / f"{name}.yml").exists():  # other kinds: _load_file says
             line, column = main.position(("chapitres", index))
             problems.append(
                 Problem(
