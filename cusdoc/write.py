@@ -138,6 +138,13 @@ def discard_stale(folder: Path, before: float | None = None, recursive: bool = T
 
 
 def _failure(path: Path, error: OSError) -> ToolError:
+    """Why a deliverable could not be written; a folder of its path that is a file, named."""
+    blocking = next((p for p in path.parents if p.is_file() or p.is_symlink()), None)
+    if blocking is not None and not blocking.is_dir():
+        return ToolError(
+            f"écriture impossible de {path} : {blocking} est un fichier, là où un dossier est "
+            "attendu ; renommez-le ou supprimez-le"
+        )
     return ToolError(f"écriture impossible de {path} : {os_reason(error)}")
 
 

@@ -182,3 +182,14 @@ def test_a_file_that_holds_the_same_bytes_is_not_written_again(tmp_path, monkeyp
     write_atomically({same: b"A", other: b"C"})
     assert staged == [other]
     assert (same.read_bytes(), other.read_bytes()) == (b"A", b"C")
+
+
+def test_a_file_where_the_build_folder_should_be_is_named(tmp_path):
+    (tmp_path / "build").write_text("", encoding="utf-8")
+    target = tmp_path / "build" / "convention.md"
+    with pytest.raises(ToolError) as refused:
+        write_atomically({target: b"texte"})
+    assert refused.value.message == (
+        f"écriture impossible de {target} : {tmp_path / 'build'} est un fichier, là où un "
+        "dossier est attendu ; renommez-le ou supprimez-le"
+    )
