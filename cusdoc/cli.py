@@ -228,7 +228,8 @@ def extrait_command(projet: Path, codes: tuple[str, ...], tous: bool, signature:
     """Produit l'extrait de la convention destiné à un partenaire (EPCI ou département).
 
     L'extrait ne contient que le territoire du partenaire : l'état des lieux, les orientations
-    et les engagements qui le concernent, ses blocs de signature. Chaque extrait est vérifié :
+    et les engagements qui le concernent, et les blocs de signature d'un partenaire signataire
+    (un partenaire associé, consulté, ne signe rien). Chaque extrait est vérifié :
     s'il nomme un autre territoire, rien n'est écrit et la fuite est signalée.
     Les fichiers sont écrits dans build/extraits/ (DOCX et PDF).
 

@@ -147,17 +147,23 @@ def test_figures_are_recomputed_on_the_territory(project):
 
 
 def test_signature_blocks_only_for_the_signatories_concerned(project):
+    """A signatory EPCI signs with the State and the organisation; Indre-et-Loire, only
+    associated with the drafting, is consulted on its extract and signs nothing."""
     build_extracts(project, ["37", AGGLOPOLYS], workers=1)
     extraits = project / "build" / "extraits"
-    for name, expected in (
-        ("37-indre-et-loire.docx", 2),
-        (f"{AGGLOPOLYS}-communaute-d-agglomeration-de-blois-agglopolys.docx", 3),
-    ):
-        table = next(
-            t for t in docx.Document(extraits / name).tables if t.style.name == "Signatures"
-        )
-        blocks = [c.text for row in table.rows for c in row.cells if c.text.startswith("Pour ")]
-        assert len(blocks) == expected, name
+    signing = docx.Document(
+        extraits / f"{AGGLOPOLYS}-communaute-d-agglomeration-de-blois-agglopolys.docx"
+    )
+    table = next(t for t in signing.tables if t.style.name == "Signatures")
+    blocks = [c.text for row in table.rows for c in row.cells if c.text.startswith("Pour ")]
+    assert len(blocks) == 3
+    assert any("en 3 exemplaires originaux" in p.text for p in signing.paragraphs)
+    consulted = docx.Document(extraits / "37-indre-et-loire.docx")
+    assert not [t for t in consulted.tables if t.style.name == "Signatures"]
+    headings = [p.text for p in consulted.paragraphs if p.style.name.startswith("Heading")]
+    assert "Signatures" not in headings and "exemplaires" not in docx_printed_text(
+        extraits / "37-indre-et-loire.docx"
+    )
 
 
 def test_untagged_text_naming_another_territory_is_refused_with_its_position(project):

@@ -150,7 +150,10 @@ def assemble(
     territoires = [_territoire(t, geo) for t in data["territoires"]]
     parties = [_partie(s, organisme, geo) for s in data["signataires"]]
     if partenaire is not None:
-        parties = [p for p in parties if p.territoire in (None, partenaire.code)]
+        # A partner that signs gets the blocks of the parties to its extract; one only associated
+        # with the drafting is consulted on its extract and signs nothing: no signature page.
+        signe = partenaire.statut == "signataire"
+        parties = [p for p in parties if signe and p.territoire in (None, partenaire.code)]
     siege = geo.communes[organisme["siege"]["commune"]]
     region = geo.regions[geo.departements[siege[1]].region]
     return Convention(
