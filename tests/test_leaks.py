@@ -230,6 +230,14 @@ def test_what_a_partner_must_read_is_no_leak(project):  # noqa: F811
         "fonction: Le préfet de la région Centre-Val de Loire",
         "fonction: Le préfet de la région Centre-Val de Loire, préfet de Loir-et-Cher",
     )
+    # Indre-et-Loire signs: its extract has the signature page (an associated one has none)
+    text = text.replace('- code: "37"\n    statut: associé', '- code: "37"\n    statut: signataire')
+    text = text.replace(
+        "\nlieu_signature:",
+        '  - partie: département\n    territoire: "37"\n'
+        "    fonction: La présidente du conseil départemental\n    nom: Claire Delaunay\n"
+        "\nlieu_signature:",
+    )
     text += "\nfuites:\n  exceptions:\n    - direction territoriale de Vendôme\n"
     convention.write_text(text, encoding="utf-8")
     _add_section(project, ["Les dossiers vont à la direction territoriale de Vendôme."])

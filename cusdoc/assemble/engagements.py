@@ -236,16 +236,19 @@ def engagement_table(ligne: Ligne, context: EngagementContext) -> Table:
             cells.append(Quantity(total, unit))
         label = "Total" if name == TOTAL else f"dont {name}" if name.startswith("hors") else name
         lignes.append([label, *cells])
+    calculee = indicateur.reference == "calculee"
     source = (
         f"référence calculée à partir des données de l'organisme ({context.annee_reference})"
-        if indicateur.reference == "calculee"
+        if calculee
         else ligne.source_reference or "référence déclarée par l'organisme"
     )
+    # a declared reference is of the period its source says (« moyenne … de 2021 à 2023 »)
+    reference = f"Réf. {context.annee_reference}" if calculee else "Réf."
     if indicateur.echelle == "epci" and ligne.territoire in context.assujettis:
         source += f" ; {FONDEMENTS[context.assujettis[ligne.territoire]]} (CCH L. 441-1)"
     return Table(
         f"{indicateur.id} — {ligne.nom}",
-        ["", f"Réf. {context.annee_reference}", *map(str, span), *(label for label, _ in periods)],
+        ["", reference, *map(str, span), *(label for label, _ in periods)],
         lignes,
         [2.2, 1.2, *[1] * len(span), 1.2, 1.2],
         source,
