@@ -67,6 +67,14 @@ def _stock_counts() -> dict[str, tuple[str, str]]:
         "abc": ("classés A, B ou C (DPE énergie)", "DPEENERGIE IN ('A', 'B', 'C')"),
         "sans_dpe": ("sans diagnostic de performance énergétique", "DPEENERGIE IS NULL"),
         "plan_vente": ("inscrits au plan de mise en vente", "mise_en_vente IS NOT NULL"),
+        "plan_vente_individuels": (
+            "individuels inscrits au plan de mise en vente",
+            "mise_en_vente IS NOT NULL AND TYPECONST = 'I'",
+        ),
+        "plan_vente_collectifs": (
+            "collectifs inscrits au plan de mise en vente (leur vente crée une copropriété)",
+            "mise_en_vente IS NOT NULL AND TYPECONST = 'C'",
+        ),
     }
     for classe in CLASSES:
         counts[f"classe_{classe.lower()}"] = (f"classés {classe} (DPE énergie)", _dpe(classe))
