@@ -191,6 +191,7 @@ def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future |
     )
     from cusdoc.validate.realise import check_bilan, check_realise
     from cusdoc.validate.signature import pending
+    from cusdoc.validate.totals import has_totals, stale_totals
     from cusdoc.validate.vente import missing_addresses, sale_warnings
 
     content, problems = load_content(root)
@@ -198,7 +199,7 @@ def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future |
     if loading is not None and not problems:
         on_data = pool.submit(_beside, loading, _check_data, content)
         computing = pool.submit(_beside, loading, compute, content)
-        if values:
+        if values or has_totals(content):  # stale_totals reads the values too
             declared = [ORGANISME, *(t["code"] for t in content.convention["territoires"])]
             values_found = pool.submit(_beside, loading, _data_values, content, declared)
     geo = load_geographie()  # read while the data is checked: only the content's checks need it
@@ -239,8 +240,7 @@ def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future |
         warnings += sale_warnings(data) + missing_addresses(content, data)
         territoires = [t["code"] for t in content.convention["territoires"]]
         warnings += undeclared_epci(data, territoires)
-    warnings = sorted(warnings)
-    return Project(
+    project = Project(
         root,
         content,
         geo,
@@ -251,6 +251,10 @@ def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future |
         warnings,
         _found=values_found.result() if values_found is not None else {},
     )
+    if data is not None and has_totals(content):
+        project.warnings += stale_totals(content, project.values)
+    project.warnings.sort()
+    return project
 
 
 def _beside(loading: Future, work: Callable, *args):

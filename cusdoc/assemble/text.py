@@ -9,6 +9,7 @@ commitments come from the engagement lines; every other value from the data (`va
 from collections.abc import Callable
 from statistics import mean
 
+from cusdoc.compute.values import value_of
 from cusdoc.load.text import parse, references
 from cusdoc.model import (
     ORGANISME,
@@ -26,8 +27,6 @@ from cusdoc.model import (
     ventilation_key,
 )
 
-# Counts by a code of the data (a quartier, a category): a code the data do not have counts 0.
-ABSENT_IS_ZERO = ("logements_quartier_", "ensembles_occupation_", "logements_occupation_")
 Values = Callable[[str], dict]  # territory code (or ORGANISME) → data values
 
 
@@ -53,10 +52,7 @@ class Resolver:
             return self._engagement(rest, territoire)
         if head == "reference":
             return self._reference(rest, territoire)
-        found = self.values(territoire).get(nom)
-        if found is None and nom.startswith(ABSENT_IS_ZERO):
-            return Quantity(0)  # a quartier or a category the data have no logement in
-        return found
+        return value_of(self.values(territoire), nom)
 
     def _lignes(self, indicateur: str, territoire: str) -> list[Ligne]:
         found = [

@@ -741,6 +741,19 @@ def under_secret(values: dict, secret, parts: frozenset) -> dict:
     return out
 
 
+# Counts by a code of the data (a quartier, a category): a code the data do not have counts 0.
+ABSENT_IS_ZERO = ("logements_quartier_", "ensembles_occupation_", "logements_occupation_")
+
+
+def value_of(values: dict, nom: str):
+    """The value §{nom} gives among a territory's values: 0 for a quartier or a category the
+    data have no logement in, None for a name they do not give."""
+    found = values.get(nom)
+    if found is None and nom.startswith(ABSENT_IS_ZERO):
+        return Quantity(0)
+    return found
+
+
 def situation(territoire: Territoire | None) -> str:
     """Where a passage's figures lie, as a sentence says it (`sur_le_territoire`); nothing for
     the organisation."""
