@@ -43,7 +43,7 @@ def test_a_total_the_new_data_no_longer_add_up_to_is_warned_at_its_cell(minimal)
     assert result.exit_code == 0, result.stderr
     where = position(text, '"§{logements_qpv}"')
     assert result.stderr.splitlines() == [
-        f"content/gestion_sociale.yml:{where}: sections.0.contenu.0.tableau.lignes : "
+        f"content/gestion_sociale.yml:{where}: sections[0].contenu[0].tableau.lignes[1][1] : "
         "avertissement : la ligne « Total » donne 4, mais les lignes au-dessus font 3 dans la "
         "colonne 2 : une partie manque ou est de trop (les données ont-elles changé ?) ; citez "
         "chaque partie par une valeur, ou retirez la ligne du total",

@@ -27,7 +27,7 @@ def stale_totals(content: Content, values: Values) -> list[Problem]:
     for source, path, rows, scope in _tables(content):
         for index, row in enumerate(rows):
             cells, here = _cells(row, scope)
-            if not cells or not isinstance(cells[0], str) or not TOTAL_ROW.match(cells[0]):
+            if not _is_total(cells):
                 continue
             above = [_cells(other, scope) for other in rows[:index]]
             for column in range(1, len(cells)):
@@ -35,24 +35,16 @@ def stale_totals(content: Content, values: Values) -> list[Problem]:
                 sums = [s for s in (_sum(p, column, values) for p in _ways(above)) if s is not None]
                 if total is None or not sums:
                     continue
-                if not any(math.isclose(s, total, rel_tol=1e-9, abs_tol=1e-9) for s in sums):
-                    added = sums
-                    where = (*path, index, *(("cellules",) if isinstance(row, dict) else ()))
-                    line, col = source.position((*where, column))
-                    problems.append(
-                        Problem(
-                            source.file,
-                            line,
-                            col,
-                            ".".join(map(str, path)),
-                            f"la ligne « {cells[0].strip()} » donne {_shown(total)}, mais les "
-                            f"lignes au-dessus font {_shown(added[0])} dans la colonne "
-                            f"{column + 1} : une partie manque ou est de trop (les données ont-"
-                            "elles changé ?) ; citez chaque partie par une valeur, ou retirez la "
-                            "ligne du total",
-                            avertissement=True,
-                        )
-                    )
+                if any(math.isclose(s, total, rel_tol=1e-9, abs_tol=1e-9) for s in sums):
+                    continue
+                where = (*path, index, *(("cellules",) if isinstance(row, dict) else ()), column)
+                message = (
+                    f"la ligne « {cells[0].strip()} » donne {_shown(total)}, mais les lignes "
+                    f"au-dessus font {_shown(sums[0])} dans la colonne {column + 1} : une partie "
+                    "manque ou est de trop (les données ont-elles changé ?) ; citez chaque partie "
+                    "par une valeur, ou retirez la ligne du total"
+                )
+                problems.append(source.problem(where, message, avertissement=True))
     return problems
 
 
