@@ -222,6 +222,16 @@ def test_a_bracket_that_opens_no_link_loses_nothing_after_it(typed, inlines_):
     assert parse(typed) == (inlines_, [])
 
 
+def test_a_link_address_keeps_its_parentheses():
+    address = "https://fr.wikipedia.org/wiki/Tours_(Indre-et-Loire)"
+    assert parse(f"[Tours]({address}) fin") == (
+        [Lien([Texte("Tours")], address), Texte(" fin")],
+        [],
+    )
+    _, refused = parse("[x](javascript:alert(1)) fin")
+    assert "« javascript:alert(1) »" in refused[0].message
+
+
 # Whatever a writer types outside the language's forms prints as typed.
 
 HOSTILE = [

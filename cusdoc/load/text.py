@@ -299,7 +299,7 @@ class _Parser:
                 return [Texte("["), *contenu]
             self.i += 1
             return [Texte("["), *contenu, Texte("]")]
-        end = self.text.find(")", self.i)
+        end = _closing(self.text, self.i + 2)
         url = self.text[self.i + 2 : end if end >= 0 else len(self.text)].strip()
         self.i = end + 1 if end >= 0 else len(self.text)
         if not url.startswith(SCHEMES) or re.search(r"\s", url):
@@ -325,6 +325,20 @@ class _Parser:
         if not url.startswith(SCHEMES):
             url = "mailto:" + url
         return Lien([Texte(url.removeprefix("mailto:"))], url)
+
+
+def _closing(text: str, start: int) -> int:
+    """Where the « ) » that closes a link's address stands, parentheses inside it balanced
+    (« https://fr.wikipedia.org/wiki/Tours_(Indre-et-Loire) »); -1 without one."""
+    depth = 0
+    for index in range(start, len(text)):
+        if text[index] == "(":
+            depth += 1
+        elif text[index] == ")":
+            if depth == 0:
+                return index
+            depth -= 1
+    return -1
 
 
 def _opens(text: str, at: int) -> bool:
