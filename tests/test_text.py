@@ -76,7 +76,7 @@ INJECTIONS = [
     (
         '      - "[Cliquez](javascript:alert(1))."\n',
         "(javascript:",
-        "adresse de lien non acceptée « javascript:alert(1 » : seuls les liens https: et mailto: "
+        "adresse de lien non acceptée « javascript:alert(1) » : seuls les liens https: et mailto: "
         "sont acceptés",
     ),
     (
