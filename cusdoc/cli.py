@@ -401,16 +401,17 @@ def init_command(dossier: Path) -> None:
 @click.argument(
     "dossier", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas")
 )
-def schema_command(dossier: Path) -> None:
+@click.pass_obj
+def schema_command(projet: Path, dossier: Path) -> None:
     """Écrit les schémas JSON du contenu, pour l'éditeur (complétion et erreurs en direct).
 
     Un schéma par sorte de fichier : convention, chapitre, orientations, engagements,
     classement, npl, réalisé déclaré, bilans. .vscode/settings.json les associe aux fichiers de
-    content/.
+    content/. Un DOSSIER relatif l'est au projet (-C).
 
     Exemple : cusdoc schema schemas
     """
     from cusdoc.validate.jsonschema import write_schemas
 
-    for path in write_schemas(dossier):
+    for path in write_schemas(projet / dossier):
         click.echo(f"Produit : {path}")

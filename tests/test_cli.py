@@ -166,3 +166,16 @@ def test_the_extract_workers_end_without_a_word(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert len(list((root / "build" / "extraits").glob("*.pdf"))) == 2
+
+
+def test_schema_writes_into_the_project_given_by_c(tmp_path, monkeypatch):
+    """A relative folder is the project's, as for every other command run with -C."""
+    elsewhere = tmp_path / "ailleurs"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    project = tmp_path / "projet"
+    project.mkdir()
+    result = CliRunner().invoke(main, ["-C", str(project), "schema", "schemas"])
+    assert result.exit_code == 0, result.output
+    assert (project / "schemas" / "convention.schema.json").is_file()
+    assert list(elsewhere.iterdir()) == []
