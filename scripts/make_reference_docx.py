@@ -163,6 +163,12 @@ def main(target: Path) -> None:
         rpr = styles[name].element.rPr
         for old in [c for c in rpr if c.tag in (qn("w:spacing"), qn("w:caps"), qn("w:kern"))]:
             rpr.remove(old)
+    # Footnotes as in the PDF (convention.typ: 8.5 pt, set tight), not at the body's size.
+    footnote = styles["Footnote Text"]
+    set_font(footnote, 8.5)
+    footnote.paragraph_format.space_before = Pt(0)
+    footnote.paragraph_format.space_after = Pt(1.5)
+    footnote.paragraph_format.line_spacing = 1.0
     set_font(styles["Table Caption"], 9.5, bold=True, italic=False, color=BLUE)
     styles["Table Caption"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     styles["Table Caption"].paragraph_format.space_before = Pt(8)

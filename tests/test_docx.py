@@ -112,6 +112,30 @@ def test_signature_page_has_one_block_per_signatory(document):
     assert len([b for b in blocks if b.startswith("Pour ")]) == 4
 
 
+def test_signature_rows_are_kept_apart(document):
+    """Two empty paragraphs end each block: a name does not run into the next block's title."""
+    table = next(t for t in document.tables if t.style.name == "Signatures")
+    last = [p.text for p in table.rows[0].cells[0].paragraphs][-3:]
+    assert last[0] and last[1:] == ["", ""]
+
+
+def test_footnotes_are_set_small_as_in_the_pdf(document):
+    footnote = document.styles["Footnote Text"]
+    assert footnote.font.size.pt == 8.5
+    assert footnote.paragraph_format.space_after.pt == 1.5
+
+
+def test_word_lays_it_out_in_its_own_mode_with_french_separators(document):
+    settings = document.settings.element
+    mode = settings.find(f"{W}compat/{W}compatSetting")
+    assert (mode.get(qn("w:name")), mode.get(qn("w:val"))) == ("compatibilityMode", "15")
+    assert settings.find(f"{W}decimalSymbol").get(qn("w:val")) == ","
+    assert settings.find(f"{W}listSeparator").get(qn("w:val")) == ";"
+    # the sequence of CT_Settings: footnote properties, then compat, then rsids
+    tags = [child.tag for child in settings]
+    assert tags.index(f"{W}footnotePr") < tags.index(f"{W}compat") < tags.index(f"{W}rsids")
+
+
 def test_document_language_and_properties(document):
     styles = document.styles.element
     lang = styles.find(qn("w:docDefaults")).find(f".//{W}lang")

@@ -15,6 +15,8 @@ from cusdoc.render.typography import NBSP, NNBSP, typographie, typographie_markd
         ("12 050 logements", f"12{NNBSP}050 logements"),
         ("1 200 000 €", f"1{NNBSP}200{NNBSP}000{NBSP}€"),
         ("n° 12", f"n°{NBSP}12"),
+        ("articles L. 441-1 et R. 445-5", f"articles L.{NBSP}441-1 et R.{NBSP}445-5"),
+        ("M. Dupont, L. Besnard", "M. Dupont, L. Besnard"),
         ("Quoi ?!", f"Quoi{NNBSP}?!"),
         ("l'État d'Indre-et-Loire", "l’État d’Indre-et-Loire"),
         # left alone: times, years beside a count, URLs, link targets, code, images

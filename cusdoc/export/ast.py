@@ -39,6 +39,8 @@ NO_ATTR = ["", [], []]
 ALIGN = {"g": "AlignLeft", "d": "AlignRight", "c": "AlignCenter"}
 # Room to sign in the DOCX, between the signatory's title and name: four empty paragraphs.
 ROOM = {"t": "RawBlock", "c": ["openxml", "<w:p/>" * 4]}
+# And between one row of blocks and the next, so that a name does not read as the next title.
+GAP = {"t": "RawBlock", "c": ["openxml", "<w:p/>" * 2]}
 PAGE_BREAK = {"t": "RawBlock", "c": ["openxml", '<w:p><w:r><w:br w:type="page"/></w:r></w:p>']}
 
 
@@ -224,7 +226,7 @@ def tableau(div: Node) -> Node:
 
 def signatures(div: Node) -> Node:
     """Signature blocks two by two in a table of the « Signatures » style, with room to sign."""
-    items = [[*item[:-1], ROOM, item[-1]] for item in div["c"][1][0]["c"]]
+    items = [[*item[:-1], ROOM, item[-1], GAP] for item in div["c"][1][0]["c"]]
     pairs = [items[i : i + 2] for i in range(0, len(items), 2)]
     rows = [row(pair if len(pair) == 2 else [*pair, []]) for pair in pairs]
     half = [{"t": "AlignDefault"}, {"t": "ColWidth", "c": 0.5}]

@@ -493,6 +493,15 @@ def _fill_table_of_contents(document) -> None:
     content.remove(field)
 
 
+# What follows w:compat in a settings part (CT_Settings's sequence).
+SETTINGS_AFTER_COMPAT = (
+    "docVars", "rsids", "mathPr", "attachedSchema", "themeFontLang", "clrSchemeMapping",
+    "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade", "captions",
+    "readModeInkLockDown", "smartTagType", "schemaLibrary", "shapeDefaults",
+    "doNotEmbedSmartTags", "decimalSymbol", "listSeparator",
+)  # fmt: skip
+
+
 def _settings(document) -> None:
     """Footnotes numbered through the document (pandoc's sections restart them, which
     LibreOffice reads as « per chapter »), hyphenation as in the PDF, and no « update the
@@ -509,6 +518,27 @@ def _settings(document) -> None:
             tab.addnext(hyphenation)
         else:
             settings.insert(0, hyphenation)
+    # Word 2013 and later's layout, not its compatibility mode, where a page break before a
+    # heading that starts a page itself leaves a blank page; French separators for fields.
+    if settings.find(qn("w:compat")) is None:
+        compat = _element("w:compat")
+        compat.append(
+            _element(
+                "w:compatSetting",
+                name="compatibilityMode",
+                uri="http://schemas.microsoft.com/office/word",
+                val="15",
+            )
+        )
+        later = [qn(f"w:{n}") for n in SETTINGS_AFTER_COMPAT]
+        anchor = next((c for c in settings if c.tag in later), None)
+        if anchor is not None:
+            anchor.addprevious(compat)
+        else:
+            settings.append(compat)
+    for name, value in (("decimalSymbol", ","), ("listSeparator", ";")):
+        for old in settings.findall(qn(f"w:{name}")):
+            old.set(qn("w:val"), value)
     if settings.find(qn("w:footnotePr")) is None:
         footnotes = _element("w:footnotePr")
         later = [qn(f"w:{n}") for n in ("endnotePr", "compat", "docVars", "rsids", "mathPr")]

@@ -39,6 +39,8 @@ RULES = [
     (("pt",), re.compile(rf"(\d){SPACES}?(pt)\b"), r"\1" + NBSP + r"\2"),
     # n° 12, art. 5
     (("n°", "N°", "art."), re.compile(rf"\b(n°|N°|art\.){SPACES}+(?=\w)"), r"\1" + NBSP),
+    # an article of a code: L. 441-1, R. 445-5, D. 331-76-5-1 never cut after its letter
+    ((". ",), re.compile(r"\b([LRD]\.) (?=\d)"), r"\1" + NBSP),
     # thousands typed with a plain space: 12 050 → 12 050 (not years: first group of 1-3 digits)
     (
         None,
@@ -49,7 +51,7 @@ RULES = [
 
 
 # Text with none of these has nothing for the rules to do (most table cells).
-TRIGGERS = re.compile(r"[;:!?«»%€']|n°|N°|art\.|\d[ \u00a0]\d|m²|\d[ \u00a0]?pt\b")
+TRIGGERS = re.compile(r"[;:!?«»%€']|n°|N°|art\.|\d[ \u00a0]\d|m²|\d[ \u00a0]?pt\b|\b[LRD]\. \d")
 
 
 # Markdown only: the letters of « 1er » in superscript, as `date_longue` writes a date, so that
