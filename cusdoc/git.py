@@ -153,6 +153,11 @@ def checkout(root: Path, revision: str) -> Iterator[Path]:
         try:
             with tarfile.open(fileobj=BytesIO(archive)) as tar:
                 tar.extractall(tmp, filter="data")
+        except tarfile.FilterError as e:  # a link out of the project, an absolute path
+            raise CusdocError(
+                f"la révision {revision} contient un lien ou un chemin qui sort du projet "
+                f"({e.tarinfo.name}) : elle n'est pas lue"
+            ) from e
         except tarfile.ReadError as e:
             # git's archive of an empty tree holds a header alone, which tarfile refuses:
             # the revision holds no file, as the empty folder says.

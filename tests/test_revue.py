@@ -146,6 +146,35 @@ def test_a_revision_of_an_empty_tree_is_named_as_failing_its_check(repo, command
     ]
 
 
+@pytest.mark.parametrize("command", ["diff", "suivi"])
+def test_a_revision_holding_a_link_out_of_the_project_is_not_read(repo, command):
+    """A committed symbolic link to /etc/passwd: refused by the archive's filter, in French."""
+
+    def out(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+    blob = subprocess.run(
+        ["git", "-C", str(repo), "hash-object", "-w", "--stdin"],
+        input="/etc/passwd",
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    git(repo, "update-index", "--add", "--cacheinfo", f"120000,{blob},content/donnees/lien.csv")
+    tree = out("write-tree")
+    git(repo, "read-tree", "HEAD")  # the index as it was
+    commit = out(*RELECTURE, "commit-tree", tree, "-p", "HEAD", "-m", "lien")
+    git(repo, "tag", "-f", "lien", commit)
+    result = CliRunner().invoke(main, ["-C", str(repo), command, "HEAD", "lien"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (
+        "la révision lien contient un lien ou un chemin qui sort du projet "
+        "(content/donnees/lien.csv) : elle n'est pas lue"
+    )
+
+
 # Tables: a changed engagement value or cell is a revision in its own cell.
 
 RELECTURE = ["-c", "user.name=Dominique Relecture", "-c", "user.email=d@exemple.fr"]
