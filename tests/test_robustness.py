@@ -181,6 +181,16 @@ def test_a_link_out_of_the_project_is_not_followed(minimal, tmp_path_factory):
     (donnees / "ensembles.csv").unlink()
     (donnees / "ensembles.csv").symlink_to(Path("..", "..", "ensembles.csv"))
     assert check(minimal) == (0, "")
+    # the folder of the data linked out of the project: every file of it is refused
+    moved = outside.parent / "donnees"
+    donnees.rename(moved)
+    donnees.symlink_to(moved)
+    status, stderr = check(minimal)
+    assert status == 1
+    assert stderr.splitlines()[0] == (
+        "content/donnees/attributions.csv:1:1: lien symbolique vers un fichier hors du projet : "
+        "copiez le fichier dans le projet"
+    )
 
 
 def test_not_a_number_in_yaml(minimal):

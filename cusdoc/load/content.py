@@ -241,17 +241,15 @@ def unreadable(path: Path, file: str, limit: int) -> Problem | None:
     """Why an input file cannot be read: missing, not a regular file, larger than limit, or a
     symbolic link out of the project (its first line would reach the messages, a CI's log)."""
     try:
-        if path.is_symlink():
-            root = path.parents[len(Path(file).parts) - 1].resolve()
-            if not path.resolve().is_relative_to(root):
-                return Problem(
-                    file,
-                    1,
-                    1,
-                    "",
-                    "lien symbolique vers un fichier hors du projet : copiez le fichier dans le "
-                    "projet",
-                )
+        root = path.parents[len(Path(file).parts) - 1].resolve()
+        if not path.resolve().is_relative_to(root):  # the file, or a folder of its path
+            return Problem(
+                file,
+                1,
+                1,
+                "",
+                "lien symbolique vers un fichier hors du projet : copiez le fichier dans le projet",
+            )
         info = path.stat()
     except FileNotFoundError:
         return Problem(file, 1, 1, "", "fichier introuvable")
