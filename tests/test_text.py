@@ -377,6 +377,29 @@ def test_a_sentence_says_whose_figures_it_prints(minimal):
     assert "Le parc dans le département de Loir-et-Cher compte" in _markdown(minimal, "41")
 
 
+def test_a_value_that_prints_nothing_leaves_no_empty_form(minimal):
+    """Around §{sur_le_territoire} in the convention (where it prints nothing): no « **** »,
+    no empty note, no link without text, no empty list item; in an extract, the sentence it
+    opens starts with a capital."""
+    blocks = (
+        "      - A **§{sur_le_territoire}** B.\n"
+        "      - C^[§{sur_le_territoire}] D.\n"
+        "      - E [§{sur_le_territoire}](https://exemple.fr) F.\n"
+        "      - §{sur_le_territoire}, le parc compte §{logements} logements.\n"
+        "      - liste:\n          - G ;\n          - §{sur_le_territoire}\n          - H.\n"
+    )
+    add_to_etat_des_lieux(minimal, "  - titre: Vide\n    contenu:\n" + blocks)
+    convention = _markdown(minimal).split("Vide", 1)[1].split("\n#", 1)[0]
+    assert "A B." in convention and "**" not in convention
+    assert "C D." in convention and "^[" not in convention
+    assert "E [https://exemple.fr](<https://exemple.fr>) F." in convention
+    assert "\nLe parc compte" in convention
+    assert "- G\u202f;\n- H." in convention
+    extrait = _markdown(minimal, "41").split("Vide", 1)[1].split("\n#", 1)[0]
+    assert "\nDans le département de Loir-et-Cher, le parc compte" in extrait
+    assert "A **dans le département de Loir-et-Cher** B." in extrait
+
+
 def test_a_masked_count_is_not_printed(minimal):
     add_to_etat_des_lieux(
         minimal,

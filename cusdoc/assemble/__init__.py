@@ -10,7 +10,7 @@ import datetime
 from cusdoc import french
 from cusdoc.assemble.engagements import build_lignes, indicator_sections, lignes_for
 from cusdoc.assemble.scope import filter_chapter
-from cusdoc.assemble.text import Resolver, Values, holds_for, resolve_renvois
+from cusdoc.assemble.text import Resolver, Values, holds_for, prints_nothing, resolve_renvois
 from cusdoc.compute import Calculs
 from cusdoc.load.catalogue import for_data, load_catalogue, verified
 from cusdoc.load.content import Content
@@ -334,12 +334,12 @@ class _Builder:
             here = _territory(block, scope)
             if isinstance(block, str) or "paragraphe" in block:
                 text = block if isinstance(block, str) else block["paragraphe"]
-                if (inlines := self.rich(text, here)) is not None:
+                if (inlines := self.rich(text, here)) is not None and not prints_nothing(inlines):
                     out.append(Paragraph(inlines))
             elif "liste" in block or "liste_numerotee" in block:
                 items = block.get("liste", block.get("liste_numerotee"))
                 kept = [self.rich(_item_text(i), _territory(i, here)) for i in items]
-                kept = [i for i in kept if i is not None]
+                kept = [i for i in kept if i is not None and not prints_nothing(i)]
                 if kept:
                     out.append(Liste(kept, numerotee="liste_numerotee" in block))
             elif "tableau" in block:

@@ -44,7 +44,7 @@ class Resolver:
         for item in references(inlines):
             if isinstance(item, Valeur):
                 item.quantite = self.value(item.nom, item.territoire or territoire)
-        return _without_space_before_nothing(inlines)
+        return _tidied(inlines)
 
     def value(self, nom: str, territoire: str) -> Quantity | str | None:
         head, _, rest = nom.partition(".")
@@ -118,18 +118,48 @@ class Resolver:
         return None if value is None else Quantity(value, unite)
 
 
-def _without_space_before_nothing(inlines: Rich) -> Rich:
-    """A value that prints nothing (`sur_le_territoire` for the organisation) takes the space
-    before it along: « le parc de l'office §{sur_le_territoire} compte » reads « le parc de
-    l'office compte », « familiaux §{sur_le_territoire}, tous » reads « familiaux, tous »."""
-    for index, item in enumerate(inlines):
-        if isinstance(item, Emphase | Lien | Note):
-            _without_space_before_nothing(item.contenu)
-        elif isinstance(item, Valeur) and item.quantite == "" and index > 0:
-            before = inlines[index - 1]
-            if isinstance(before, Texte) and before.text.endswith(" "):
-                inlines[index - 1] = Texte(before.text[:-1])
-    return inlines
+def prints_nothing(inlines: Rich) -> bool:
+    """Whether text prints nothing: spaces, and values that print nothing (`sur_le_territoire`
+    for the organisation)."""
+    return all(
+        (isinstance(item, Texte) and not item.text.strip())
+        or (isinstance(item, Valeur) and item.quantite == "")
+        for item in inlines
+    )
+
+
+def _tidied(inlines: Rich, opening: bool = True) -> Rich:
+    """Text once its values are known. A value that prints nothing takes the space before it
+    along (« l'office §{sur_le_territoire} compte » reads « l'office compte »); an emphasis or
+    a note left with nothing to print goes, a link shows its address. Text that opens a
+    paragraph, an item, a cell or a note starts with a capital when a value opens it."""
+    out: Rich = []
+    for item in inlines:
+        first = opening and prints_nothing(out)
+        if isinstance(item, Emphase | Note):
+            item.contenu = _tidied(item.contenu, first or isinstance(item, Note))
+            if prints_nothing(item.contenu):
+                _drop_space(out)
+                continue
+        elif isinstance(item, Lien):
+            item.contenu = _tidied(item.contenu, first)
+            if prints_nothing(item.contenu):
+                item.contenu = [Texte(item.url.removeprefix("mailto:"))]
+        elif isinstance(item, Valeur) and item.quantite == "":
+            _drop_space(out)
+        elif first and isinstance(item, Valeur) and isinstance(item.quantite, str):
+            item.quantite = item.quantite[:1].upper() + item.quantite[1:]
+        elif first and isinstance(item, Texte) and out:  # after values that print nothing
+            text = item.text.lstrip().lstrip(",;:").lstrip()  # « §{…}, le parc » → « Le parc »
+            item = Texte(text[:1].upper() + text[1:]) if text else item
+        out.append(item)
+    return out
+
+
+def _drop_space(out: Rich) -> None:
+    """The space before what prints nothing goes with it."""
+    if out and isinstance(out[-1], Texte) and out[-1].text.endswith(" "):
+        out[-1] = Texte(out[-1].text[:-1])
 
 
 def _ventilation(ligne: Ligne, name: str) -> dict[int, float] | None:
