@@ -251,8 +251,7 @@ def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future |
         warnings,
         _found=values_found.result() if values_found is not None else {},
     )
-    if data is not None and has_totals(content):
-        project.warnings += stale_totals(content, project.values)
+    project.warnings += stale_totals(content, project.values)  # values read only if cited
     project.warnings.sort()
     return project
 

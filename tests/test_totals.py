@@ -49,3 +49,30 @@ def test_a_total_the_new_data_no_longer_add_up_to_is_warned_at_its_cell(minimal)
         "chaque partie par une valeur, ou retirez la ligne du total",
         "1 avertissement : la version de signature (--signature) est refusée tant qu'il en reste.",
     ]
+
+
+TYPED = """      - tableau:
+          titre: Flux
+          colonnes: [Réservataire, Part, Logements]
+          lignes:
+            - [Ensemble Les Tilleuls, 33.3, "1 200"]
+            - [État, 33.3, "215"]
+            - [Action Logement, 33.4, 7]
+            - [Total, 100, "1 400"]
+"""
+
+
+def test_typed_counts_are_added_but_not_shares_nor_a_row_named_ensemble(minimal):
+    """« 1 200 » and 7 are counts; 33.3 is a share; « Ensemble Les Tilleuls » is a name. The
+    table cites no value: it is checked all the same."""
+    text = write_paragraph(minimal, TYPED)
+    result = _check(minimal)
+    assert result.exit_code == 0, result.stderr
+    where = position(text, '"1 400"')
+    assert result.stderr.splitlines()[0] == (
+        f"content/gestion_sociale.yml:{where}: sections[0].contenu[0].tableau.lignes[3][2] : "
+        "avertissement : la ligne « Total » donne 1\u202f400, mais les lignes au-dessus font "
+        "1\u202f422 dans la colonne 3 : une partie manque ou est de trop (les données ont-elles "
+        "changé ?) ; citez chaque partie par une valeur, ou retirez la ligne du total"
+    )
+    assert len(result.stderr.splitlines()) == 2

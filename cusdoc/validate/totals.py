@@ -17,7 +17,11 @@ from cusdoc.load.content import Content, Source
 from cusdoc.load.text import parse
 from cusdoc.model import ORGANISME, Quantity, Texte, Valeur
 
-TOTAL_ROW = re.compile(r"(?i)\s*(total|ensemble)\b")
+# « Total », « Total Indre-et-Loire », « Ensemble », « Ensemble de l'organisme »; not the name
+# of an ensemble immobilier (« Ensemble Les Tilleuls »).
+TOTAL_ROW = re.compile(r"(?i)\s*(total\b|ensemble\s*$|ensemble\s+(de|du|des)\b|ensemble\s+d['’])")
+# A count typed in a cell: « 215 », « 1 200 » (a share, « 25,0 % », is not added up).
+COUNT = re.compile(r"\s*\d{1,3}(?:[ \u00a0\u202f]\d{3})*\s*|\s*\d+\s*")
 Values = Callable[[str], dict]  # territory code (or ORGANISME) → the values of §{nom}
 
 
@@ -65,7 +69,8 @@ def _sum(rows: list, column: int, values: Values) -> float | None:
 
 
 def has_totals(content: Content) -> bool:
-    """Whether some writer's table has a total row citing a value (its check needs them)."""
+    """Whether some writer's table has a total row citing a value: its check will need the
+    values, which the check computes beside the rest."""
     for _, _, rows, scope in _tables(content):
         for row in rows:
             cells, _ = _cells(row, scope)
@@ -117,12 +122,14 @@ def _cells(row, scope: str) -> tuple[list, str]:
 
 def _number(cell, territoire: str, values: Values) -> float | None:
     """A cell's count: a number typed, or one value cited alone; None otherwise."""
-    if isinstance(cell, bool):
+    if isinstance(cell, bool | float):  # a float is a share, a rate
         return None
-    if isinstance(cell, int | float):
+    if isinstance(cell, int):
         return float(cell)
     if not isinstance(cell, str):
         return None
+    if COUNT.fullmatch(cell):
+        return float(re.sub(r"\D", "", cell))
     inlines, refused = parse(cell)
     inlines = [i for i in inlines if not (isinstance(i, Texte) and not i.text.strip())]
     if refused or len(inlines) != 1 or not isinstance(inlines[0], Valeur):
@@ -135,4 +142,5 @@ def _number(cell, territoire: str, values: Values) -> float | None:
 
 
 def _shown(number: float) -> str:
-    return f"{number:,.0f}".replace(",", "\u202f") if number == int(number) else f"{number:g}"
+    """A count as a French reader writes it: « 2 009 »."""
+    return f"{number:,.0f}".replace(",", "\u202f")
