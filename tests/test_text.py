@@ -222,6 +222,13 @@ def test_a_bracket_that_opens_no_link_loses_nothing_after_it(typed, inlines_):
     assert parse(typed) == (inlines_, [])
 
 
+def test_an_unclosed_link_and_a_blank_note_are_named_as_such():
+    _, refused = parse("[a](https://exemple.fr fin.")
+    assert [r.message for r in refused] == ["lien non fermé : ajoutez « ) » juste après l'adresse"]
+    _, refused = parse("x^[ ] y")
+    assert [r.message for r in refused] == ["note vide : écrivez son texte entre ^[ et ]"]
+
+
 def test_a_link_address_keeps_its_parentheses():
     address = "https://fr.wikipedia.org/wiki/Tours_(Indre-et-Loire)"
     assert parse(f"[Tours]({address}) fin") == (

@@ -249,7 +249,7 @@ class _Parser:
             self.i += 1
         else:
             self.refuse(start, "^[", "note non fermée : ajoutez « ] » à la fin de la note")
-        if not contenu:
+        if not _plain(contenu).strip() and all(isinstance(i, Texte) for i in contenu):
             self.refuse(start, "^[]", "note vide : écrivez son texte entre ^[ et ]")
         return Note(contenu)
 
@@ -302,6 +302,13 @@ class _Parser:
         end = _closing(self.text, self.i + 2)
         url = self.text[self.i + 2 : end if end >= 0 else len(self.text)].strip()
         self.i = end + 1 if end >= 0 else len(self.text)
+        if end < 0:
+            self.refuse(
+                start,
+                f"({url[:30]}",
+                "lien non fermé : ajoutez « ) » juste après l'adresse",
+            )
+            return [Texte(_plain(contenu))]
         if not url.startswith(SCHEMES) or re.search(r"\s", url):
             hint = " (écrivez https:)" if url.startswith("http:") else ""
             self.refuse(
