@@ -248,6 +248,7 @@ def extrait_command(projet: Path, codes: tuple[str, ...], tous: bool, signature:
 @click.option(
     "--annee",
     type=int,
+    metavar="AAAA",
     required=True,
     help="L'année du bilan (AAAA), dans la période des engagements : la troisième pour le bilan "
     "à trois ans, la dernière pour le bilan à six ans.",

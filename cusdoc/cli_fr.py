@@ -38,6 +38,7 @@ FRENCH = {
     "Aborted!": "Interrompu.",
     "Did you mean {possibility}?": "Vouliez-vous dire {possibility} ?",
     "(Did you mean one of: {possibilities}?)": "(Vouliez-vous dire l'une de : {possibilities} ?)",
+    "required": "obligatoire",  # click passes it as _(extra["required"])
     "Got unexpected extra argument ({args})": "Argument en trop : {args}.",
     "Got unexpected extra arguments ({args})": "Arguments en trop : {args}.",
     "Option {name!r} requires an argument.": "L'option {name} attend une valeur.",

@@ -179,3 +179,14 @@ def test_schema_writes_into_the_project_given_by_c(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert (project / "schemas" / "convention.schema.json").is_file()
     assert list(elsewhere.iterdir()) == []
+
+
+def test_help_shows_no_english_word_of_click():
+    """No « INTEGER », « TEXT », « [required] »… in the help of any command."""
+    runner = CliRunner()
+    for command in [None, *main.commands]:
+        shown = runner.invoke(main, [*([command] if command else []), "--aide"]).output
+        found = re.findall(
+            r"\b(INTEGER|TEXT|FLOAT|BOOLEAN|PATH|DIRECTORY|FILENAME|required)\b", shown
+        )
+        assert found == [], (command, found)

@@ -88,14 +88,13 @@ def test_control_character_in_a_data_cell(minimal):
 def test_years_no_row_can_hold(minimal):
     """Built after the stock it is part of was described, allotted after the convention ends:
     a typo, refused at its line rather than counted nowhere (a 2099 attribution was ignored)."""
-    edit(minimal, "donnees/patrimoine.csv", ";65,5;1965;", ";65,5;2031;")
+    edit(minimal, "donnees/patrimoine.csv", ";65,5;1965;", ";65,5;2024;")
     edit(minimal, "donnees/attributions.csv", "2023,41018,0,1,7000.5", "2099,41018,0,1,7000.5")
     assert_refused(
         minimal,
-        "content/donnees/attributions.csv:3:1: annee : année 2099 postérieure à la dernière "
-        "année de la convention (2030)",
-        "content/donnees/patrimoine.csv:2:7: CONSTRUCT : année 2031 postérieure à l'état du "
-        "parc au 1er janvier 2024",
+        "content/donnees/attributions.csv:3:1: annee : année 2099 : la convention s'achève en 2030",
+        "content/donnees/patrimoine.csv:2:7: CONSTRUCT : année 2024 : le parc est décrit au 1er "
+        "janvier 2024 : ce qui en fait partie est construit en 2023 au plus tard",
     )
 
 

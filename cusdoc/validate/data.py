@@ -143,9 +143,13 @@ LATEST_YEARS = (
 
 def years_beyond(data: Data, annee_reference: int, derniere_annee: int) -> list[Problem]:
     """The first row of each file and year column whose year comes after what it can be."""
-    bounds = {
-        "parc": (annee_reference + 1, f"l'état du parc au 1er janvier {annee_reference + 1}"),
-        "fin": (derniere_annee, f"la dernière année de la convention ({derniere_annee})"),
+    bounds = {  # the latest year a row may hold, and why
+        "parc": (
+            annee_reference,
+            f"le parc est décrit au 1er janvier {annee_reference + 1} : ce qui en fait partie "
+            f"est construit en {annee_reference} au plus tard",
+        ),
+        "fin": (derniere_annee, f"la convention s'achève en {derniere_annee}"),
     }
     problems = []
     for dataset, column, bound in LATEST_YEARS:
@@ -168,7 +172,7 @@ def years_beyond(data: Data, annee_reference: int, derniere_annee: int) -> list[
                 line,
                 data.position(dataset, column),
                 column,
-                f"année {year} postérieure à {what}{more}",
+                f"année {year}{more} : {what}",
             )
         )
     return problems
