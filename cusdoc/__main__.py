@@ -23,7 +23,11 @@ def run() -> None:
     gc.disable()
     status = [1]  # what the process answers unless the command says otherwise
     atexit.register(_leave, status)  # registered first: run last
-    from cusdoc.cli import main
+    try:
+        from cusdoc.cli import main
+    except KeyboardInterrupt:  # Ctrl-C before the command has started: click is not there yet
+        print("Interrompu.", file=sys.stderr)
+        raise SystemExit(1) from None
 
     try:
         main()

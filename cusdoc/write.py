@@ -62,6 +62,9 @@ def _stage(path: Path, data: bytes) -> str:
     except OSError as e:
         _remove(tmp)
         raise _failure(path, e) from e
+    except BaseException:  # Ctrl-C while writing: nothing half-written is left behind
+        _remove(tmp)
+        raise
     return tmp
 
 

@@ -193,3 +193,15 @@ def test_a_file_where_the_build_folder_should_be_is_named(tmp_path):
         f"écriture impossible de {target} : {tmp_path / 'build'} est un fichier, là où un "
         "dossier est attendu ; renommez-le ou supprimez-le"
     )
+
+
+def test_ctrl_c_while_a_file_is_written_leaves_nothing_half_written(tmp_path, monkeypatch):
+    target = tmp_path / "build" / "convention.pdf"
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(write.os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically({target: b"%PDF"})
+    assert list((tmp_path / "build").iterdir()) == []
