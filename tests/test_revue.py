@@ -12,6 +12,7 @@ from lxml import etree
 
 from cusdoc.cli import main
 from cusdoc.export.convert import TEMPLATES
+from cusdoc.review.diff import word_diff
 from cusdoc.review.tracked import diff_blocks
 from tests.conftest import PROJETS, typed_data_kept
 
@@ -526,3 +527,11 @@ def test_a_revisions_typed_data_is_not_kept_in_its_passing_folder(repo, monkeypa
     loading.keep(loading.load_data(repo)[0], repo)  # the project's own data: kept
     typed_data_kept()
     assert [path.parent for path in copies] == [repo / "build" / ".cache" / "donnees"]
+
+
+def test_a_word_added_is_marked_between_single_spaces():
+    deleted, inserted = (lambda t: f"[-{t}-]"), (lambda t: f"{{+{t}+}}")
+    assert word_diff("Un paragraphe", "Un autre paragraphe", deleted, inserted) == (
+        "Un {+autre+} paragraphe"
+    )
+    assert word_diff("a  b c", "a b", deleted, inserted) == "a b [-c-]"

@@ -4,7 +4,6 @@ Both versions are read from git (or the working tree) and checked; no deliverabl
 """
 
 import difflib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -192,22 +191,20 @@ def compare(root: Path, base: str, head: str) -> Differences:
     return differences(before, after, project.partenaires)
 
 
-WORD = re.compile(r"\S+|\s+")
-
-
 def word_diff(before: str, after: str, deleted, inserted) -> str:
-    """The new text with the words removed and added marked by the two functions."""
-    a, b = WORD.findall(before), WORD.findall(after)
+    """The new text with the words removed and added marked by the two functions, one space
+    between words whatever the spaces of either version."""
+    a, b = before.split(), after.split()
     out = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
-            out.append("".join(a[i1:i2]))
+            out += a[i1:i2]
             continue
         if i2 > i1:
-            out.append(deleted("".join(a[i1:i2])))
+            out.append(deleted(" ".join(a[i1:i2])).strip())
         if j2 > j1:
-            out.append(inserted("".join(b[j1:j2])))
-    return "".join(out)
+            out.append(inserted(" ".join(b[j1:j2])).strip())
+    return " ".join(out)
 
 
 def _value(value, unite: str) -> str:
