@@ -535,3 +535,19 @@ def test_a_word_added_is_marked_between_single_spaces():
         "Un {+autre+} paragraphe"
     )
     assert word_diff("a  b c", "a b", deleted, inserted) == "a b [-c-]"
+
+
+def test_a_changed_rate_is_told_in_points_with_a_true_minus(tmp_path):
+    root = tmp_path / "depot"
+    first_commit(root)
+    edit(
+        root / "content" / "engagements.yml",
+        "valeurs: {2025: 30, 2026: 30,",
+        "valeurs: {2025: 12.5, 2026: 30,",
+    )
+    result = CliRunner().invoke(main, ["-C", str(root), "diff"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "PS-2 Loir-et-Cher (41) total 2025 : 30,0\u00a0% → 12,5\u00a0% (\u221217,5\u00a0pt)"
+        in result.stdout
+    )

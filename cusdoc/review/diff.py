@@ -214,6 +214,14 @@ def _value(value, unite: str) -> str:
     return quantite(Quantity(value, unite))
 
 
+def _gap(delta: float, unite: str) -> str:
+    from cusdoc.model import Quantity
+    from cusdoc.render.formats import quantite
+
+    unit = "points" if unite == "pourcent" else unite
+    return quantite(Quantity(delta, unit, signed=True))
+
+
 def _name(code: str, names: dict[str, str]) -> str:
     return "organisme" if code == "organisme" else f"{names.get(code, code)} ({code})"
 
@@ -237,9 +245,8 @@ def report(differences: Differences, names: dict[str, str], markdown: bool) -> s
     for change in differences.engagements:
         indicateur, _, territoire, ventilation, annee = change.cle
         gap = change.nature
-        if change.nature == "modifié":
-            delta = change.apres - change.avant
-            gap = ("+" if delta > 0 else "") + _value(delta, change.unite)
+        if change.nature == "modifié":  # signed, in points for a rate
+            gap = _gap(change.apres - change.avant, change.unite)
         cells = [
             indicateur,
             _name(territoire, names),
