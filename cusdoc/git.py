@@ -54,8 +54,18 @@ def resolve(root: Path, revision: str) -> str:
     """The full id of a revision's commit; a French error if there is none."""
     found = _quiet(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
     if found is None:
-        raise CusdocError(f"révision introuvable : {revision}")
+        raise CusdocError(_missing(root, revision))
     return found
+
+
+def _missing(root: Path, revision: str) -> str:
+    """Why a revision cannot be read: the project is no repository, or has no such one."""
+    if _quiet(root, "rev-parse", "--git-dir") is None:
+        return (
+            f"révision introuvable : {revision} (le projet n'est pas un dépôt git : les versions "
+            "se comparent une fois enregistrées, git init puis git commit)"
+        )
+    return f"révision introuvable : {revision}"
 
 
 def show(root: Path, revision: str, path: str) -> str | None:
@@ -147,7 +157,7 @@ def checkout(root: Path, revision: str) -> Iterator[Path]:
     try:
         archive = git_bytes(root, "archive", "--format=tar", revision)
     except CusdocError as e:
-        raise CusdocError(f"révision introuvable : {revision}") from e
+        raise CusdocError(_missing(root, revision)) from e
     tmp = tempfile.mkdtemp(prefix="cusdoc-")
     try:
         try:

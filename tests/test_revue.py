@@ -551,3 +551,13 @@ def test_a_changed_rate_is_told_in_points_with_a_true_minus(tmp_path):
         "PS-2 Loir-et-Cher (41) total 2025 : 30,0\u00a0% → 12,5\u00a0% (\u221217,5\u00a0pt)"
         in result.stdout
     )
+
+
+def test_a_revision_outside_git_says_the_project_is_no_repository(tmp_path):
+    shutil.copytree(PROJETS / "minimal" / "content", tmp_path / "content")
+    result = CliRunner().invoke(main, ["-C", str(tmp_path), "diff", "HEAD"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "révision introuvable : HEAD (le projet n'est pas un dépôt git : les versions se "
+        "comparent une fois enregistrées, git init puis git commit)"
+    )
