@@ -1135,7 +1135,8 @@ def generate(
 
     ``attributions`` is the total over the years; by default 9 % of the stock a year are signed.
     """
-    con = connect(seed)
+    # the stock as RPLS describes it on 1 January after the last year: nothing built later
+    con = connect(seed, last_year=max(years))
     load_communes(con, commune_counts(communes, logements))
     plan_segments(con)
     cut_ensembles(con)
