@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from cusdoc.cli import main
 from cusdoc.load import content as content_module
-from tests.conftest import edit
+from tests.conftest import edit, project_with
 
 SUMMARY = "1 problème à corriger dans le contenu."
 
@@ -96,6 +96,17 @@ def test_years_no_row_can_hold(minimal):
         "content/donnees/patrimoine.csv:2:7: CONSTRUCT : année 2024 : le parc est décrit au 1er "
         "janvier 2024 : ce qui en fait partie est construit en 2023 au plus tard",
     )
+
+
+def test_a_foyer_rehabilitated_before_it_was_built(tmp_path):
+    root = project_with("foyers", tmp_path)
+    edit(root, "donnees/foyers.csv", "F;1975;2023;", "F;1975;1970;")
+    status, stderr = check(root)
+    assert status == 1
+    assert (
+        "content/donnees/foyers.csv:2:10: annee_rehabilitation : l'établissement F1 serait "
+        "réhabilité en 1970, avant d'être construit en 1975\n"
+    ) in stderr
 
 
 # Values YAML reads but that cannot be.

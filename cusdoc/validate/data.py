@@ -72,6 +72,42 @@ def check_data(
     problems += logements_elsewhere(data, list(territoires))
     problems += works_problems(data, settings.periode[1])
     problems += years_beyond(data, annee_reference, last)
+    problems += works_before_building(data)
+    return problems
+
+
+# A foyer's works come after it was built: (column, what it is).
+FOYER_WORKS = {
+    "annee_rehabilitation": "réhabilité",
+    "annee_renovation": "rénové",
+}
+
+
+def works_before_building(data: Data) -> list[Problem]:
+    """The first foyer of each kind of works said to be done before it was built."""
+    problems = []
+    for column, done in FOYER_WORKS.items():
+        if not data.has_column("foyers", column):
+            continue
+        found = data.execute(
+            f"SELECT ligne + 2, etablissement, {column}, annee_construction, count(*) OVER () "
+            f"FROM foyers WHERE {column} < annee_construction ORDER BY ligne LIMIT 1"
+        ).fetchone()
+        if found is None:
+            continue
+        line, etablissement, year, built, count = found
+        plural = "s" if count > 2 else ""
+        more = f" (et {count - 1} autre{plural} ligne{plural})" if count > 1 else ""
+        problems.append(
+            Problem(
+                f"{DATA_DIR}/foyers.csv",
+                line,
+                data.position("foyers", column),
+                column,
+                f"l'établissement {etablissement} serait {done} en {year}, avant d'être "
+                f"construit en {built}{more}",
+            )
+        )
     return problems
 
 
