@@ -126,15 +126,21 @@ def test_the_deadline_is_a_month_before_the_consultation(consultation, limite):
 
 def test_figures_are_recomputed_on_the_territory(project):
     build_extracts(project, [AGGLOPOLYS], workers=1)
-    document = docx.Document(
+    document_path = (
         project
         / "build"
         / "extraits"
         / f"{AGGLOPOLYS}-communaute-d-agglomeration-de-blois-agglopolys.docx"
     )
+    document = docx.Document(document_path)
     financement = next(
         t for t in document.tables if t.cell(0, 0).text == "Financement" and len(t.columns) == 4
     )
+    title = "Convention d’utilité sociale 2025-2030"
+    extrait = "extrait pour la Communauté d’agglomération de Blois «\u00a0Agglopolys\u00a0»"
+    assert document.core_properties.title == f"{title} — {extrait}"
+    pdf = PdfReader(document_path.with_suffix(".pdf"))
+    assert pdf.metadata.title == f"{title} — Habitat Exemple — {extrait}"
     assert financement.rows[-1].cells[1].text == "7"  # 7 of the 8 logements are in Agglopolys
     # the column of those 7 is headed by the EPCI: Loir-et-Cher has 8
     assert financement.cell(0, 1).text.startswith("Communauté d’agglomération de Blois")

@@ -64,6 +64,7 @@ def finish(raw: bytes, convention, epoch: int) -> bytes:
     from cusdoc.export.docx import finish_docx
 
     forme = convention.forme[0].upper() + convention.forme[1:]
+    extrait = convention.extrait
     return finish_docx(
         raw,
         typographie(convention.titre),
@@ -72,6 +73,9 @@ def finish(raw: bytes, convention, epoch: int) -> bytes:
         f"{convention.periode[0]}-{convention.periode[1]}",
         epoch,
         convention.version,
+        None
+        if extrait is None
+        else typographie(f"extrait pour {extrait.partenaire.appellation.le}"),
     )
 
 

@@ -61,10 +61,12 @@ def finish_docx(
     periode: str,
     epoch: int,
     version=None,
+    extrait: str | None = None,
 ) -> bytes:
     """The deliverable: pandoc's output with what pandoc cannot write, in reproducible bytes.
 
-    version (a model.Version): its status and commit go to the properties, never to the text.
+    version (a model.Version): its status and commit go to the properties, never to the text;
+    extrait: « extrait pour … », which the title of an extract's properties adds.
     organisme and forme come through the typography pass; the strings written here go through
     it too.
     """
@@ -84,7 +86,7 @@ def finish_docx(
     _settings(document)
     moment = datetime.datetime.fromtimestamp(epoch, datetime.UTC).replace(tzinfo=None)
     core = document.core_properties
-    core.title = titre
+    core.title = f"{titre} — {extrait}" if extrait else titre
     core.subject = typographie(f"{title} {nom(organisme).du}")
     core.author = core.last_modified_by = organisme
     core.language = "fr-FR"

@@ -273,7 +273,7 @@ def metadata(value: Node | None) -> str:
     raise ToolError(f"métadonnée « {value['t']} » inattendue dans le document rendu")
 
 
-META = ("title", "subtitle", "organisme", "description", "periode", "date")
+META = ("title", "subtitle", "organisme", "description", "periode", "date", "extrait")
 
 
 def source(document: dict, template: str, keywords: tuple[str, ...] = ()) -> str:
