@@ -334,3 +334,22 @@ def test_a_list_cut_short_by_an_extract_still_ends_with_a_full_stop(minimal):
     # a list whose last item stays is left as the writer wrote it
     whole = ["x ;", {"texte": "y ;", "territoires": ["37"]}, "z."]
     assert filter_chapter(whole, agglopolys) == ["x ;", "z."]
+
+
+def test_a_partner_of_an_action_tagged_for_a_territory_is_named_in_its_extracts_only(minimal):
+    from cusdoc.assemble.scope import filter_chapter
+
+    agglopolys = check(minimal).partenaire(AGGLOPOLYS)
+    action = {
+        "partenaires": [
+            "État",
+            {"texte": "communauté d'agglomération", "territoires": [AGGLOPOLYS]},
+            {"texte": "métropole", "territoires": ["243700754"]},
+        ]
+    }
+    assert filter_chapter(action, agglopolys) == {
+        "partenaires": [
+            "État",
+            {"texte": "communauté d'agglomération", "territoires": [AGGLOPOLYS]},
+        ]
+    }

@@ -306,7 +306,7 @@ class _Builder:
                     objectifs=self.blocks(action["objectifs"], there),
                     moyens_et_etapes=self.blocks(action["moyens_et_etapes"], there),
                     pilote=action["pilote"],
-                    partenaires=action.get("partenaires", []),
+                    partenaires=[_item_text(p) for p in action.get("partenaires", [])],
                     calendrier=str(debut) if debut == fin else f"{debut}-{fin}",
                     territoires=action.get("territoires", []),
                 )

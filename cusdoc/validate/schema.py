@@ -132,6 +132,17 @@ ELEMENT = {
 }
 
 
+PARTENAIRE = {
+    "type": ["string", "dict"],
+    "empty": False,
+    "schema": {
+        "texte": field(TEXT, "Nom du partenaire", required=True),
+        "territoires": TERRITOIRES,
+    },
+    "meta": {"description": "Partenaire d'une action : un nom, ou {texte, territoires}"},
+}
+
+
 # Taken out of the data when it is read (cusdoc.load.content): allowed on any mapping and as
 # a block of its own, never printed, reported by cusdoc check.
 NOTE_DE_REDACTION = field(
@@ -199,7 +210,11 @@ ACTION = mapping(
         "objectifs": blocs("Objectifs", tableau=False, required=True),
         "moyens_et_etapes": blocs("Moyens et étapes", tableau=False, required=True),
         "pilote": field(TEXT, "Service pilote", required=True),
-        "partenaires": field(TEXTS, "Partenaires associés"),
+        "partenaires": field(
+            {"type": "list", "minlength": 1, "schema": PARTENAIRE},
+            "Partenaires associés : un nom, ou {texte, territoires} pour un partenaire que les "
+            "extraits des autres territoires ne citent pas",
+        ),
         "calendrier": field(
             {"type": ["integer", "string"], "check_with": "calendrier"},
             "Année (2026) ou période (2025-2027) de réalisation",
