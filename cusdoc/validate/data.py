@@ -96,8 +96,7 @@ def works_before_building(data: Data) -> list[Problem]:
         if found is None:
             continue
         line, etablissement, year, built, count = found
-        plural = "s" if count > 2 else ""
-        more = f" (et {count - 1} autre{plural} ligne{plural})" if count > 1 else ""
+        more = _others(count)
         problems.append(
             Problem(
                 f"{DATA_DIR}/foyers.csv",
@@ -200,8 +199,7 @@ def years_beyond(data: Data, annee_reference: int, derniere_annee: int) -> list[
         if found is None:
             continue
         line, year, count = found
-        plural = "s" if count > 2 else ""
-        more = f" (et {count - 1} autre{plural} ligne{plural})" if count > 1 else ""
+        more = _others(count)
         problems.append(
             Problem(
                 f"{DATA_DIR}/{dataset}.csv",
@@ -316,9 +314,7 @@ def works_problems(data: Data, derniere_annee: int) -> list[Problem]:
             continue
         first = dict(zip(WORKS_FIELDS, broken[0], strict=False))
         text = message.format(fin=derniere_annee, **first)
-        if len(broken) > 1:
-            plural = "s" if len(broken) > 2 else ""
-            text += f" (et {len(broken) - 1} autre{plural} ligne{plural})"
+        text += _others(len(broken))
         problems.append(
             Problem(TRAVAUX, first["ligne"], data.position("travaux", column), column, text)
         )
@@ -436,3 +432,11 @@ def households_beyond_total(data: Data) -> list[Problem]:
             for line, ensemble, value, total in beyond[:MAX_REPORTED]
         ]
     return problems
+
+
+def _others(count: int) -> str:
+    """« (et 3 autres lignes) » after the first of count rows a problem is about."""
+    if count < 2:
+        return ""
+    plural = "s" if count > 2 else ""
+    return f" (et {count - 1} autre{plural} ligne{plural})"
