@@ -15,6 +15,17 @@ from cusdoc.french import Nom
 
 REF = re.compile(r"§\[([^\]]*)\]")  # a cross-reference in a writer's text: §[id]
 ORGANISME = "organisme"  # the territory code of an organisation-wide figure
+
+
+def passage_territory(item, scope: str) -> str:
+    """The territory a passage's values are for: the one it is tagged with alone, else its
+    parent's (scope)."""
+    tags = item.get("territoires") if isinstance(item, dict) else None
+    if isinstance(tags, list) and len(tags) == 1 and isinstance(tags[0], str):
+        return tags[0]
+    return scope
+
+
 TOTAL = "total"  # the breakdown of an indicator's whole value
 
 # Ids that assemble gives to parts it writes itself: a writer's id may not take them.

@@ -100,7 +100,7 @@ class Project:
         """The values a writer's §{nom} gives for a territory (ORGANISME: the whole data); those
         of the organisation and of every declared territory are computed together, once."""
         if territoire not in self._values:
-            declared = [t["code"] for t in self.content.convention["territoires"]]
+            declared = self.content.territoires
             asked = dict.fromkeys([ORGANISME, *declared, territoire])
             self._values |= self._computed([t for t in asked if t not in self._values])
         return self._values[territoire]
@@ -200,7 +200,7 @@ def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future |
         on_data = pool.submit(_beside, loading, _check_data, content)
         computing = pool.submit(_beside, loading, compute, content)
         if values or has_totals(content):  # stale_totals reads the values too
-            declared = [ORGANISME, *(t["code"] for t in content.convention["territoires"])]
+            declared = [ORGANISME, *content.territoires]
             values_found = pool.submit(_beside, loading, _data_values, content, declared)
     geo = load_geographie()  # read while the data is checked: only the content's checks need it
     problems += validate_content(content, geo, complete=not problems)
@@ -238,8 +238,7 @@ def _check(root: Path, values: bool, pool: ThreadPoolExecutor, loading: Future |
     warnings += likely_subjects(content.sources["convention"], context)
     if data is not None:
         warnings += sale_warnings(data) + missing_addresses(content, data)
-        territoires = [t["code"] for t in content.convention["territoires"]]
-        warnings += undeclared_epci(data, territoires)
+        warnings += undeclared_epci(data, content.territoires)
     project = Project(
         root,
         content,
@@ -272,7 +271,7 @@ def _check_data(data: Data, content: Content) -> list[Problem]:
     from cusdoc.validate.vente import check_plan, plan_needs_data
     from cusdoc.validate.volets import check_volets
 
-    territoires = [t["code"] for t in content.convention["territoires"]]
+    territoires = content.territoires
     problems = check_data(data, content.settings, territoires, assujettis_ps1(content.convention))
     problems += check_npl(data, content, territoires)
     problems += check_plan(data, content.settings.periode, territoires)

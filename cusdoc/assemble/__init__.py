@@ -36,6 +36,7 @@ from cusdoc.model import (
     Version,
     chapter_id,
     parse_calendrier,
+    passage_territory,
 )
 from cusdoc.model import TABLES_CLASSEMENT as CLASSEMENT_TABLES
 from cusdoc.model import TABLES_NPL as NPL_TABLES
@@ -271,7 +272,7 @@ class _Builder:
         out = []
         for index, item in enumerate(items, start=1):
             numero = f"{parent}.{index}"
-            here = _territory(item, scope)
+            here = passage_territory(item, scope)
             section = Section(
                 item.get("id", "s-" + numero.replace(".", "-")),
                 numero,
@@ -285,7 +286,7 @@ class _Builder:
         return out
 
     def orientation(self, item: dict, numero: str, scope: str) -> Section:
-        here = _territory(item, scope)
+        here = passage_territory(item, scope)
         orientation = Section(
             item.get("id", "s-" + numero.replace(".", "-")),
             numero,
@@ -296,7 +297,7 @@ class _Builder:
         )
         for index, action in enumerate(item["actions"], start=1):
             debut, fin = parse_calendrier(action["calendrier"])
-            there = _territory(action, here)
+            there = passage_territory(action, here)
             orientation.actions.append(
                 Action(
                     id=action.get("id", f"s-{numero.replace('.', '-')}-{index}"),
@@ -331,14 +332,14 @@ class _Builder:
         """Content blocks as the model's paragraphs, lists and tables."""
         out = []
         for block in blocks:
-            here = _territory(block, scope)
+            here = passage_territory(block, scope)
             if isinstance(block, str) or "paragraphe" in block:
                 text = block if isinstance(block, str) else block["paragraphe"]
                 if (inlines := self.rich(text, here)) is not None and not prints_nothing(inlines):
                     out.append(Paragraph(inlines))
             elif "liste" in block or "liste_numerotee" in block:
                 items = block.get("liste", block.get("liste_numerotee"))
-                kept = [self.rich(_item_text(i), _territory(i, here)) for i in items]
+                kept = [self.rich(_item_text(i), passage_territory(i, here)) for i in items]
                 kept = [i for i in kept if i is not None and not prints_nothing(i)]
                 if kept:
                     out.append(Liste(kept, numerotee="liste_numerotee" in block))
@@ -361,7 +362,7 @@ class _Builder:
     def table(self, table: dict, scope: str) -> Table:
         lignes = []
         for row in table["lignes"]:
-            here = _territory(row, scope)
+            here = passage_territory(row, scope)
             cells = row["cellules"] if isinstance(row, dict) else row
             parsed = [self.rich(str(cell), here) for cell in cells]
             if all(cell is not None for cell in parsed):
@@ -401,12 +402,6 @@ def _npl_rules(data: dict) -> Paragraph:
 
 def _item_text(item) -> str:
     return item["texte"] if isinstance(item, dict) else item
-
-
-def _territory(item, scope: str) -> str:
-    """The territory of a passage: the one it is tagged with, else its parent's."""
-    tags = item.get("territoires") if isinstance(item, dict) else None
-    return tags[0] if tags and len(tags) == 1 else scope
 
 
 def _perimetre_table(territoires: list[dict]) -> Table:

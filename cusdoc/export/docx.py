@@ -495,13 +495,25 @@ def _fill_table_of_contents(document) -> None:
     content.remove(field)
 
 
-# What follows w:compat in a settings part (CT_Settings's sequence).
-SETTINGS_AFTER_COMPAT = (
-    "docVars", "rsids", "mathPr", "attachedSchema", "themeFontLang", "clrSchemeMapping",
-    "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade", "captions",
-    "readModeInkLockDown", "smartTagType", "schemaLibrary", "shapeDefaults",
-    "doNotEmbedSmartTags", "decimalSymbol", "listSeparator",
+# The end of a settings part's sequence (CT_Settings), from the first element cusdoc adds.
+SETTINGS_ORDER = (
+    "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr", "attachedSchema",
+    "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats",
+    "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
+    "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol",
+    "listSeparator",
 )  # fmt: skip
+
+
+def _add_setting(settings, element) -> None:
+    """A settings element where CT_Settings's sequence puts it: before the first that follows."""
+    name = element.tag.rsplit("}", 1)[-1]
+    later = {qn(f"w:{n}") for n in SETTINGS_ORDER[SETTINGS_ORDER.index(name) + 1 :]}
+    anchor = next((c for c in settings if c.tag in later), None)
+    if anchor is not None:
+        anchor.addprevious(element)
+    else:
+        settings.append(element)
 
 
 def _settings(document) -> None:
@@ -532,23 +544,12 @@ def _settings(document) -> None:
                 val="15",
             )
         )
-        later = [qn(f"w:{n}") for n in SETTINGS_AFTER_COMPAT]
-        anchor = next((c for c in settings if c.tag in later), None)
-        if anchor is not None:
-            anchor.addprevious(compat)
-        else:
-            settings.append(compat)
+        _add_setting(settings, compat)
     for name, value in (("decimalSymbol", ","), ("listSeparator", ";")):
         for old in settings.findall(qn(f"w:{name}")):
             old.set(qn("w:val"), value)
     if settings.find(qn("w:footnotePr")) is None:
-        footnotes = _element("w:footnotePr")
-        later = [qn(f"w:{n}") for n in ("endnotePr", "compat", "docVars", "rsids", "mathPr")]
-        anchor = next((c for c in settings if c.tag in later), None)
-        if anchor is not None:
-            anchor.addprevious(footnotes)
-        else:
-            settings.append(footnotes)
+        _add_setting(settings, _element("w:footnotePr"))
     _continuous_footnotes(settings)
 
 

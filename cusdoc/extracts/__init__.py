@@ -53,7 +53,7 @@ def exceptions(convention: dict, partenaire: Partenaire) -> tuple[str, ...]:
 
 def territoires(project: Project) -> Territoires:
     """The convention's territories, read once for every partner's lexique."""
-    codes = [t["code"] for t in project.content.convention["territoires"]]
+    codes = project.content.territoires
     return Territoires(codes, project.geo)
 
 

@@ -175,6 +175,11 @@ class Content:
         return self.sources["convention"].data
 
     @property
+    def territoires(self) -> list[str]:
+        """The codes of the territories content/convention.yml declares (validated content)."""
+        return [t["code"] for t in self.convention["territoires"]]
+
+    @property
     def settings(self) -> Settings:
         """The period, reference year and secrecy threshold (content that passed validation)."""
         generation = self.convention["generation"]

@@ -15,7 +15,7 @@ from cusdoc.compute.values import value_of
 from cusdoc.errors import Problem
 from cusdoc.load.content import Content, Source
 from cusdoc.load.text import parse
-from cusdoc.model import ORGANISME, Quantity, Texte, Valeur
+from cusdoc.model import ORGANISME, Quantity, Texte, Valeur, passage_territory
 
 # « Total », « Total Indre-et-Loire », « Ensemble », « Ensemble de l'organisme »; not the name
 # of an ensemble immobilier (« Ensemble Les Tilleuls »).
@@ -92,7 +92,7 @@ def _tables(content: Content) -> Iterator[tuple[Source, tuple, list, str]]:
 
 def _walk(source: Source, value, path: tuple, scope: str):
     if isinstance(value, dict):
-        scope = _scope(value, scope)
+        scope = passage_territory(value, scope)
         table = value.get("tableau")
         if isinstance(table, dict) and isinstance(table.get("lignes"), list):
             yield source, (*path, "tableau", "lignes"), table["lignes"], scope
@@ -104,19 +104,10 @@ def _walk(source: Source, value, path: tuple, scope: str):
             yield from _walk(source, item, (*path, index), scope)
 
 
-def _scope(value: dict, scope: str) -> str:
-    """A passage's territory: the one it is tagged with alone, else its parent's (as the
-    assemble stage resolves its values)."""
-    tags = value.get("territoires")
-    if isinstance(tags, list) and len(tags) == 1 and isinstance(tags[0], str):
-        return tags[0]
-    return scope
-
-
 def _cells(row, scope: str) -> tuple[list, str]:
     if isinstance(row, dict):
         cells = row.get("cellules")
-        return (cells if isinstance(cells, list) else []), _scope(row, scope)
+        return (cells if isinstance(cells, list) else []), passage_territory(row, scope)
     return (row if isinstance(row, list) else []), scope
 
 
